@@ -1,0 +1,71 @@
+# convdash: PostgreSQL extension (extension/, sql/) + HTTP service (api/).
+#
+#   make demo    install what is missing, build, start a private cluster with demo data and the service
+#   make test    install what is missing, build, run every test; ends with "N passed, N failed"
+#   make bench   the benchmark at scale (not part of make test)
+
+EXTENSION  = convdash
+EXTVERSION = 0.1
+
+MODULE_big = convdash
+OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
+
+DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
+DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
+SQL_PARTS  = $(sort $(wildcard sql/parts/*.sql))
+
+TESTS        = $(sort $(wildcard test/regress/sql/*.sql))
+REGRESS      = $(patsubst test/regress/sql/%.sql,%,$(TESTS))
+REGRESS_OPTS = --inputdir=test/regress --load-extension=pg_trgm --load-extension=$(EXTENSION)
+
+ISOLATION_SPECS = $(sort $(wildcard test/isolation/specs/*.spec))
+ISOLATION       = $(patsubst test/isolation/specs/%.spec,%,$(ISOLATION_SPECS))
+ISOLATION_OPTS  = --inputdir=test/isolation --load-extension=pg_trgm --load-extension=$(EXTENSION)
+
+PG_CPPFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-compare \
+	-Wno-missing-field-initializers -Wno-cast-function-type
+
+PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+# The install script is the concatenation of the parts, in file-name order.
+$(DATA_built): $(SQL_PARTS)
+	cat $(SQL_PARTS) > $@
+
+all: api
+
+.PHONY: api deps test demo demo-reset demo-stop bench test-asan
+
+api:
+	@if [ -f api/Makefile ]; then $(MAKE) -C api; fi
+
+deps:
+	scripts/install-deps.sh
+
+test: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	test/run.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	scripts/demo.sh start
+
+demo-reset: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	scripts/demo.sh reset
+
+demo-stop:
+	scripts/demo.sh stop
+
+bench: deps
+	$(MAKE) all
+	scripts/as-root.sh $(MAKE) install
+	bench/run.sh
+
+clean: clean-api
+clean-api:
+	@if [ -f api/Makefile ]; then $(MAKE) -C api clean; fi

@@ -1,0 +1,214 @@
+// The conversations table: sortable headers, rows, keyset paging with
+// "load more" and infinite scroll, and its loading/empty/error states.
+import { api, describeError } from './api.js';
+import { h, replace, formatDateTime, capitalize, stars } from './dom.js';
+import { channelIcon, CHANNEL_LABELS } from './icons.js';
+import { listParams, isFiltered } from './urlstate.js';
+
+const PAGE_SIZE = 50;
+const COLUMNS = [
+  { key: 'agent', label: 'Agent', sort: 'agent' },
+  { key: 'session', label: 'Session' },
+  { key: 'channel', label: 'Channel' },
+  { key: 'status', label: 'Status', sort: 'status' },
+  { key: 'messages', label: 'Messages', sort: 'messages', numeric: true },
+  { key: 'rating', label: 'Rating', sort: 'rating' },
+  { key: 'date', label: 'Date', sort: 'date' },
+  { key: 'actions', label: 'Actions', hidden: true },
+];
+
+// Highlight the query inside a snippet, building text and <mark> nodes only.
+function highlight(text, query) {
+  const q = query.trim().toLowerCase();
+  if (!q) return [text];
+  const parts = [];
+  const lower = text.toLowerCase();
+  let from = 0;
+  for (let at = lower.indexOf(q); at !== -1; at = lower.indexOf(q, from)) {
+    parts.push(text.slice(from, at), h('mark', {}, text.slice(at, at + q.length)));
+    from = at + q.length;
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
+// The "matched in …" line under a search hit.
+function matchLine(match, query) {
+  if (!match) return null;
+  const where = { session: 'session id', agent: 'agent name', message: 'message' }[match.in] || match.in;
+  return h('div', { class: 'match', dataset: { in: match.in } },
+    h('span', { class: 'match-in' }, `Matched in ${where}`),
+    match.snippet ? h('span', { class: 'match-snippet' }, '“', highlight(match.snippet, query), '”') : null);
+}
+
+export class ConversationTable {
+  // root: container element; callbacks: getState(), onSort(sort), onOpen(row), onDelete(row), onChangeKey().
+  constructor(root, summary, callbacks) {
+    this.root = root;
+    this.summary = summary;
+    this.cb = callbacks;
+    this.rows = [];
+    this.total = null;
+    this.nextCursor = null;
+    this.generation = 0;
+    this.loadingMore = false;
+    this.tbody = h('tbody');
+    this.thead = h('thead');
+    this.status = h('div', { class: 'table-status', 'aria-live': 'polite' });
+    this.moreButton = h('button', { class: 'btn load-more', type: 'button', hidden: true, onclick: () => this.loadMore() }, 'Load more');
+    this.sentinel = h('div', { class: 'sentinel' });
+    replace(root, h('table', { class: 'conversations' }, this.thead, this.tbody), this.status, this.moreButton, this.sentinel);
+    this.observer = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting) && this.nextCursor && !this.loadingMore) this.loadMore();
+    }, { rootMargin: '200px' });
+    this.observer.observe(this.sentinel);
+  }
+
+  // Draw the header row with sort buttons reflecting the current sort.
+  renderHeader() {
+    const { sort, order } = this.cb.getState();
+    replace(this.thead, h('tr', {}, COLUMNS.map((col) => {
+      if (!col.sort) return h('th', { scope: 'col', class: `col-${col.key}` }, col.hidden ? h('span', { class: 'visually-hidden' }, col.label) : col.label);
+      const active = sort === col.sort;
+      const ariaSort = active ? (order === 'asc' ? 'ascending' : 'descending') : 'none';
+      return h('th', { scope: 'col', class: `col-${col.key}${col.numeric ? ' numeric' : ''}`, 'aria-sort': ariaSort },
+        h('button', { type: 'button', class: `sort${active ? ' active' : ''}`, dataset: { sort: col.sort }, onclick: () => this.cb.onSort(col.sort) },
+          col.label, h('span', { class: 'sort-arrow', 'aria-hidden': 'true' }, active ? (order === 'asc' ? '▲' : '▼') : '↕')));
+    })));
+  }
+
+  // One table row for a conversation.
+  renderRow(row, query) {
+    const open = () => this.cb.onOpen(row);
+    const tr = h('tr', { class: 'row', tabindex: 0, dataset: { id: row.id, session: row.session_id }, onclick: open,
+      onkeydown: (e) => { if (e.key === 'Enter' && e.target === tr) open(); } },
+      h('td', { class: 'col-agent' },
+        h('div', { class: 'agent' }, channelIcon(row.channel),
+          h('div', {}, h('div', { class: 'agent-name' }, row.agent.name), h('div', { class: 'agent-company' }, row.agent.company || ''))),
+        matchLine(row.match, query)),
+      h('td', { class: 'col-session' }, h('code', { class: 'session-id' }, row.session_id)),
+      h('td', { class: 'col-channel' }, h('span', { class: `badge channel-${row.channel}` }, CHANNEL_LABELS[row.channel] || row.channel)),
+      h('td', { class: 'col-status' }, h('span', { class: `status status-${row.status}` }, capitalize(row.status))),
+      h('td', { class: 'col-messages numeric' }, String(row.message_count)),
+      h('td', { class: 'col-rating' }, stars(row.rating)),
+      h('td', { class: 'col-date' }, h('time', { datetime: row.started_at }, formatDateTime(row.started_at))),
+      h('td', { class: 'col-actions' },
+        h('button', { type: 'button', class: 'btn-icon delete-row', title: 'Delete conversation', 'aria-label': `Delete conversation ${row.session_id}`,
+          onclick: (e) => { e.stopPropagation(); this.cb.onDelete(row); } }, '🗑')));
+    return tr;
+  }
+
+  // Show a message in place of the rows (loading, empty, or error with actions).
+  showStatus(kind, title, detail, actions = []) {
+    this.status.className = `table-status state-${kind}`;
+    replace(this.status, title ? h('strong', {}, title) : null, detail ? h('p', {}, detail) : null,
+      actions.length ? h('div', { class: 'state-actions' }, actions) : null);
+  }
+
+  // Update the "Showing N of M" line.
+  renderSummary() {
+    const shown = this.rows.length;
+    if (!shown) { this.summary.textContent = ''; return; }
+    this.summary.textContent = this.total != null ? `Showing ${shown} of ${this.total} conversation${this.total === 1 ? '' : 's'}` : `Showing ${shown}`;
+  }
+
+  // Load the first page for the current state, replacing what is shown.
+  async load() {
+    const generation = ++this.generation;
+    const state = this.cb.getState();
+    this.renderHeader();
+    this.nextCursor = null;
+    this.moreButton.hidden = true;
+    this.root.setAttribute('aria-busy', 'true');
+    this.showStatus('loading', 'Loading conversations…');
+    try {
+      const page = await api.listConversations({ ...listParams(state), limit: PAGE_SIZE, count: 'exact' });
+      if (generation !== this.generation) return;
+      this.rows = page.data;
+      this.total = page.total ?? null;
+      this.nextCursor = page.next_cursor;
+      replace(this.tbody, this.rows.map((r) => this.renderRow(r, state.q)));
+      this.afterPage(state);
+    } catch (err) {
+      if (generation !== this.generation) return;
+      this.rows = [];
+      replace(this.tbody);
+      this.renderSummary();
+      this.showError(err);
+    } finally {
+      if (generation === this.generation) this.root.removeAttribute('aria-busy');
+    }
+  }
+
+  // Fetch and append the next page (keyset cursor).
+  async loadMore() {
+    if (!this.nextCursor || this.loadingMore) return;
+    const generation = this.generation;
+    const state = this.cb.getState();
+    this.loadingMore = true;
+    this.moreButton.disabled = true;
+    this.moreButton.textContent = 'Loading…';
+    try {
+      const page = await api.listConversations({ ...listParams(state), limit: PAGE_SIZE, cursor: this.nextCursor });
+      if (generation !== this.generation) return;
+      const known = new Set(this.rows.map((r) => r.id));
+      const fresh = page.data.filter((r) => !known.has(r.id));
+      this.rows.push(...fresh);
+      this.nextCursor = page.next_cursor;
+      this.tbody.append(...fresh.map((r) => this.renderRow(r, state.q)));
+      this.afterPage(state);
+    } catch (err) {
+      if (generation === this.generation) this.showError(err);
+    } finally {
+      this.loadingMore = false;
+      this.moreButton.disabled = false;
+      this.moreButton.textContent = 'Load more';
+    }
+  }
+
+  // Refresh the status line, summary and "load more" after a page arrived.
+  afterPage(state) {
+    this.moreButton.hidden = !this.nextCursor;
+    this.renderSummary();
+    if (this.rows.length) this.showStatus('ready', '', '');
+    else if (isFiltered(state)) {
+      this.showStatus('empty', 'Nothing matches', 'No conversation matches these filters and search. Remove a filter or change the search.',
+        [h('button', { type: 'button', class: 'btn', onclick: () => this.cb.onClearFilters() }, 'Clear all filters')]);
+    } else this.showStatus('empty', 'No conversations yet', 'Conversations appear here as soon as your agents start talking to visitors.');
+  }
+
+  // Show an API error with the action that helps (new key or retry).
+  showError(err) {
+    const { title, detail, keyProblem } = describeError(err);
+    const actions = [h('button', { type: 'button', class: 'btn', onclick: () => this.load() }, 'Retry')];
+    if (keyProblem) actions.unshift(h('button', { type: 'button', class: 'btn btn-primary', onclick: () => this.cb.onChangeKey() }, 'Enter API key'));
+    this.showStatus('error', title, detail, actions);
+  }
+
+  // Remove a deleted conversation's row.
+  removeRow(id) {
+    this.rows = this.rows.filter((r) => r.id !== id);
+    if (this.total != null) this.total -= 1;
+    const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
+    if (tr) tr.remove();
+    this.afterPage(this.cb.getState());
+  }
+
+  // Re-render one row after its data changed (e.g. rating removed).
+  updateRow(id, changes) {
+    const row = this.rows.find((r) => r.id === id);
+    const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
+    if (!row || !tr) return;
+    Object.assign(row, changes);
+    tr.replaceWith(this.renderRow(row, this.cb.getState().q));
+  }
+
+  // Mark the row whose detail is open.
+  setSelected(id) {
+    for (const tr of this.tbody.querySelectorAll('tr.selected')) tr.classList.remove('selected');
+    if (id != null) {
+      const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
+      if (tr) tr.classList.add('selected');
+    }
+  }
+}

@@ -1,0 +1,67 @@
+// The Transcription tab: user and assistant bubbles, newest first, 50 per
+// page with page controls. Assistant messages are rendered as safe rich text,
+// user messages as plain text.
+import { api, describeError } from './api.js';
+import { h, replace, formatDateTime } from './dom.js';
+import { renderMarkdown } from './markdown.js';
+
+const PER_PAGE = 50;
+
+export class Transcript {
+  // root: the tab's container; onPlayClip(clipId): start a voice message in the player.
+  constructor(root, conversationId, { onPlayClip, signal }) {
+    this.root = root;
+    this.conversationId = conversationId;
+    this.onPlayClip = onPlayClip;
+    this.signal = signal;
+    this.page = 1;
+  }
+
+  // Load and show one page (1 = newest messages).
+  async show(page) {
+    this.page = page;
+    this.root.setAttribute('aria-busy', 'true');
+    replace(this.root, h('p', { class: 'tab-loading' }, 'Loading messages…'));
+    let result;
+    try {
+      result = await api.messages(this.conversationId, page, PER_PAGE, this.signal);
+    } catch (err) {
+      if (err.name === 'AbortError') return;
+      const { title, detail } = describeError(err);
+      replace(this.root, h('div', { class: 'tab-error' }, h('strong', {}, title), h('p', {}, detail),
+        h('button', { type: 'button', class: 'btn', onclick: () => this.show(page) }, 'Retry')));
+      return;
+    } finally {
+      this.root.removeAttribute('aria-busy');
+    }
+    if (!result.total) {
+      replace(this.root, h('p', { class: 'tab-empty' }, 'No messages in this conversation yet.'));
+      return;
+    }
+    replace(this.root, this.pager(result), h('ol', { class: 'transcript', reversed: true }, result.data.map((m) => this.bubble(m))), this.pager(result));
+  }
+
+  // Page controls: "Newer", "Page x of y (n messages)", "Older".
+  pager({ page, pages, total }) {
+    return h('nav', { class: 'pager', 'aria-label': 'Transcript pages' },
+      h('button', { type: 'button', class: 'btn pager-newer', disabled: page <= 1, onclick: () => this.show(page - 1) }, '‹ Newer'),
+      h('span', { class: 'pager-info' }, `Page ${page} of ${pages} · ${total} message${total === 1 ? '' : 's'}`),
+      h('button', { type: 'button', class: 'btn pager-older', disabled: page >= pages, onclick: () => this.show(page + 1) }, 'Older ›'));
+  }
+
+  // One message bubble.
+  bubble(message) {
+    const assistant = message.role === 'assistant';
+    const body = assistant
+      ? h('div', { class: 'bubble-body rich' }, renderMarkdown(message.content))
+      : h('div', { class: 'bubble-body plain' }, message.content);
+    return h('li', { class: `bubble bubble-${message.role}`, dataset: { id: message.id, role: message.role } },
+      h('div', { class: 'bubble-meta' },
+        h('span', { class: 'bubble-role' }, assistant ? 'Assistant' : 'User'),
+        h('time', { datetime: message.created_at }, formatDateTime(message.created_at)),
+        message.audio_id != null && this.onPlayClip
+          ? h('button', { type: 'button', class: 'btn-link play-voice', onclick: () => this.onPlayClip(message.audio_id) }, '▶ Voice message')
+          : null),
+      body);
+  }
+}

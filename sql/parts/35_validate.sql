@@ -1,0 +1,105 @@
+-- Validation helpers shared by every write and read function. Each raises
+-- 22023 (invalid_parameter_value) with the offending parameter's name in the
+-- error's COLUMN field, which the HTTP service returns as "field".
+
+-- Returns the value when it is one of the enum's labels (NULL passes), else raises 22023.
+CREATE FUNCTION convdash.enum_value(value text, field text, kind anyenum) RETURNS anyenum
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	result kind%TYPE;
+BEGIN
+	IF value IS NULL THEN
+		RETURN NULL;
+	END IF;
+	SELECT e INTO result FROM unnest(enum_range(kind)) AS e WHERE e::text = value;
+	IF result IS NULL THEN
+		RAISE EXCEPTION 'invalid %: "%"', field, left(value, 100)
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field,
+			      HINT = 'Use one of: ' || array_to_string(enum_range(kind), ', ') || '.';
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.enum_value(text, text, anyenum) IS
+	'Read: the enum value of a label (NULL passes through); 22023 naming the field for an unknown label';
+
+-- Returns the text when it is present (if required) and at most max_length characters.
+CREATE FUNCTION convdash.check_text(value text, field text, max_length integer, required boolean DEFAULT true)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	IF value IS NULL OR (required AND btrim(value) = '') THEN
+		IF required THEN
+			RAISE EXCEPTION '% is required', field
+				USING ERRCODE = 'invalid_parameter_value', COLUMN = field;
+		END IF;
+		RETURN value;
+	END IF;
+	IF length(value) > max_length THEN
+		RAISE EXCEPTION '% is too long (% characters, at most %)', field, length(value), max_length
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field;
+	END IF;
+	RETURN value;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_text(text, text, integer, boolean) IS
+	'Read: the text when present (if required) and not longer than max_length; else 22023 naming the field';
+
+-- Returns the number when it is NULL or within [low, high], else raises 22023.
+CREATE FUNCTION convdash.check_range(value bigint, field text, low bigint, high bigint)
+RETURNS bigint
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	IF value IS NOT NULL AND (value < low OR value > high) THEN
+		RAISE EXCEPTION '% must be between % and %', field, low, high
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field,
+			      DETAIL = format('The value was %s.', value);
+	END IF;
+	RETURN value;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_range(bigint, text, bigint, bigint) IS
+	'Read: the number when NULL or within [low, high]; else 22023 naming the field';
+
+-- Returns the timestamp when it is NULL or finite, else raises 22023.
+CREATE FUNCTION convdash.check_time(value timestamptz, field text) RETURNS timestamptz
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	IF value IS NOT NULL AND NOT isfinite(value) THEN
+		RAISE EXCEPTION '% must be a finite time', field
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field;
+	END IF;
+	RETURN value;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_time(timestamptz, text) IS
+	'Read: the timestamp when NULL or finite; else 22023 naming the field';
+
+-- Locks and returns a conversation of the current tenant; P0002 when there is none.
+CREATE FUNCTION convdash.lock_conversation(conversation_id bigint) RETURNS convdash.conversations
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	c convdash.conversations;
+BEGIN
+	SELECT * INTO c FROM convdash.conversations x
+	WHERE x.account_id = convdash.require_account() AND x.id = lock_conversation.conversation_id
+	FOR UPDATE;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'conversation % not found', conversation_id
+			USING ERRCODE = 'no_data_found', COLUMN = 'conversation_id';
+	END IF;
+	RETURN c;
+END
+$$;
+COMMENT ON FUNCTION convdash.lock_conversation(bigint) IS
+	'Admin: locks and returns the tenant''s conversation; P0002 when it does not exist for this tenant';
