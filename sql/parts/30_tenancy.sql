@@ -77,10 +77,6 @@ CREATE POLICY tenant_isolation ON convdash.accounts
 	WITH CHECK (id OPERATOR(pg_catalog.=) convdash.current_account());
 
 GRANT USAGE ON SCHEMA convdash TO convdash_api, convdash_reader;
-GRANT SELECT ON convdash.accounts, convdash.agents, convdash.tracker_sessions,
-	convdash.tracker_pageviews, convdash.tracker_events, convdash.conversations,
-	convdash.ratings, convdash.messages, convdash.audio_clips, convdash.deletion_log
-	TO convdash_api, convdash_reader;
 
 -- Checks that a text is an IANA time zone name PostgreSQL knows.
 CREATE FUNCTION convdash.check_time_zone(zone text) RETURNS text

@@ -27,5 +27,6 @@ BEGIN
 END
 $$;
 
-GRANT SELECT ON ALL TABLES IN SCHEMA convdash TO convdash_reader;
-REVOKE ALL ON convdash.api_keys FROM convdash_reader, convdash_api;
+-- Tables and views: read-only, and row-level security filters every table.
+GRANT SELECT ON ALL TABLES IN SCHEMA convdash TO convdash_api, convdash_reader;
+REVOKE ALL ON convdash.api_keys FROM convdash_api, convdash_reader;

@@ -1,0 +1,115 @@
+-- Schema rules of DESIGN §3, checked from the catalogs so that every table
+-- and function added later is held to them too. Each query lists violations:
+-- an empty result is a pass.
+\set QUIET on
+\i test/regress/include/err.sql
+\set QUIET off
+
+-- tenant tables: account_id leads every primary, unique and foreign key
+SELECT c.conrelid::regclass AS tbl, c.conname
+FROM pg_constraint c
+WHERE c.connamespace = 'convdash'::regnamespace AND c.contype IN ('p', 'u', 'f')
+  AND c.conrelid <> 'convdash.accounts'::regclass
+  AND (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = c.conkey[1]) <> 'account_id'
+ORDER BY 1, 2;
+
+-- unique indexes (not constraints) lead with account_id too, but for the large-object oid
+SELECT i.indexrelid::regclass AS idx
+FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+WHERE t.relnamespace = 'convdash'::regnamespace AND i.indisunique
+  AND t.oid <> 'convdash.accounts'::regclass
+  AND (SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = i.indkey[0]) <> 'account_id'
+  AND i.indexrelid <> 'convdash.audio_clips_loid_idx'::regclass
+ORDER BY 1;
+
+-- foreign keys CASCADE or RESTRICT on delete, never SET NULL / SET DEFAULT
+SELECT conrelid::regclass AS tbl, conname, confdeltype, confupdtype
+FROM pg_constraint
+WHERE connamespace = 'convdash'::regnamespace AND contype = 'f'
+  AND (confdeltype NOT IN ('c', 'r') OR confupdtype IN ('n', 'd'))
+ORDER BY 1, 2;
+
+-- ids are bigint identities
+SELECT a.attrelid::regclass AS tbl, a.attname, format_type(a.atttypid, a.atttypmod), a.attidentity
+FROM pg_attribute a JOIN pg_class t ON t.oid = a.attrelid
+WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind = 'r' AND a.attname = 'id'
+  AND (a.atttypid <> 'bigint'::regtype OR a.attidentity <> 'a')
+ORDER BY 1;
+
+-- every table has row-level security and a policy
+SELECT t.oid::regclass AS tbl, t.relrowsecurity
+FROM pg_class t
+WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind = 'r'
+  AND (NOT t.relrowsecurity OR NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = t.oid))
+ORDER BY 1;
+
+-- every table and sequence is dumped by pg_dump (pg_extension_config_dump)
+SELECT t.oid::regclass AS not_dumped
+FROM pg_class t
+WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind IN ('r', 'S')
+  AND t.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'convdash')::oid[])
+ORDER BY 1;
+
+-- every function and view is documented; function comments say who may call it
+SELECT p.oid::regprocedure AS undocumented
+FROM pg_proc p
+WHERE p.pronamespace = 'convdash'::regnamespace
+  AND coalesce(obj_description(p.oid, 'pg_proc'), '') !~ '^(API|Read|Admin): '
+ORDER BY 1;
+SELECT c.oid::regclass AS undocumented_view
+FROM pg_class c
+WHERE c.relnamespace = 'convdash'::regnamespace AND c.relkind = 'v'
+  AND obj_description(c.oid, 'pg_class') IS NULL;
+
+-- SECURITY DEFINER functions pin their search_path
+SELECT p.oid::regprocedure AS definer_without_search_path
+FROM pg_proc p
+WHERE p.pronamespace = 'convdash'::regnamespace AND p.prosecdef
+  AND NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, convdash, pg_temp']
+ORDER BY 1;
+
+-- the service and BI roles own nothing and cannot bypass RLS
+SELECT rolname, rolsuper, rolbypassrls, rolcanlogin,
+	(SELECT count(*) FROM pg_class WHERE relowner = r.oid) AS owns
+FROM pg_roles r WHERE rolname IN ('convdash_api', 'convdash_reader') ORDER BY 1;
+
+-- who may execute what
+SELECT substring(obj_description(p.oid, 'pg_proc') from '^(\w+):') AS kind,
+	has_function_privilege('convdash_api', p.oid, 'EXECUTE') AS api,
+	has_function_privilege('convdash_reader', p.oid, 'EXECUTE') AS reader,
+	count(*) > 0 AS present
+FROM pg_proc p WHERE p.pronamespace = 'convdash'::regnamespace
+GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+
+-- CHECK constraints hold even for direct writes by the owner
+SELECT convdash.create_account('Schema Co') AS acct \gset
+INSERT INTO convdash.agents (account_id, name) VALUES (:acct, 'Checker') RETURNING id AS agent \gset
+INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, started_at)
+VALUES (:acct, :agent, 'chk', 'web', '2026-01-01 00:00:00+00') RETURNING id AS conv \gset
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET rating = 6 WHERE id = %s', :conv));
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET rating = 0 WHERE id = %s', :conv));
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET prompt_tokens = -1 WHERE id = %s', :conv));
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET memory = %L WHERE id = %s', '[]', :conv));
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET sentiment_score = 1.5 WHERE id = %s', :conv));
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET ended_at = %L, status = %L WHERE id = %s', '2025-01-01', 'closed', :conv));
+SELECT pg_temp.err(format('UPDATE convdash.conversations SET status = %L WHERE id = %s', 'closed', :conv));
+SELECT pg_temp.err(format('INSERT INTO convdash.ratings (account_id, conversation_id, score) VALUES (%s, %s, 6)', :acct, :conv));
+SELECT pg_temp.err(format('INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq) VALUES (%s, %s, %L, %L, 1)', :acct, :conv, 'system', 'x'));
+SELECT pg_temp.err(format('INSERT INTO convdash.messages (account_id, conversation_id, role, content) VALUES (%s, %s, %L, %L)', :acct, :conv, 'user', 'x'));
+SELECT pg_temp.err(format('INSERT INTO convdash.messages (account_id, conversation_id, role, content, completion_tokens) VALUES (%s, %s, %L, %L, -2)', :acct, :conv, 'tool', 'x'));
+INSERT INTO convdash.tracker_sessions (account_id) VALUES (:acct) RETURNING id AS ts \gset
+SELECT pg_temp.err(format('INSERT INTO convdash.tracker_pageviews (account_id, tracker_session_id, url, scroll_depth) VALUES (%s, %s, %L, 101)', :acct, :ts, 'u'));
+SELECT pg_temp.err(format('INSERT INTO convdash.tracker_events (account_id, tracker_session_id, name, type, trigger_name) VALUES (%s, %s, %L, %L, %L)', :acct, :ts, 'n', 't', 'only name'));
+SELECT pg_temp.err(format('INSERT INTO convdash.tracker_sessions (account_id, duration_seconds) VALUES (%s, -1)', :acct));
+-- a conversation in another account cannot point at this account's agent
+SELECT convdash.create_account('Elsewhere') AS elsewhere \gset
+SELECT pg_temp.err(format('INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel) VALUES (%s, %s, %L, %L)', :elsewhere, :agent, 's', 'web'));
+-- an agent with conversations cannot be deleted; deleting an account removes everything
+SELECT pg_temp.err(format('DELETE FROM convdash.agents WHERE id = %s', :agent));
+DELETE FROM convdash.conversations WHERE id = :conv;
+DELETE FROM convdash.accounts WHERE id IN (:acct, :elsewhere);
+SELECT count(*) AS left_over FROM convdash.tracker_sessions WHERE account_id = :acct;
+
+-- the upgrade path from 0.1 is shipped
+SELECT source, target FROM pg_extension_update_paths('convdash') WHERE path IS NOT NULL ORDER BY 1, 2;
+SELECT extversion FROM pg_extension WHERE extname = 'convdash';
