@@ -7,6 +7,7 @@
  */
 #include "postgres.h"
 
+#include "common/int.h"
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/timestamp.h"
@@ -35,7 +36,7 @@ convdash_duration_seconds(PG_FUNCTION_ARGS)
 {
 	TimestampTz started;
 	TimestampTz ended;
-	int64		seconds;
+	int64		diff;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
 		PG_RETURN_NULL();
@@ -47,9 +48,16 @@ convdash_duration_seconds(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("duration of an infinite timestamp is undefined")));
 
-	seconds = (ended - started) / USECS_PER_SEC;
-	check_duration(seconds);
-	PG_RETURN_INT64(seconds);
+	if (pg_sub_s64_overflow(ended, started, &diff))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("duration is out of range")));
+	if (diff < 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("duration must not be negative"),
+				 errdetail("It ends before it starts.")));
+	PG_RETURN_INT64(diff / USECS_PER_SEC);
 }
 
 /* Human text of a duration in seconds; "Ongoing" for NULL */

@@ -30,3 +30,77 @@ SELECT length(convdash.random_hex(32)) AS hex_len, convdash.random_hex(16) ~ '^[
 	convdash.random_hex(8) <> convdash.random_hex(8) AS differs;
 SELECT pg_temp.err($$SELECT convdash.random_hex(0)$$);
 SELECT pg_temp.err($$SELECT convdash.random_hex(257)$$);
+
+-- durations: sub-second negatives and overflow are errors; fractions truncate
+SELECT convdash.duration_seconds('2026-01-01 10:00:00.2+00', '2026-01-01 10:00:00.9+00') AS under_a_second;
+SELECT pg_temp.err($$SELECT convdash.duration_seconds('2026-01-01 10:00:00.5+00', '2026-01-01 10:00:00.2+00')$$);
+SELECT pg_temp.err($$SELECT convdash.duration_seconds('4713-01-01 00:00:00+00 BC', '294276-12-31 23:59:59+00')$$);
+SELECT convdash.duration_text(9223372036854775807) AS longest;
+
+-- sentiment text of the enum (C, same answers as the text form)
+SELECT l, convdash.sentiment_text(l) AS from_enum, convdash.sentiment_text(l::text) AS from_text
+FROM unnest(enum_range(NULL::convdash.sentiment) || NULL::convdash.sentiment) AS l;
+
+-- sentiment_summary: counts per label, not analyzed, mean of the scores given;
+-- a score without a label counts under the score's label
+CREATE TEMP TABLE sentiments (label convdash.sentiment, score float8);
+INSERT INTO sentiments VALUES ('positive', 0.5), ('positive', NULL), ('negative', -0.9), ('neutral', 0.0),
+	(NULL, NULL), (NULL, NULL), (NULL, 0.3), (NULL, -0.05), (NULL, 0.01);
+SELECT (convdash.sentiment_summary(label, score)).* FROM sentiments;
+SELECT (convdash.sentiment_summary(label, score)).* FROM sentiments WHERE false;
+SELECT to_jsonb(convdash.sentiment_summary(label, score)) FROM sentiments WHERE label IS NULL;
+SELECT label IS NULL AS unlabelled, (convdash.sentiment_summary(label, score)).mean_score
+FROM sentiments GROUP BY 1 ORDER BY 1;
+
+-- the same answer from a parallel plan (partial states merged by the combine function)
+CREATE TABLE helpers_sentiments AS
+SELECT (ARRAY['positive', 'negative', 'neutral', NULL])[1 + i % 4]::convdash.sentiment AS label,
+	CASE WHEN i % 3 = 0 THEN NULL ELSE ((i % 201) - 100) / 100.0 END AS score
+FROM generate_series(1, 100000) AS i;
+ANALYZE helpers_sentiments;
+SELECT s.positive, s.negative, s.neutral, s.not_analyzed, s.total, s.scored, round(s.mean_score::numeric, 12) AS mean_score
+FROM (SELECT (convdash.sentiment_summary(label, score)).* FROM helpers_sentiments) s;
+SELECT to_jsonb(s) - 'mean_score' = to_jsonb(p) - 'mean_score' AND abs(s.mean_score - p.mean_score) < 1e-12 AS matches_plain_sql
+FROM (SELECT (convdash.sentiment_summary(label, score)).* FROM helpers_sentiments) s,
+	(SELECT count(*) FILTER (WHERE coalesce(label, convdash.sentiment_label(score)) = 'positive') AS positive,
+		count(*) FILTER (WHERE coalesce(label, convdash.sentiment_label(score)) = 'negative') AS negative,
+		count(*) FILTER (WHERE coalesce(label, convdash.sentiment_label(score)) = 'neutral') AS neutral,
+		count(*) FILTER (WHERE label IS NULL AND score IS NULL) AS not_analyzed,
+		count(*) AS total, count(score) AS scored, avg(score) AS mean_score
+	 FROM helpers_sentiments) p;
+BEGIN;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+SET LOCAL parallel_leader_participation = off;
+EXPLAIN (COSTS OFF) SELECT convdash.sentiment_summary(label, score) FROM helpers_sentiments;
+SELECT s.positive, s.negative, s.neutral, s.not_analyzed, s.total, s.scored, round(s.mean_score::numeric, 12) AS mean_score
+FROM (SELECT (convdash.sentiment_summary(label, score)).* FROM helpers_sentiments) s;
+COMMIT;
+DROP TABLE helpers_sentiments;
+
+-- errors: a score outside [-1, 1] or NaN, with or without a label
+SELECT pg_temp.err($$SELECT convdash.sentiment_summary(NULL, 1.5)$$);
+SELECT pg_temp.err($$SELECT convdash.sentiment_summary('positive', 'NaN')$$);
+SELECT pg_temp.err($$SELECT convdash.sentiment_summary(label, -2) FROM (VALUES ('neutral'::convdash.sentiment)) v(label)$$);
+
+-- the support functions called directly (accum copies its state outside an aggregate)
+SELECT convdash.sentiment_summary_accum('{0,0,0,0,0,0}', 'neutral', 0.01) AS accum,
+	convdash.sentiment_summary_combine('{1,2,3,4,5,0.5}', '{1,1,1,1,1,0.25}') AS combined,
+	(convdash.sentiment_summary_final('{1,2,3,4,2,0.5}')).mean_score AS mean;
+SELECT pg_temp.err($$SELECT convdash.sentiment_summary_final('{1,2,3}')$$);
+
+-- RFC 3339 UTC text: microseconds, Z, any session time zone; NULL when not representable
+SET timezone = 'America/New_York';
+SELECT convdash.rfc3339('2026-03-08 01:59:59.999999-05') AS before_dst,
+	convdash.rfc3339('2026-03-08 03:00:00-04') AS after_dst,
+	convdash.rfc3339('2026-01-02 03:04:05.12+02') AS fraction,
+	convdash.rfc3339('0001-01-01 00:00:00+00') AS first_year,
+	convdash.rfc3339('9999-12-31 23:59:59.999999+00') AS last_year;
+RESET timezone;
+SELECT convdash.rfc3339(NULL) IS NULL AS null_in, convdash.rfc3339('infinity') IS NULL AS infinite,
+	convdash.rfc3339('-infinity') IS NULL AS minus_infinite, convdash.rfc3339('0044-03-15 BC') IS NULL AS bc,
+	convdash.rfc3339('10000-01-01 00:00:00+00') IS NULL AS year_10000;
+SELECT convdash.rfc3339(t)::timestamptz = t AS round_trips
+FROM (VALUES ('2026-11-24 10:52:15.123456+00'::timestamptz)) v(t);
