@@ -31,7 +31,7 @@ COMMENT ON FUNCTION convdash.sentiment_text(text) IS
 	'Read: "Positive", "Negative", "Neutral", or "Not analyzed" for NULL; 22023 for an unknown label';
 
 CREATE FUNCTION convdash.sentiment_text(label convdash.sentiment) RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT convdash.sentiment_text(label::text) $$;
+AS 'MODULE_PATHNAME', 'convdash_sentiment_enum_text'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.sentiment_text(convdash.sentiment) IS
 	'Read: "Positive", "Negative", "Neutral", or "Not analyzed" for NULL';
