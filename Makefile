@@ -26,7 +26,15 @@ PG_CPPFLAGS = -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -Wno-sign-c
 	-Wno-missing-field-initializers -Wno-cast-function-type
 
 PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresql/15/bin/pg_config)
-PGXS := $(shell $(PG_CONFIG) --pgxs)
+PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
+
+ifeq ($(wildcard $(PGXS)),)
+# A fresh machine has no PostgreSQL build tools yet: install the Debian
+# packages first, then run the same target again with PGXS in place.
+all test demo demo-reset bench install installcheck:
+	scripts/install-deps.sh
+	$(MAKE) $@
+else
 include $(PGXS)
 
 # The install script is the concatenation of the parts, in file-name order.
@@ -69,3 +77,4 @@ bench: deps
 clean: clean-api
 clean-api:
 	@if [ -f api/Makefile ]; then $(MAKE) -C api clean; fi
+endif
