@@ -41,8 +41,8 @@ include $(PGXS)
 $(DATA_built): $(SQL_PARTS)
 	cat $(SQL_PARTS) > $@
 
-all: api
-
+# The service builds separately from the extension (make api), so that PGXS's
+# install target needs only the extension.
 .PHONY: api deps test demo demo-reset demo-stop bench test-asan
 
 api:
@@ -52,17 +52,17 @@ deps:
 	scripts/install-deps.sh
 
 test: deps
-	$(MAKE) all
+	$(MAKE) all api
 	scripts/as-root.sh $(MAKE) install
 	test/run.sh
 
 demo: deps
-	$(MAKE) all
+	$(MAKE) all api
 	scripts/as-root.sh $(MAKE) install
 	scripts/demo.sh start
 
 demo-reset: deps
-	$(MAKE) all
+	$(MAKE) all api
 	scripts/as-root.sh $(MAKE) install
 	scripts/demo.sh reset
 
@@ -70,7 +70,7 @@ demo-stop:
 	scripts/demo.sh stop
 
 bench: deps
-	$(MAKE) all
+	$(MAKE) all api
 	scripts/as-root.sh $(MAKE) install
 	bench/run.sh
 
