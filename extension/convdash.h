@@ -8,4 +8,7 @@
 /* Registers every convdash.* GUC (settings.c) */
 extern void convdash_define_settings(void);
 
+/* convdash.max_clip_bytes (settings.c) */
+extern int	convdash_max_clip_bytes;
+
 #endif							/* CONVDASH_H */

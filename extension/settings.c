@@ -4,7 +4,9 @@
  *
  * convdash.account_id is deliberately not defined here: it is a plain
  * placeholder set per transaction with set_config(..., true), read by the
- * row-level security policies even before this library is loaded.
+ * row-level security policies even before this library is loaded. For the
+ * same reason the prefix is not reserved (MarkGUCPrefixReserved would turn
+ * that placeholder into an error).
  */
 #include "postgres.h"
 
@@ -12,8 +14,22 @@
 
 #include "convdash.h"
 
+/* convdash.max_clip_bytes: largest audio clip accepted by audio_write */
+int			convdash_max_clip_bytes = 50 * 1024 * 1024;
+
 /* Registers every convdash.* GUC */
 void
 convdash_define_settings(void)
 {
+	/* superuser-only, so the service role cannot raise its own limit */
+	DefineCustomIntVariable("convdash.max_clip_bytes",
+							"Largest audio clip, in bytes, that convdash.audio_write accepts.",
+							"Writing past it raises 54000 (program_limit_exceeded).",
+							&convdash_max_clip_bytes,
+							50 * 1024 * 1024,
+							1,
+							PG_INT32_MAX,
+							PGC_SUSET,
+							GUC_UNIT_BYTE,
+							NULL, NULL, NULL);
 }
