@@ -1,0 +1,158 @@
+/*
+ * search.c
+ *		Search helpers: n-gram keys for the search index, and the HMAC that
+ *		makes list cursors tamper-proof.
+ *
+ * convdash indexes message content and session ids with a GIN index on
+ * search_grams(text): the distinct 1-, 2- and 3-character substrings of the
+ * lowercased text, each as a 32-bit key. A search term's keys
+ * (search_keys(q)) are all contained in the keys of every text that contains
+ * the term (ILIKE compares lower(text) with lower(pattern)), so
+ * "search_grams(content) @> search_keys(q)" is an exact-superset candidate
+ * filter that the ILIKE recheck makes exact. Unlike pg_trgm it answers
+ * 1- and 2-character terms and punctuation, and the planner can only use it
+ * where the query names the expression, never behind a plain ILIKE.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_collation.h"
+#include "catalog/pg_type.h"
+#include "common/hmac.h"
+#include "fmgr.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/memutils.h"
+
+PG_FUNCTION_INFO_V1(convdash_search_grams);
+PG_FUNCTION_INFO_V1(convdash_search_keys);
+PG_FUNCTION_INFO_V1(convdash_hmac_sha256);
+
+#define GRAM_TAG_SHIFT	28
+#define GRAM_HASH_MASK	0x0FFFFFFF
+#define HMAC_SHA256_LEN 32
+
+/* Key of the n-gram at w[0..n-1]: a tag for n plus the code point or an FNV-1a hash */
+static inline int32
+gram_key(const pg_wchar *w, int n)
+{
+	uint32		h = 2166136261u;
+
+	if (n == 1)
+		return (int32) ((1u << GRAM_TAG_SHIFT) | (w[0] & GRAM_HASH_MASK));
+	for (int i = 0; i < n; i++)
+	{
+		h ^= (uint32) w[i];
+		h *= 16777619u;
+	}
+	return (int32) (((uint32) n << GRAM_TAG_SHIFT) | (h & GRAM_HASH_MASK));
+}
+
+/* qsort comparator of int32 keys */
+static int
+key_cmp(const void *a, const void *b)
+{
+	int32		x = *(const int32 *) a;
+	int32		y = *(const int32 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Lowercases a text with the call's collation and decodes it into code points */
+static pg_wchar *
+lower_wchars(text *t, Oid collation, int *nchars)
+{
+	text	   *low;
+	pg_wchar   *w;
+	int			nbytes;
+
+	if (!OidIsValid(collation))
+		collation = DEFAULT_COLLATION_OID;
+	low = DatumGetTextPP(DirectFunctionCall1Coll(lower, collation, PointerGetDatum(t)));
+	nbytes = VARSIZE_ANY_EXHDR(low);
+	w = (pg_wchar *) palloc((nbytes + 1) * sizeof(pg_wchar));
+	*nchars = pg_mb2wchar_with_len(VARDATA_ANY(low), w, nbytes);
+	return w;
+}
+
+/* Sorts the keys, drops duplicates and returns them as an int4[] */
+static ArrayType *
+keys_to_array(int32 *keys, int nkeys)
+{
+	int			n = 0;
+	Datum	   *d;
+
+	if (nkeys > 1)
+		qsort(keys, nkeys, sizeof(int32), key_cmp);
+	d = (Datum *) palloc(Max(nkeys, 1) * sizeof(Datum));
+	for (int i = 0; i < nkeys; i++)
+		if (i == 0 || keys[i] != keys[i - 1])
+			d[n++] = Int32GetDatum(keys[i]);
+	return construct_array(d, n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
+}
+
+/* Returns the distinct 1-, 2- and 3-gram keys of the lowercased text (the index side) */
+Datum
+convdash_search_grams(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	int			len;
+	pg_wchar   *w = lower_wchars(t, PG_GET_COLLATION(), &len);
+	int32	   *keys;
+	int			nkeys = 0;
+
+	if ((Size) len * 3 + 1 > MaxAllocSize / sizeof(int32))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("text too long to index for search")));
+	keys = (int32 *) palloc(((Size) len * 3 + 1) * sizeof(int32));
+	for (int i = 0; i < len; i++)
+		for (int n = 1; n <= 3 && i + n <= len; n++)
+			keys[nkeys++] = gram_key(w + i, n);
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+}
+
+/*
+ * Returns the keys a text must contain to contain the term (the query side):
+ * the 1- or 2-gram of a 1- or 2-character term, else all its 3-grams.
+ */
+Datum
+convdash_search_keys(PG_FUNCTION_ARGS)
+{
+	text	   *t = PG_GETARG_TEXT_PP(0);
+	int			len;
+	pg_wchar   *w = lower_wchars(t, PG_GET_COLLATION(), &len);
+	int32	   *keys = (int32 *) palloc((Max(len, 1)) * sizeof(int32));
+	int			nkeys = 0;
+
+	if (len > 0 && len < 3)
+		keys[nkeys++] = gram_key(w, len);
+	for (int i = 0; i + 3 <= len; i++)
+		keys[nkeys++] = gram_key(w + i, 3);
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+}
+
+/* HMAC-SHA-256 of msg under key */
+Datum
+convdash_hmac_sha256(PG_FUNCTION_ARGS)
+{
+	bytea	   *key = PG_GETARG_BYTEA_PP(0);
+	bytea	   *msg = PG_GETARG_BYTEA_PP(1);
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + HMAC_SHA256_LEN);
+	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+
+	if (ctx == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
+	if (pg_hmac_init(ctx, (const uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) < 0 ||
+		pg_hmac_update(ctx, (const uint8 *) VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg)) < 0 ||
+		pg_hmac_final(ctx, (uint8 *) VARDATA(result), HMAC_SHA256_LEN) < 0)
+	{
+		const char *why = pg_hmac_error(ctx);
+
+		pg_hmac_free(ctx);
+		elog(ERROR, "could not compute HMAC-SHA-256: %s", why);
+	}
+	pg_hmac_free(ctx);
+	SET_VARSIZE(result, VARHDRSZ + HMAC_SHA256_LEN);
+	PG_RETURN_BYTEA_P(result);
+}
