@@ -2,12 +2,13 @@
 # Detail panel latency: conversation_detail, transcript pages and client_data,
 # timed inside the server (clock_timestamp() around each call, as the SQL
 # figure of PERFORMANCE.md) for a random sample of the largest tenant's
-# conversations, over repeated rounds. Round 1 reads cold pages and is
-# reported apart ("cold p95": first touch of each conversation in this session); p50/p95/max are over the later rounds.
+# conversations, over repeated rounds. Round 1 (the first touch of each
+# conversation in this session) is reported apart as "cold p95"; p50, p95
+# and max are over the later rounds.
 #
 # The transcript is measured on the longest generated conversation and on a
 # 10,000-message conversation (made once in the account "bench-detail",
-# 1 in 10 messages hidden system/tool ones): its last page must cost what its
+# 1 in 10 of its messages hidden system ones): its last page must cost what its
 # first does. The baseline beside it is the same last page read with OFFSET
 # over the transcript index.
 #
