@@ -33,23 +33,20 @@ COMMENT ON FUNCTION convdash.current_account() IS
 -- The tenant of the current transaction; raises 42501 when none is set.
 CREATE FUNCTION convdash.require_account() RETURNS bigint
 LANGUAGE plpgsql STABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
-	acct bigint;
+	setting text := pg_catalog.current_setting('convdash.account_id', true);
 BEGIN
-	BEGIN
-		acct := convdash.current_account();
-	EXCEPTION WHEN invalid_text_representation OR numeric_value_out_of_range THEN
-		RAISE EXCEPTION 'convdash.account_id is not an account id'
-			USING ERRCODE = 'insufficient_privilege';
-	END;
-	IF acct IS NULL THEN
+	IF setting IS NULL OR setting = '' THEN
 		RAISE EXCEPTION 'no tenant is set'
 			USING ERRCODE = 'insufficient_privilege',
 			      HINT = 'Run SELECT set_config(''convdash.account_id'', ''<account id>'', true) in the transaction first.';
 	END IF;
-	RETURN acct;
+	IF setting !~ '^[0-9]{1,18}$' THEN
+		RAISE EXCEPTION 'convdash.account_id is not an account id'
+			USING ERRCODE = 'insufficient_privilege';
+	END IF;
+	RETURN setting::bigint;
 END
 $$;
 COMMENT ON FUNCTION convdash.require_account() IS
@@ -81,7 +78,6 @@ GRANT USAGE ON SCHEMA convdash TO convdash_api, convdash_reader;
 -- Checks that a text is an IANA time zone name PostgreSQL knows.
 CREATE FUNCTION convdash.check_time_zone(zone text) RETURNS text
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 BEGIN
 	IF zone IS NULL OR NOT EXISTS (SELECT FROM pg_timezone_names WHERE name = zone) THEN
@@ -193,7 +189,6 @@ COMMENT ON FUNCTION convdash.revoke_api_key(bigint, bigint) IS
 -- The account named by a well-formed key (not yet checked against the store).
 CREATE FUNCTION convdash.api_key_account(key text) RETURNS bigint
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 	SELECT (regexp_match(key, '^cdk_([1-9][0-9]{0,17})_[0-9a-f]{64}$'))[1]::bigint
 $$;

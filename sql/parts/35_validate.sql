@@ -5,7 +5,6 @@
 -- Returns the value when it is one of the enum's labels (NULL passes), else raises 22023.
 CREATE FUNCTION convdash.enum_value(value text, field text, kind anyenum) RETURNS anyenum
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	result kind%TYPE;
@@ -29,7 +28,6 @@ COMMENT ON FUNCTION convdash.enum_value(text, text, anyenum) IS
 CREATE FUNCTION convdash.check_text(value text, field text, max_length integer, required boolean DEFAULT true)
 RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 BEGIN
 	IF value IS NULL OR (required AND btrim(value) = '') THEN
@@ -53,7 +51,6 @@ COMMENT ON FUNCTION convdash.check_text(text, text, integer, boolean) IS
 CREATE FUNCTION convdash.check_range(value bigint, field text, low bigint, high bigint)
 RETURNS bigint
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 BEGIN
 	IF value IS NOT NULL AND (value < low OR value > high) THEN
@@ -70,7 +67,6 @@ COMMENT ON FUNCTION convdash.check_range(bigint, text, bigint, bigint) IS
 -- Returns the timestamp when it is NULL or finite, else raises 22023.
 CREATE FUNCTION convdash.check_time(value timestamptz, field text) RETURNS timestamptz
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 BEGIN
 	IF value IS NOT NULL AND NOT isfinite(value) THEN
@@ -86,7 +82,6 @@ COMMENT ON FUNCTION convdash.check_time(timestamptz, text) IS
 -- Locks and returns a conversation of the current tenant; P0002 when there is none.
 CREATE FUNCTION convdash.lock_conversation(conversation_id bigint) RETURNS convdash.conversations
 LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	c convdash.conversations;

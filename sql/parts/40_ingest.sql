@@ -34,7 +34,6 @@ COMMENT ON FUNCTION convdash.create_agent(text, text, text) IS
 -- Raises 23503 unless the tracker session belongs to the current tenant.
 CREATE FUNCTION convdash.check_tracker_session(tracker_session_id bigint, field text) RETURNS bigint
 LANGUAGE plpgsql STABLE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 BEGIN
 	IF tracker_session_id IS NOT NULL AND NOT EXISTS (
@@ -85,6 +84,8 @@ COMMENT ON FUNCTION convdash.start_conversation(bigint, text, text, text, timest
 	'API: starts an active conversation of an agent with a visitor session on a channel; returns its id';
 
 -- Appends a message and keeps the conversation's counters exact; returns the message id.
+-- The counter UPDATE is also the row lock that serialises concurrent appends
+-- (so seq numbers stay dense); the slow path only runs to explain a refusal.
 CREATE FUNCTION convdash.append_message(conversation_id bigint, role text, content text,
 	prompt_tokens integer DEFAULT NULL, completion_tokens integer DEFAULT NULL,
 	created_at timestamptz DEFAULT NULL)
@@ -93,41 +94,45 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
-	c convdash.conversations := convdash.lock_conversation(conversation_id);
+	acct bigint := convdash.require_account();
 	r convdash.message_role := convdash.enum_value(coalesce(role, ''), 'role', NULL::convdash.message_role);
 	at timestamptz := coalesce(convdash.check_time(created_at, 'created_at'), now());
 	shown boolean := r IN ('user', 'assistant');
+	started timestamptz;
+	shown_count integer;
 	new_id bigint;
 BEGIN
-	IF c.status = 'archived' THEN
-		RAISE EXCEPTION 'conversation % is archived', c.id
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			      HINT = 'Archived conversations take no new messages.';
-	END IF;
-	PERFORM convdash.check_text(content, 'content', 1000000, false);
 	IF content IS NULL THEN
 		RAISE EXCEPTION 'content is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'content';
 	END IF;
-	PERFORM convdash.check_range(prompt_tokens, 'prompt_tokens', 0, 2147483647),
+	PERFORM convdash.check_text(content, 'content', 1000000, false),
+		convdash.check_range(prompt_tokens, 'prompt_tokens', 0, 2147483647),
 		convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
-	IF at < c.started_at THEN
-		RAISE EXCEPTION 'created_at is before the conversation started'
-			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'created_at';
-	END IF;
-
-	INSERT INTO convdash.messages
-		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq)
-	VALUES (c.account_id, c.id, r, append_message.content, at,
-		append_message.prompt_tokens, append_message.completion_tokens,
-		CASE WHEN shown THEN c.message_count + 1 END)
-	RETURNING id INTO new_id;
 
 	UPDATE convdash.conversations x SET
 		message_count = x.message_count + shown::integer,
 		prompt_tokens = x.prompt_tokens + coalesce(append_message.prompt_tokens, 0),
 		completion_tokens = x.completion_tokens + coalesce(append_message.completion_tokens, 0),
 		last_message_at = greatest(x.last_message_at, at)
-	WHERE x.account_id = c.account_id AND x.id = c.id;
+	WHERE x.account_id = acct AND x.id = append_message.conversation_id AND x.status <> 'archived'
+	RETURNING x.started_at, x.message_count INTO started, shown_count;
+	IF NOT FOUND THEN
+		PERFORM convdash.lock_conversation(conversation_id);
+		RAISE EXCEPTION 'conversation % is archived', conversation_id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      HINT = 'Archived conversations take no new messages.';
+	END IF;
+	IF at < started THEN
+		RAISE EXCEPTION 'created_at is before the conversation started'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'created_at';
+	END IF;
+
+	INSERT INTO convdash.messages
+		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq)
+	VALUES (acct, append_message.conversation_id, r, append_message.content, at,
+		append_message.prompt_tokens, append_message.completion_tokens,
+		CASE WHEN shown THEN shown_count END)
+	RETURNING id INTO new_id;
 	RETURN new_id;
 END
 $$;
@@ -289,7 +294,6 @@ COMMENT ON FUNCTION convdash.remove_rating(bigint) IS
 -- RFC 7386 JSON merge patch: objects merge key by key, null removes a key, anything else replaces.
 CREATE FUNCTION convdash.json_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	result jsonb;

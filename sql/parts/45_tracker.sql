@@ -43,7 +43,6 @@ COMMENT ON FUNCTION convdash.create_tracker_session(text, text, text, text, text
 -- Locks a tracker session of the current tenant; P0002 when there is none.
 CREATE FUNCTION convdash.lock_tracker_session(tracker_session_id bigint) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 BEGIN
 	PERFORM FROM convdash.tracker_sessions s
