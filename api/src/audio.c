@@ -1,0 +1,405 @@
+/* Audio clips over HTTP: download streamed in chunks with single byte ranges
+ * and ETags, waveform peaks, upload streamed into the large object in chunks.
+ * A clip is never held in memory whole. */
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "handlers.h"
+#include "log.h"
+
+#define AUDIO_CHUNK (256 * 1024)
+
+/* Parses a Range header for a body of size bytes into [*first, *last].
+ * Returns 0 for no Range (whole body), 1 for a satisfiable single range,
+ * -1 when it is malformed, multiple or unsatisfiable. */
+static int parse_range(const char *h, long long size, long long *first, long long *last)
+{
+	long long	a = -1, b = -1;
+	const char *p, *dash;
+	char		num[24];
+
+	*first = 0;
+	*last = size - 1;
+	if (h == NULL)
+		return 0;
+	while (*h == ' ')
+		h++;
+	if (strncasecmp(h, "bytes=", 6) != 0)
+		return -1;
+	p = h + 6;
+	while (*p == ' ')
+		p++;
+	dash = strchr(p, '-');
+	if (dash == NULL || strchr(p, ',') != NULL)
+		return -1;
+	if (dash > p)
+	{
+		if (dash - p >= (long) sizeof num)
+			return -1;
+		snprintf(num, sizeof num, "%.*s", (int) (dash - p), p);
+		if (!isdigit((unsigned char) num[0]) || parse_integer(num, 0, INT64_MAX, &a) != 0)
+			return -1;
+	}
+	p = dash + 1;
+	while (*p == ' ')
+		p++;
+	if (*p != '\0')
+	{
+		size_t		len = strcspn(p, " ");
+
+		if (len >= sizeof num || p[len + strspn(p + len, " ")] != '\0')
+			return -1;
+		snprintf(num, sizeof num, "%.*s", (int) len, p);
+		if (!isdigit((unsigned char) num[0]) || parse_integer(num, 0, INT64_MAX, &b) != 0)
+			return -1;
+	}
+	if (a < 0 && b < 0)
+		return -1;
+	if (a < 0)
+	{
+		/* suffix range: the last b bytes */
+		if (b == 0 || size == 0)
+			return -1;
+		*first = b >= size ? 0 : size - b;
+		return 1;
+	}
+	if ((b >= 0 && b < a) || a >= size)
+		return -1;
+	*first = a;
+	if (b >= 0 && b < size - 1)
+		*last = b;
+	return 1;
+}
+
+/* Whether an If-None-Match header names the ETag (or is *). */
+static int etag_matches(const char *inm, const char *etag)
+{
+	const char *p = inm;
+	size_t		elen = strlen(etag);
+
+	if (inm == NULL)
+		return 0;
+	while (*p != '\0')
+	{
+		size_t		len;
+
+		while (*p == ' ' || *p == ',')
+			p++;
+		if (*p == '*')
+			return 1;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		len = strcspn(p, ",");
+		while (len > 0 && p[len - 1] == ' ')
+			len--;
+		if (len == elen && strncmp(p, etag, len) == 0)
+			return 1;
+		p += len;
+	}
+	return 0;
+}
+
+/* The clip's metadata from audio_info: bytes, mime, ETag. */
+typedef struct clip_info
+{
+	long long	bytes;
+	char		mime[128];
+	char		etag[80];
+} clip_info;
+
+/* Reads bytes, mime and sha256 out of audio_info's JSON; -1 when absent. */
+static int clip_info_parse(const char *text, clip_info *info)
+{
+	json_t	   *root = json_loads(text, 0, NULL);
+	json_t	   *bytes = json_object_get(root, "bytes");
+	const char *mime = json_string_value(json_object_get(root, "mime"));
+	const char *sha = json_string_value(json_object_get(root, "sha256"));
+	json_t	   *id = json_object_get(root, "id");
+
+	if (root == NULL || !json_is_integer(bytes) || mime == NULL)
+	{
+		json_decref(root);
+		return -1;
+	}
+	info->bytes = json_integer_value(bytes);
+	snprintf(info->mime, sizeof info->mime, "%s", mime);
+	if (sha != NULL && strlen(sha) <= 64)
+		snprintf(info->etag, sizeof info->etag, "\"%s\"", sha);
+	else
+		snprintf(info->etag, sizeof info->etag, "\"%" JSON_INTEGER_FORMAT "-%lld\"",
+				 json_integer_value(id), info->bytes);
+	json_decref(root);
+	return 0;
+}
+
+/* Streams [first, last] of the clip in chunks; -1 when the database or client failed. */
+static int stream_clip(request *r, long long first, long long last)
+{
+	long long	off = first;
+
+	while (off <= last)
+	{
+		long long	want = last - off + 1 < AUDIO_CHUNK ? last - off + 1 : AUDIO_CHUNK;
+		char		offset[24], length[24];
+		const char *values[3] = {r->id_text[0], offset, length};
+		PGresult   *res;
+		db_error	err;
+		int			got;
+
+		snprintf(offset, sizeof offset, "%lld", off);
+		snprintf(length, sizeof length, "%lld", want);
+		if (db_exec(r->db, ST_AUDIO_READ, 3, values, NULL, NULL, &res, &err) != 0)
+		{
+			log_msg("error", "audio %s read failed at %lld: SQLSTATE %s: %s", r->id_text[0], off,
+					err.sqlstate, err.message);
+			return -1;
+		}
+		got = PQntuples(res) == 1 ? PQgetlength(res, 0, 0) : 0;
+		if (got <= 0 || got > want || http_write(r, PQgetvalue(res, 0, 0), (size_t) got) != 0)
+		{
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+		off += got;
+	}
+	return 0;
+}
+
+/* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, in one snapshot. */
+void h_audio_get(request *r)
+{
+	const char *values[1] = {r->id_text[0]};
+	PGresult   *res;
+	db_error	err;
+	clip_info	info;
+	long long	first, last;
+	int			range;
+	char		buf[128];
+
+	if (db_begin(r->db, r->account, 1, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	if (db_exec(r->db, ST_AUDIO_INFO, 1, values, NULL, NULL, &res, &err) != 0)
+	{
+		db_rollback(r->db);
+		http_db_error(r, &err);
+		return;
+	}
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || clip_info_parse(PQgetvalue(res, 0, 0), &info) != 0)
+	{
+		PQclear(res);
+		db_rollback(r->db);
+		http_fail(r, 404, NULL, "audio clip %s not found", r->id_text[0]);
+		return;
+	}
+	PQclear(res);
+
+	if (etag_matches(http_get_header(r, "If-None-Match"), info.etag))
+	{
+		db_rollback(r->db);
+		http_begin(r, 304, NULL, -1);
+		http_header(r, "ETag", info.etag);
+		http_end_headers(r);
+		return;
+	}
+	range = parse_range(http_get_header(r, "Range"), info.bytes, &first, &last);
+	if (range < 0)
+	{
+		db_rollback(r->db);
+		snprintf(r->extra_value, sizeof r->extra_value, "bytes */%lld", info.bytes);
+		r->extra_name = "Content-Range";
+		http_fail(r, 416, NULL, "the range cannot be served: use one range bytes=a-b, a- or -n within %lld bytes",
+				  info.bytes);
+		return;
+	}
+	http_begin(r, range ? 206 : 200, info.mime, last - first + 1);
+	http_header(r, "Accept-Ranges", "bytes");
+	http_header(r, "ETag", info.etag);
+	http_header(r, "Cache-Control", "private, no-cache");
+	if (range)
+	{
+		snprintf(buf, sizeof buf, "bytes %lld-%lld/%lld", first, last, info.bytes);
+		http_header(r, "Content-Range", buf);
+	}
+	http_end_headers(r);
+	if (!r->head && stream_clip(r, first, last) != 0)
+	{
+		db_rollback(r->db);
+		return;
+	}
+	db_rollback(r->db);			/* read only: nothing to commit */
+}
+
+/* GET /api/v1/audio/{id}/peaks?buckets=N (default 512). */
+void h_audio_peaks(request *r)
+{
+	const char *values[2] = {r->id_text[0], http_param(r, "buckets")};
+
+	if (query_integer(r, "buckets", INT32_MIN, INT32_MAX) < 0)
+		return;
+	if (values[1] == NULL)
+		values[1] = "512";
+	respond_call(r, 200, ST_AUDIO_PEAKS, 2, values);
+}
+
+/* The media type of an audio body without parameters; -1 after 415 when not audio/any. */
+static int audio_mime(request *r, char *mime, size_t len)
+{
+	const char *ct = http_get_header(r, "Content-Type");
+	size_t		n;
+
+	if (ct != NULL)
+	{
+		while (*ct == ' ')
+			ct++;
+		n = strcspn(ct, "; \t");
+		if (n > 6 && n < len && strncasecmp(ct, "audio/", 6) == 0)
+		{
+			size_t		i;
+
+			for (i = 0; i < n; i++)
+				mime[i] = (char) tolower((unsigned char) ct[i]);
+			mime[n] = '\0';
+			return 0;
+		}
+	}
+	http_fail(r, 415, NULL, "the body must be audio bytes with Content-Type: audio/*");
+	return -1;
+}
+
+/* Reads up to len body bytes (fewer only at the end); -1 when the client failed. */
+static long long read_chunk(request *r, char *buf, size_t len)
+{
+	size_t		used = 0;
+
+	while (used < len)
+	{
+		int			n = mg_read(r->conn, buf + used, len - used);
+
+		if (n < 0)
+			return -1;
+		if (n == 0)
+			break;
+		used += (size_t) n;
+	}
+	return (long long) used;
+}
+
+/* Streams the request body into the clip in chunks; answers on failure.
+ * Returns the byte count, or -1 after answering. */
+static long long upload_body(request *r, const char *clip_id, char *buf)
+{
+	long long	declared = r->ri->content_length;
+	long long	total = 0;
+
+	for (;;)
+	{
+		long long	n = read_chunk(r, buf, AUDIO_CHUNK);
+		const char *values[2] = {clip_id, buf};
+		int			lengths[2] = {0, (int) n};
+		int			formats[2] = {0, 1};
+		PGresult   *res;
+		db_error	err;
+
+		if (n < 0 || (n == 0 && declared > 0 && total != declared))
+		{
+			http_fail(r, 400, NULL, "the body ended before its Content-Length");
+			return -1;
+		}
+		if (n == 0)
+			return total;
+		total += n;
+		if (total > g_config.max_audio)
+		{
+			http_fail(r, 413, NULL, "the audio is larger than %lld bytes", g_config.max_audio);
+			return -1;
+		}
+		if (db_exec(r->db, ST_AUDIO_WRITE, 2, values, lengths, formats, &res, &err) != 0)
+		{
+			http_db_error(r, &err);
+			return -1;
+		}
+		PQclear(res);
+	}
+}
+
+/* PUT /api/v1/messages/{id}/audio: raw bytes, Content-Type audio/..., ?duration_ms=. */
+void h_audio_put(request *r)
+{
+	char		mime[128];
+	const char *values[3] = {r->id_text[0], mime, http_param(r, "duration_ms")};
+	const char *clip[1];
+	PGresult   *res = NULL, *out = NULL;
+	db_error	err;
+	char	   *buf;
+	long long	total;
+
+	if (query_integer(r, "duration_ms", INT32_MIN, INT32_MAX) < 0 || audio_mime(r, mime, sizeof mime) != 0)
+		return;
+	if (r->ri->content_length > g_config.max_audio)
+	{
+		http_fail(r, 413, NULL, "the audio is larger than %lld bytes", g_config.max_audio);
+		return;
+	}
+	if (!http_has_body(r))
+	{
+		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
+		return;
+	}
+	buf = malloc(AUDIO_CHUNK);
+	if (buf == NULL)
+	{
+		http_fail(r, 500, NULL, "internal error");
+		return;
+	}
+	if (db_begin(r->db, r->account, 0, &err) != 0)
+	{
+		free(buf);
+		http_db_error(r, &err);
+		return;
+	}
+	if (db_exec(r->db, ST_AUDIO_BEGIN, 3, values, NULL, NULL, &res, &err) != 0)
+	{
+		db_rollback(r->db);
+		free(buf);
+		http_db_error(r, &err);
+		return;
+	}
+	clip[0] = PQgetvalue(res, 0, 0);
+	total = upload_body(r, clip[0], buf);
+	free(buf);
+	if (total == 0)
+		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
+	if (total <= 0)
+	{
+		PQclear(res);
+		db_rollback(r->db);
+		return;
+	}
+	if (db_exec(r->db, ST_AUDIO_FINISH, 1, clip, NULL, NULL, &out, &err) != 0)
+	{
+		PQclear(res);
+		db_rollback(r->db);
+		http_db_error(r, &err);
+		return;
+	}
+	PQclear(res);
+	if (db_commit(r->db, &err) != 0)
+	{
+		PQclear(out);
+		http_db_error(r, &err);
+		return;
+	}
+	respond_result(r, 201, out);
+	PQclear(out);
+}

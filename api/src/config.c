@@ -1,0 +1,166 @@
+/* Service configuration: command-line flags over CONVDASH_* environment variables over defaults. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+
+config_t	g_config;
+
+static const char usage[] =
+	"usage: convdash-api [options]\n"
+	"  --database-url URL      libpq conninfo (CONVDASH_DATABASE_URL; default: libpq defaults/PG* env)\n"
+	"  --listen ADDR:PORT      listen address (CONVDASH_LISTEN; default 127.0.0.1:8080)\n"
+	"  --threads N             worker threads = max database connections (CONVDASH_THREADS; default 16)\n"
+	"  --static-dir DIR        dashboard page (CONVDASH_STATIC_DIR; default: static/ next to the binary)\n"
+	"  --max-body BYTES        JSON body cap (CONVDASH_MAX_BODY; default 4194304)\n"
+	"  --max-audio BYTES       audio upload cap (CONVDASH_MAX_AUDIO; default 52428800)\n"
+	"  --statement-timeout MS  per SQL statement (CONVDASH_STATEMENT_TIMEOUT; default 10000)\n"
+	"  --request-timeout MS    per client read/write (CONVDASH_REQUEST_TIMEOUT; default 30000)\n"
+	"  --db-role ROLE          SET ROLE after connecting, \"\" for none (CONVDASH_DB_ROLE; default convdash_api)\n"
+	"  --no-access-log         no per-request log lines (CONVDASH_ACCESS_LOG=0)\n";
+
+/* Parses a whole decimal number within [low, high]; returns -1 when it is not one. */
+static int parse_number(const char *text, long long low, long long high, long long *out)
+{
+	char	   *end;
+	long long	v;
+
+	if (text == NULL || *text == '\0')
+		return -1;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0' || v < low || v > high)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Sets a numeric option from text, printing an error naming it when invalid. */
+static int set_number(const char *name, const char *text, long long low, long long high, long long *out)
+{
+	if (text == NULL)
+		return 0;
+	if (parse_number(text, low, high, out) != 0)
+	{
+		fprintf(stderr, "convdash-api: %s must be a number between %lld and %lld\n", name, low, high);
+		return -1;
+	}
+	return 0;
+}
+
+/* The default static directory: static/ beside the executable. */
+static void default_static_dir(char *buf, size_t len)
+{
+	char		exe[PATH_MAX];
+	ssize_t		n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char	   *slash;
+
+	if (n <= 0)
+	{
+		snprintf(buf, len, "static");
+		return;
+	}
+	exe[n] = '\0';
+	slash = strrchr(exe, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	if (strlen(exe) + sizeof "/static" > len)
+		snprintf(buf, len, "static");
+	else
+		strcat(strcpy(buf, exe), "/static");
+}
+
+/* Fills g_config; returns 0 to run, 1 when --help was printed, -1 on a bad option. */
+int config_load(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"database-url", required_argument, NULL, 'd'},
+		{"listen", required_argument, NULL, 'l'},
+		{"threads", required_argument, NULL, 't'},
+		{"static-dir", required_argument, NULL, 's'},
+		{"max-body", required_argument, NULL, 'b'},
+		{"max-audio", required_argument, NULL, 'a'},
+		{"statement-timeout", required_argument, NULL, 'T'},
+		{"request-timeout", required_argument, NULL, 'R'},
+		{"db-role", required_argument, NULL, 'r'},
+		{"no-access-log", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	const char *threads = getenv("CONVDASH_THREADS");
+	const char *max_body = getenv("CONVDASH_MAX_BODY");
+	const char *max_audio = getenv("CONVDASH_MAX_AUDIO");
+	const char *stmt_timeout = getenv("CONVDASH_STATEMENT_TIMEOUT");
+	const char *req_timeout = getenv("CONVDASH_REQUEST_TIMEOUT");
+	const char *static_dir = getenv("CONVDASH_STATIC_DIR");
+	const char *access_log = getenv("CONVDASH_ACCESS_LOG");
+	long long	v;
+	int			c;
+
+	g_config.database_url = getenv("CONVDASH_DATABASE_URL");
+	if (g_config.database_url == NULL)
+		g_config.database_url = "";
+	g_config.listen = getenv("CONVDASH_LISTEN");
+	if (g_config.listen == NULL || *g_config.listen == '\0')
+		g_config.listen = "127.0.0.1:8080";
+	g_config.db_role = getenv("CONVDASH_DB_ROLE");
+	if (g_config.db_role == NULL)
+		g_config.db_role = "convdash_api";
+	g_config.access_log = !(access_log != NULL && strcmp(access_log, "0") == 0);
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1)
+	{
+		switch (c)
+		{
+			case 'd': g_config.database_url = optarg; break;
+			case 'l': g_config.listen = optarg; break;
+			case 't': threads = optarg; break;
+			case 's': static_dir = optarg; break;
+			case 'b': max_body = optarg; break;
+			case 'a': max_audio = optarg; break;
+			case 'T': stmt_timeout = optarg; break;
+			case 'R': req_timeout = optarg; break;
+			case 'r': g_config.db_role = optarg; break;
+			case 'q': g_config.access_log = 0; break;
+			case 'h': fputs(usage, stdout); return 1;
+			default: fputs(usage, stderr); return -1;
+		}
+	}
+	if (optind < argc)
+	{
+		fprintf(stderr, "convdash-api: unexpected argument %s\n", argv[optind]);
+		return -1;
+	}
+
+	v = 16;
+	if (set_number("threads", threads, 1, 1024, &v) != 0)
+		return -1;
+	g_config.threads = (int) v;
+	v = 4 * 1024 * 1024;
+	if (set_number("max-body", max_body, 1024, 1LL << 30, &v) != 0)
+		return -1;
+	g_config.max_body = v;
+	v = 50 * 1024 * 1024;
+	if (set_number("max-audio", max_audio, 1024, 1LL << 40, &v) != 0)
+		return -1;
+	g_config.max_audio = v;
+	v = 10000;
+	if (set_number("statement-timeout", stmt_timeout, 0, INT_MAX, &v) != 0)
+		return -1;
+	g_config.statement_timeout_ms = (int) v;
+	v = 30000;
+	if (set_number("request-timeout", req_timeout, 100, INT_MAX, &v) != 0)
+		return -1;
+	g_config.request_timeout_ms = (int) v;
+
+	if (static_dir != NULL && *static_dir != '\0')
+		snprintf(g_config.static_dir, sizeof g_config.static_dir, "%s", static_dir);
+	else
+		default_static_dir(g_config.static_dir, sizeof g_config.static_dir);
+	return 0;
+}

@@ -1,0 +1,24 @@
+/* Service configuration: command-line flags over CONVDASH_* environment variables over defaults. */
+#ifndef CONVDASH_CONFIG_H
+#define CONVDASH_CONFIG_H
+
+typedef struct config
+{
+	const char *database_url;	/* libpq conninfo or URI */
+	const char *listen;			/* civetweb listening_ports, e.g. 127.0.0.1:8080 */
+	int			threads;		/* worker threads = at most this many database connections */
+	char		static_dir[4096];	/* the dashboard page */
+	long long	max_body;		/* JSON request bodies, bytes */
+	long long	max_audio;		/* audio uploads, bytes */
+	int			statement_timeout_ms;
+	int			request_timeout_ms;	/* slow clients: each read/write of a request */
+	const char *db_role;		/* SET ROLE after connecting; "" keeps the login role */
+	int			access_log;		/* 1: one line per request on stderr */
+} config_t;
+
+extern config_t g_config;
+
+/* Fills g_config; returns 0 to run, 1 when --help was printed, -1 on a bad option. */
+int config_load(int argc, char **argv);
+
+#endif

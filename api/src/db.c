@@ -1,0 +1,419 @@
+/* One libpq connection per worker thread (libpq's rule: a connection never
+ * crosses threads). It is opened on first use, runs in pipeline mode so a
+ * request's "set tenant + call + commit" is one round trip, prepares each
+ * statement on first use, and is dropped when lost; the next request opens a
+ * new one, so the service recovers by itself after a database restart. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "db.h"
+#include "log.h"
+#include "metrics.h"
+
+#define MAX_PENDING 16
+
+typedef enum pending_kind
+{
+	P_PREPARE,					/* PQsendPrepare of stmt */
+	P_QUERY,					/* a command whose result is dropped */
+	P_KEEP,						/* a command whose result is returned */
+	P_SYNC						/* PQpipelineSync */
+} pending_kind;
+
+typedef struct pending
+{
+	pending_kind kind;
+	int			stmt;
+} pending;
+
+struct db
+{
+	PGconn	   *conn;
+	unsigned char prepared[ST_COUNT];	/* 0 no, 1 yes, 2 queued */
+	pending		queue[MAX_PENDING];
+	int			nqueue;
+};
+
+/* Fills err as a "database unavailable" error (SQLSTATE 08006). */
+void db_error_unavailable(db_error *err, const char *why)
+{
+	memset(err, 0, sizeof *err);
+	strcpy(err->sqlstate, "08006");
+	snprintf(err->message, sizeof err->message, "%s", why);
+}
+
+/* A new, unconnected per-thread handle. */
+db_t *db_new(void)
+{
+	return calloc(1, sizeof(db_t));
+}
+
+/* Closes the connection, if any, and forgets its prepared statements. */
+static void db_disconnect(db_t *db)
+{
+	if (db->conn == NULL)
+		return;
+	PQfinish(db->conn);
+	db->conn = NULL;
+	db->nqueue = 0;
+	memset(db->prepared, 0, sizeof db->prepared);
+	metrics_db_connections(-1);
+}
+
+/* Closes the connection and frees the handle. */
+void db_free(db_t *db)
+{
+	if (db == NULL)
+		return;
+	db_disconnect(db);
+	free(db);
+}
+
+/* Drops a connection found broken and reports the database as unavailable. */
+static int db_lost(db_t *db, db_error *err)
+{
+	log_msg("warn", "database connection lost: %s", db->conn ? PQerrorMessage(db->conn) : "");
+	metrics_db_failure();
+	db_disconnect(db);
+	db_error_unavailable(err, "the database is unavailable");
+	return -1;
+}
+
+/* Runs one parameterised setup statement on a new connection (before pipeline mode). */
+static int db_setup(PGconn *conn, const char *sql, int n, const char *const *values)
+{
+	PGresult   *res = PQexecParams(conn, sql, n, NULL, values, NULL, NULL, 0);
+	int			ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+
+	if (!ok)
+		log_msg("error", "database session setup failed: %s", PQresultErrorMessage(res));
+	PQclear(res);
+	return ok ? 0 : -1;
+}
+
+/* Opens the connection when there is none: session settings, role, pipeline mode. */
+static int db_connect(db_t *db, int *fresh, db_error *err)
+{
+	const char *kw[] = {"connect_timeout", "application_name", "dbname", NULL};
+	const char *val[] = {"5", "convdash-api", g_config.database_url, NULL};
+	char		timeout[32];
+	const char *settings[1] = {timeout};
+	const char *role[1] = {g_config.db_role};
+	PGconn	   *conn;
+
+	*fresh = 0;
+	if (db->conn != NULL)
+		return 0;
+	conn = PQconnectdbParams(kw, val, 1);
+	if (PQstatus(conn) != CONNECTION_OK)
+	{
+		log_msg("warn", "database connection failed: %s", PQerrorMessage(conn));
+		PQfinish(conn);
+		metrics_db_failure();
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	snprintf(timeout, sizeof timeout, "%d", g_config.statement_timeout_ms);
+	if (db_setup(conn, "SELECT pg_catalog.set_config('statement_timeout', $1, false),"
+				 " pg_catalog.set_config('idle_in_transaction_session_timeout', '60s', false),"
+				 " pg_catalog.set_config('search_path', 'pg_catalog', false)", 1, settings) != 0 ||
+		(g_config.db_role[0] != '\0' &&
+		 db_setup(conn, "SELECT pg_catalog.set_config('role', $1, false)", 1, role) != 0) ||
+		PQenterPipelineMode(conn) != 1)
+	{
+		PQfinish(conn);
+		metrics_db_failure();
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	db->conn = conn;
+	db->nqueue = 0;
+	memset(db->prepared, 0, sizeof db->prepared);
+	metrics_db_connections(1);
+	*fresh = 1;
+	return 0;
+}
+
+/* Remembers what a queued command was, to read its result in order. */
+static int db_push(db_t *db, pending_kind kind, int stmt)
+{
+	if (db->nqueue >= MAX_PENDING)
+		return -1;
+	db->queue[db->nqueue].kind = kind;
+	db->queue[db->nqueue].stmt = stmt;
+	db->nqueue++;
+	return 0;
+}
+
+/* Queues a prepared statement (preparing it first if this connection has not). */
+static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
+						const int *formats, int keep)
+{
+	const statement *s = &statements[id];
+
+	if (db->prepared[id] == 0)
+	{
+		if (!PQsendPrepare(db->conn, s->name, s->sql, 0, NULL) || db_push(db, P_PREPARE, id) != 0)
+			return -1;
+		db->prepared[id] = 2;
+	}
+	if (!PQsendQueryPrepared(db->conn, s->name, n, values, lengths, formats, s->binary_result))
+		return -1;
+	return db_push(db, keep ? P_KEEP : P_QUERY, id);
+}
+
+/* Queues a parameterless command such as BEGIN or COMMIT. */
+static int db_send_plain(db_t *db, const char *sql)
+{
+	if (!PQsendQueryParams(db->conn, sql, 0, NULL, NULL, NULL, NULL, 0))
+		return -1;
+	return db_push(db, P_QUERY, -1);
+}
+
+/* Queues a sync point: the end of an implicit transaction. */
+static int db_send_sync(db_t *db)
+{
+	if (!PQpipelineSync(db->conn))
+		return -1;
+	return db_push(db, P_SYNC, -1);
+}
+
+/* Asks the server to send what is queued so far, without ending the transaction. */
+static int db_send_flush(db_t *db)
+{
+	if (!PQsendFlushRequest(db->conn) || PQflush(db->conn) != 0)
+		return -1;
+	return 0;
+}
+
+/* Copies the user-facing parts of an error result into err. */
+static void db_fill_error(const PGresult *res, db_error *err)
+{
+	const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+	const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
+	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+
+	memset(err, 0, sizeof *err);
+	snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state ? state : "XX000");
+	snprintf(err->message, sizeof err->message, "%s", msg ? msg : PQresultErrorMessage(res));
+	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+	snprintf(err->hint, sizeof err->hint, "%s", hint ? hint : "");
+}
+
+/* Reads the results of every queued command in order; keeps the P_KEEP one in
+ * *kept. Returns 0, or -1 with err set to the first error. */
+static int db_drain(db_t *db, PGresult **kept, db_error *err)
+{
+	int			failed = 0;
+	int			i;
+
+	for (i = 0; i < db->nqueue; i++)
+	{
+		pending    *p = &db->queue[i];
+		PGresult   *res = PQgetResult(db->conn);
+		PGresult   *extra;
+		ExecStatusType st;
+
+		if (res == NULL)
+			break;
+		st = PQresultStatus(res);
+		if (p->kind == P_SYNC)
+		{
+			PQclear(res);
+			if (st != PGRES_PIPELINE_SYNC)
+				break;
+			continue;
+		}
+		while ((extra = PQgetResult(db->conn)) != NULL)
+			PQclear(extra);
+		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+		{
+			if (p->kind == P_PREPARE)
+				db->prepared[p->stmt] = 1;
+			if (p->kind == P_KEEP && kept != NULL && !failed)
+			{
+				*kept = res;
+				res = NULL;
+			}
+		}
+		else
+		{
+			if (p->kind == P_PREPARE)
+				db->prepared[p->stmt] = 0;
+			if (!failed)
+			{
+				if (st == PGRES_PIPELINE_ABORTED)
+					db_error_unavailable(err, "the transaction was aborted");
+				else
+					db_fill_error(res, err);
+				failed = 1;
+			}
+		}
+		PQclear(res);
+	}
+	if (i < db->nqueue || PQstatus(db->conn) == CONNECTION_BAD)
+	{
+		if (kept != NULL && *kept != NULL)
+		{
+			PQclear(*kept);
+			*kept = NULL;
+		}
+		return db_lost(db, err);
+	}
+	db->nqueue = 0;
+	if (failed && kept != NULL && *kept != NULL)
+	{
+		PQclear(*kept);
+		*kept = NULL;
+	}
+	return failed ? -1 : 0;
+}
+
+/* Ends an open or failed explicit transaction; drops the connection if that fails. */
+static void db_make_idle(db_t *db)
+{
+	db_error	ignored;
+
+	if (db->conn == NULL || PQtransactionStatus(db->conn) == PQTRANS_IDLE)
+		return;
+	if (db_send_plain(db, "ROLLBACK") != 0 || db_send_sync(db) != 0)
+	{
+		db_lost(db, &ignored);
+		return;
+	}
+	db_drain(db, NULL, &ignored);
+	if (db->conn != NULL && PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		db_lost(db, &ignored);
+}
+
+/* Runs one statement, optionally after setting the tenant, in an implicit
+ * transaction ended by a sync: one round trip. A read-only statement is tried
+ * once more on a new connection when a reused one turns out to be lost. */
+static int db_run(db_t *db, const char *account, stmt_id id, int n, const char *const *values,
+				  PGresult **out, db_error *err)
+{
+	int			attempt;
+
+	*out = NULL;
+	for (attempt = 0;; attempt++)
+	{
+		int			fresh;
+		const char *tenant[1] = {account};
+
+		if (db_connect(db, &fresh, err) != 0)
+			return -1;
+		if ((account != NULL && db_send_stmt(db, ST_TENANT, 1, tenant, NULL, NULL, 0) != 0) ||
+			db_send_stmt(db, id, n, values, NULL, NULL, 1) != 0 || db_send_sync(db) != 0)
+		{
+			db_lost(db, err);
+		}
+		else if (db_drain(db, out, err) == 0)
+			return 0;
+		if (db->conn != NULL || fresh || attempt > 0 || !statements[id].read_only)
+			return -1;
+	}
+}
+
+/* Checks the database answers, reconnecting if needed; 0 when it does. */
+int db_ping(db_t *db, db_error *err)
+{
+	PGresult   *res;
+
+	if (db_run(db, NULL, ST_PING, 0, NULL, &res, err) != 0)
+		return -1;
+	PQclear(res);
+	return 0;
+}
+
+/* Looks up an API key: 0 with *account set (0 when the key is unknown), -1 on error. */
+int db_authenticate(db_t *db, const char *key, long long *account, db_error *err)
+{
+	const char *values[1] = {key};
+	PGresult   *res;
+
+	*account = 0;
+	if (db_run(db, NULL, ST_AUTH, 1, values, &res, err) != 0)
+		return -1;
+	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+		*account = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}
+
+/* Runs one statement in a transaction of the tenant (one round trip); *out is the result on 0. */
+int db_call(db_t *db, const char *account, stmt_id id, int n, const char *const *values,
+			PGresult **out, db_error *err)
+{
+	return db_run(db, account, id, n, values, out, err);
+}
+
+/* Starts an explicit transaction of the tenant; snapshot = repeatable read, read only. */
+int db_begin(db_t *db, const char *account, int snapshot, db_error *err)
+{
+	const char *tenant[1] = {account};
+	int			fresh;
+
+	if (db_connect(db, &fresh, err) != 0)
+		return -1;
+	if (db_send_plain(db, snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN") != 0 ||
+		db_send_stmt(db, ST_TENANT, 1, tenant, NULL, NULL, 0) != 0 || db_send_flush(db) != 0)
+		return db_lost(db, err);
+	if (db_drain(db, NULL, err) != 0)
+	{
+		db_rollback(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Runs one statement inside db_begin's transaction; lengths/formats may be NULL (text). */
+int db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
+			const int *formats, PGresult **out, db_error *err)
+{
+	*out = NULL;
+	if (db->conn == NULL)
+	{
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	if (db_send_stmt(db, id, n, values, lengths, formats, 1) != 0 || db_send_flush(db) != 0)
+		return db_lost(db, err);
+	return db_drain(db, out, err);
+}
+
+/* Commits db_begin's transaction; 0 when it committed. */
+int db_commit(db_t *db, db_error *err)
+{
+	if (db->conn == NULL)
+	{
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	if (db_send_plain(db, "COMMIT") != 0 || db_send_sync(db) != 0)
+		return db_lost(db, err);
+	if (db_drain(db, NULL, err) != 0)
+	{
+		db_make_idle(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Rolls back db_begin's transaction, also after a failed db_exec. */
+void db_rollback(db_t *db)
+{
+	db_error	ignored;
+
+	if (db->conn == NULL)
+		return;
+	if (db_send_plain(db, "ROLLBACK") != 0 || db_send_sync(db) != 0)
+	{
+		db_lost(db, &ignored);
+		return;
+	}
+	db_drain(db, NULL, &ignored);
+	db_make_idle(db);
+}

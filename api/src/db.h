@@ -1,0 +1,54 @@
+/* One libpq connection per worker thread: connected lazily, in pipeline mode,
+ * statements prepared on first use, re-established after it is lost. Every
+ * call runs in a transaction that first sets the tenant. */
+#ifndef CONVDASH_DB_H
+#define CONVDASH_DB_H
+
+#include <libpq-fe.h>
+
+#include "statements.h"
+
+typedef struct db db_t;
+
+/* What a failed call reports: the SQLSTATE and the error's user-facing parts. */
+typedef struct db_error
+{
+	char		sqlstate[6];
+	char		message[512];
+	char		field[64];
+	char		hint[512];
+} db_error;
+
+/* A new, unconnected per-thread handle. */
+db_t	   *db_new(void);
+
+/* Closes the connection and frees the handle. */
+void		db_free(db_t *db);
+
+/* Checks the database answers, reconnecting if needed; 0 when it does. */
+int			db_ping(db_t *db, db_error *err);
+
+/* Looks up an API key: 0 with *account set (0 when the key is unknown), -1 on error. */
+int			db_authenticate(db_t *db, const char *key, long long *account, db_error *err);
+
+/* Runs one statement in a transaction of the tenant (one round trip); *out is the result on 0. */
+int			db_call(db_t *db, const char *account, stmt_id id, int n, const char *const *values,
+					PGresult **out, db_error *err);
+
+/* Starts an explicit transaction of the tenant; snapshot = repeatable read, read only. */
+int			db_begin(db_t *db, const char *account, int snapshot, db_error *err);
+
+/* Runs one statement inside db_begin's transaction; lengths/formats may be NULL (text). */
+int			db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
+					const int *formats, PGresult **out, db_error *err);
+
+/* Commits db_begin's transaction; 0 when it committed. */
+int			db_commit(db_t *db, db_error *err);
+
+/* Rolls back db_begin's transaction, also after a failed db_exec. */
+void		db_rollback(db_t *db);
+
+/* Fills err as a "database unavailable" error (SQLSTATE 08006). */
+void		db_error_unavailable(db_error *err, const char *why);
+
+#endif

@@ -1,0 +1,413 @@
+/* The helpers that answer a request: JSON pass-through, JSON errors, bodies
+ * read in a loop with a cap, query parameters decoded and validated. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <jansson.h>
+
+#include "errors.h"
+#include "http.h"
+#include "log.h"
+
+/* Starts a response: status line and the headers every answer carries. */
+void http_begin(request *r, int status, const char *content_type, long long length)
+{
+	char		len[32];
+
+	r->status = status;
+	mg_response_header_start(r->conn, status);
+	if (content_type != NULL)
+		mg_response_header_add(r->conn, "Content-Type", content_type, -1);
+	if (length >= 0)
+	{
+		snprintf(len, sizeof len, "%lld", length);
+		mg_response_header_add(r->conn, "Content-Length", len, -1);
+	}
+	mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
+}
+
+/* Adds one header to a response started with http_begin. */
+void http_header(request *r, const char *name, const char *value)
+{
+	mg_response_header_add(r->conn, name, value, -1);
+}
+
+/* Ends the headers; the body, if any, follows with http_write. */
+void http_end_headers(request *r)
+{
+	mg_response_header_send(r->conn);
+}
+
+/* Writes body bytes (nothing for HEAD); returns -1 when the client is gone. */
+int http_write(request *r, const void *data, size_t len)
+{
+	if (r->head || len == 0)
+		return 0;
+	if (mg_write(r->conn, data, len) != (int) len)
+		return -1;
+	r->bytes += (long long) len;
+	return 0;
+}
+
+/* Answers a complete body in one go. */
+void http_send(request *r, int status, const char *content_type, const char *body, size_t len)
+{
+	http_begin(r, status, content_type, (long long) len);
+	if (r->extra_name != NULL)
+		http_header(r, r->extra_name, r->extra_value);
+	if (strncmp(content_type, "application/json", 16) == 0)
+		http_header(r, "Cache-Control", "no-store");
+	http_end_headers(r);
+	http_write(r, body, len);
+}
+
+/* Answers 204 No Content. */
+void http_no_content(request *r)
+{
+	http_begin(r, 204, NULL, -1);
+	http_end_headers(r);
+}
+
+/* Answers {"error":{"code","message","field"?,"hint"?}} with the status. */
+void http_error(request *r, int status, const char *code, const char *message,
+				const char *field, const char *hint)
+{
+	json_t	   *err = json_object();
+	json_t	   *root = json_object();
+	char	   *text;
+
+	json_object_set_new(err, "code", json_string(code));
+	/* messages may echo user input: send them only when valid UTF-8 */
+	json_object_set_new(err, "message",
+						json_string(utf8_valid(message, strlen(message)) ? message : "invalid request"));
+	if (field != NULL && *field != '\0' && utf8_valid(field, strlen(field)))
+		json_object_set_new(err, "field", json_string(field));
+	if (hint != NULL && *hint != '\0' && utf8_valid(hint, strlen(hint)))
+		json_object_set_new(err, "hint", json_string(hint));
+	json_object_set_new(root, "error", err);
+	text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (text == NULL)
+	{
+		static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"internal error\"}}";
+
+		http_send(r, 500, "application/json", fallback, sizeof fallback - 1);
+		return;
+	}
+	http_send(r, status, "application/json", text, strlen(text));
+	free(text);
+}
+
+/* Answers a service-raised error whose code follows from the status. */
+void http_fail(request *r, int status, const char *field, const char *fmt, ...)
+{
+	char		msg[512];
+	va_list		ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	http_error(r, status, status_code_name(status), msg, field, NULL);
+}
+
+/* Answers a database error: mapped status; 5xx errors get a generic message and are logged. */
+void http_db_error(request *r, const db_error *err)
+{
+	http_error_kind k = sqlstate_to_http(err->sqlstate);
+
+	if (k.status >= 500)
+	{
+		log_msg("error", "%s %s: SQLSTATE %s: %s", r->method, r->path, err->sqlstate, err->message);
+		http_error(r, k.status, k.code,
+				   k.status == 503 ? (strcmp(err->sqlstate, "57014") == 0
+									  ? "the request took too long" : "the database is unavailable")
+				   : "internal error", NULL, NULL);
+		return;
+	}
+	http_error(r, k.status, k.code, err->message, err->field, err->hint);
+}
+
+/* Checks a byte string is valid UTF-8 without NUL bytes. */
+int utf8_valid(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *) s;
+	size_t		i = 0;
+
+	while (i < len)
+	{
+		unsigned char c = p[i];
+		size_t		n, k;
+		unsigned int cp;
+
+		if (c == 0)
+			return 0;
+		if (c < 0x80)
+		{
+			i++;
+			continue;
+		}
+		if ((c & 0xE0) == 0xC0)
+			n = 1, cp = c & 0x1F;
+		else if ((c & 0xF0) == 0xE0)
+			n = 2, cp = c & 0x0F;
+		else if ((c & 0xF8) == 0xF0)
+			n = 3, cp = c & 0x07;
+		else
+			return 0;
+		for (k = 1; k <= n; k++)
+		{
+			if (i + k >= len || (p[i + k] & 0xC0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i + k] & 0x3F);
+		}
+		if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+			cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+			return 0;
+		i += n + 1;
+	}
+	return 1;
+}
+
+/* The value of one hexadecimal digit, or -1. */
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char) tolower((unsigned char) c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes a form-encoded component in place (+ is a space); -1 on a bad escape. */
+static int url_decode(char *s, size_t *out_len)
+{
+	char	   *w = s;
+	const char *p = s;
+
+	while (*p != '\0')
+	{
+		if (*p == '%')
+		{
+			int			hi = hex_value(p[1]);
+			int			lo = hi < 0 ? -1 : hex_value(p[2]);
+
+			if (lo < 0)
+				return -1;
+			*w++ = (char) (hi * 16 + lo);
+			p += 3;
+		}
+		else
+		{
+			*w++ = *p == '+' ? ' ' : *p;
+			p++;
+		}
+	}
+	*w = '\0';
+	*out_len = (size_t) (w - s);
+	return 0;
+}
+
+/* Parses the query string; answers 400 and returns -1 on bad encoding or duplicates. */
+int http_parse_query(request *r)
+{
+	const char *qs = r->ri->query_string;
+	char	   *save = NULL;
+	char	   *part;
+	int			i;
+
+	if (qs == NULL || *qs == '\0')
+		return 0;
+	r->query_buf = strdup(qs);
+	if (r->query_buf == NULL)
+	{
+		http_fail(r, 500, NULL, "internal error");
+		return -1;
+	}
+	for (part = strtok_r(r->query_buf, "&", &save); part != NULL; part = strtok_r(NULL, "&", &save))
+	{
+		char	   *eq = strchr(part, '=');
+		char	   *value = eq ? eq + 1 : part + strlen(part);
+		size_t		nlen, vlen;
+
+		if (eq != NULL)
+			*eq = '\0';
+		if (url_decode(part, &nlen) != 0 || url_decode(value, &vlen) != 0)
+		{
+			http_fail(r, 400, NULL, "the query string has a malformed %%-escape");
+			return -1;
+		}
+		if (!utf8_valid(part, nlen) || !utf8_valid(value, vlen))
+		{
+			http_fail(r, 400, utf8_valid(part, nlen) ? part : NULL,
+					  "query parameters must be valid UTF-8 without NUL bytes");
+			return -1;
+		}
+		if (nlen == 0)
+			continue;
+		for (i = 0; i < r->nquery; i++)
+		{
+			if (strcmp(r->query[i].name, part) == 0)
+			{
+				http_fail(r, 400, part, "%s is given more than once (use a comma-separated list)", part);
+				return -1;
+			}
+		}
+		if (r->nquery >= MAX_QUERY_PARAMS)
+		{
+			http_fail(r, 400, NULL, "too many query parameters");
+			return -1;
+		}
+		r->query[r->nquery].name = part;
+		r->query[r->nquery].value = value;
+		r->nquery++;
+	}
+	return 0;
+}
+
+/* Answers 400 and returns -1 when a query parameter is not in the NULL-terminated list. */
+int http_allow_params(request *r, const char *const *allowed)
+{
+	int			i, j;
+
+	for (i = 0; i < r->nquery; i++)
+	{
+		for (j = 0; allowed != NULL && allowed[j] != NULL; j++)
+			if (strcmp(allowed[j], r->query[i].name) == 0)
+				break;
+		if (allowed == NULL || allowed[j] == NULL)
+		{
+			char		name[64];
+
+			snprintf(name, sizeof name, "%s", r->query[i].name);
+			http_fail(r, 400, name, "unknown query parameter \"%s\"", name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The decoded value of a query parameter, or NULL when absent. */
+const char *http_param(const request *r, const char *name)
+{
+	int			i;
+
+	for (i = 0; i < r->nquery; i++)
+		if (strcmp(r->query[i].name, name) == 0)
+			return r->query[i].value;
+	return NULL;
+}
+
+/* The value of a request header, or NULL. */
+const char *http_get_header(const request *r, const char *name)
+{
+	return mg_get_header(r->conn, name);
+}
+
+/* Whether the request announces or carries a body. */
+int http_has_body(const request *r)
+{
+	const char *te = http_get_header(r, "Transfer-Encoding");
+
+	return r->ri->content_length > 0 || (r->ri->content_length < 0 && te != NULL);
+}
+
+/* Checks the body's Content-Type is one of the NULL-terminated types (parameters
+ * such as charset ignored); answers 415 and returns -1 otherwise. */
+int http_require_type(request *r, const char *const *types)
+{
+	const char *ct = http_get_header(r, "Content-Type");
+	size_t		len;
+	int			i;
+
+	if (ct != NULL)
+	{
+		while (*ct == ' ')
+			ct++;
+		len = strcspn(ct, "; \t");
+		for (i = 0; types[i] != NULL; i++)
+			if (strlen(types[i]) == len && strncasecmp(ct, types[i], len) == 0)
+				return 0;
+	}
+	http_fail(r, 415, NULL, "the body must be sent as Content-Type: %s", types[0]);
+	return -1;
+}
+
+/* Reads the whole body up to cap bytes into a NUL-terminated buffer the caller
+ * frees; answers 413/400 and returns -1 when it cannot. */
+int http_read_body(request *r, long long cap, char **out, size_t *len)
+{
+	long long	declared = r->ri->content_length;
+	size_t		size = declared > 0 ? (size_t) declared : 0;
+	size_t		used = 0;
+	size_t		alloc = (declared > 0 ? (size_t) declared : 65536) + 1;
+	char	   *buf;
+
+	*out = NULL;
+	*len = 0;
+	if (declared > cap)
+	{
+		http_fail(r, 413, NULL, "the body is larger than %lld bytes", cap);
+		return -1;
+	}
+	buf = malloc(alloc);
+	if (buf == NULL)
+	{
+		http_fail(r, 500, NULL, "internal error");
+		return -1;
+	}
+	for (;;)
+	{
+		int			n;
+
+		if (used + 1 >= alloc)
+		{
+			char	   *bigger;
+
+			if ((long long) used >= cap)
+			{
+				char		probe;
+
+				if (mg_read(r->conn, &probe, 1) <= 0)
+					break;
+				free(buf);
+				http_fail(r, 413, NULL, "the body is larger than %lld bytes", cap);
+				return -1;
+			}
+			alloc = alloc * 2 > (size_t) cap + 1 ? (size_t) cap + 1 : alloc * 2;
+			bigger = realloc(buf, alloc);
+			if (bigger == NULL)
+			{
+				free(buf);
+				http_fail(r, 500, NULL, "internal error");
+				return -1;
+			}
+			buf = bigger;
+		}
+		n = mg_read(r->conn, buf + used, alloc - 1 - used);
+		if (n <= 0)
+			break;
+		used += (size_t) n;
+	}
+	if (declared > 0 && used != size)
+	{
+		free(buf);
+		http_fail(r, 400, NULL, "the body ended before its Content-Length");
+		return -1;
+	}
+	buf[used] = '\0';
+	*out = buf;
+	*len = used;
+	return 0;
+}
+
+/* Frees what the request owns. */
+void http_request_done(request *r)
+{
+	free(r->query_buf);
+	r->query_buf = NULL;
+}

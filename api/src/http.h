@@ -1,0 +1,100 @@
+/* The request being served and the helpers that answer it: JSON pass-through,
+ * JSON errors, bodies read in a loop with a cap, query parameters. */
+#ifndef CONVDASH_HTTP_H
+#define CONVDASH_HTTP_H
+
+#include <stddef.h>
+#include <civetweb.h>
+
+#include "db.h"
+
+#define MAX_QUERY_PARAMS 32
+#define MAX_PATH_IDS 2
+
+typedef struct query_param
+{
+	char	   *name;
+	char	   *value;
+} query_param;
+
+typedef struct request
+{
+	struct mg_connection *conn;
+	const struct mg_request_info *ri;
+	const char *method;			/* as sent; HEAD is served as GET without a body */
+	const char *path;			/* decoded path, without the query */
+	int			head;
+	int			route;			/* metrics route index */
+	long long	ids[MAX_PATH_IDS];	/* the {id} segments of the path, in order */
+	char		id_text[MAX_PATH_IDS][24];
+	int			nids;
+	char		account[24];	/* the authenticated tenant, as text */
+	db_t	   *db;
+	int			status;			/* the status sent */
+	long long	bytes;			/* body bytes sent */
+	query_param query[MAX_QUERY_PARAMS];
+	int			nquery;
+	char	   *query_buf;		/* owns the decoded query parameters */
+	const char *extra_name;		/* one more header for the next http_send (Allow, ...) */
+	char		extra_value[256];
+} request;
+
+/* Starts a response: status line and the headers every answer carries. */
+void		http_begin(request *r, int status, const char *content_type, long long length);
+
+/* Adds one header to a response started with http_begin. */
+void		http_header(request *r, const char *name, const char *value);
+
+/* Ends the headers; the body, if any, follows with http_write. */
+void		http_end_headers(request *r);
+
+/* Writes body bytes (nothing for HEAD); returns -1 when the client is gone. */
+int			http_write(request *r, const void *data, size_t len);
+
+/* Answers a complete body in one go. */
+void		http_send(request *r, int status, const char *content_type, const char *body, size_t len);
+
+/* Answers 204 No Content. */
+void		http_no_content(request *r);
+
+/* Answers {"error":{"code","message","field"?,"hint"?}} with the status. */
+void		http_error(request *r, int status, const char *code, const char *message,
+					   const char *field, const char *hint);
+
+/* Answers a service-raised error whose code follows from the status. */
+void		http_fail(request *r, int status, const char *field, const char *fmt, ...)
+			__attribute__((format(printf, 4, 5)));
+
+/* Answers a database error: mapped status; 5xx errors get a generic message and are logged. */
+void		http_db_error(request *r, const db_error *err);
+
+/* Parses the query string; answers 400 and returns -1 on bad encoding or duplicates. */
+int			http_parse_query(request *r);
+
+/* Answers 400 and returns -1 when a query parameter is not in the NULL-terminated list. */
+int			http_allow_params(request *r, const char *const *allowed);
+
+/* The decoded value of a query parameter, or NULL when absent. */
+const char *http_param(const request *r, const char *name);
+
+/* The value of a request header, or NULL. */
+const char *http_get_header(const request *r, const char *name);
+
+/* Checks the body's Content-Type is one of the NULL-terminated types (parameters
+ * such as charset ignored); answers 415 and returns -1 otherwise. */
+int			http_require_type(request *r, const char *const *types);
+
+/* Whether the request announces or carries a body. */
+int			http_has_body(const request *r);
+
+/* Reads the whole body up to cap bytes into a NUL-terminated buffer the caller
+ * frees; answers 413/400 and returns -1 when it cannot. */
+int			http_read_body(request *r, long long cap, char **out, size_t *len);
+
+/* Checks a byte string is valid UTF-8 without NUL bytes. */
+int			utf8_valid(const char *s, size_t len);
+
+/* Frees what the request owns. */
+void		http_request_done(request *r);
+
+#endif

@@ -1,0 +1,127 @@
+/* convdash-api: the HTTP service of the Conversations dashboard. Starts
+ * civetweb with one database handle per worker thread, serves until SIGTERM or
+ * SIGINT, then stops accepting and lets in-flight requests finish. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <civetweb.h>
+
+#include "config.h"
+#include "db.h"
+#include "errors.h"
+#include "log.h"
+#include "router.h"
+
+/* Gives each worker thread its own (lazily connected) database handle. */
+static void *init_thread(const struct mg_context *ctx, int thread_type)
+{
+	(void) ctx;
+	return thread_type == 1 ? db_new() : NULL;
+}
+
+/* Closes a worker thread's database connection when the thread ends. */
+static void exit_thread(const struct mg_context *ctx, int thread_type, void *ptr)
+{
+	(void) ctx;
+	if (thread_type == 1)
+		db_free(ptr);
+}
+
+/* Sends civetweb's own messages to our log. */
+static int log_message(const struct mg_connection *conn, const char *message)
+{
+	(void) conn;
+	log_msg("civetweb", "%s", message);
+	return 1;
+}
+
+/* Answers errors civetweb raises itself (bad request line, too large headers) as JSON. */
+static int http_error_json(struct mg_connection *conn, int status, const char *msg)
+{
+	char		body[256];
+	int			n;
+
+	(void) msg;
+	n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
+				 status_code_name(status), status >= 500 ? "internal error" : "the request is malformed");
+	mg_response_header_start(conn, status);
+	mg_response_header_add(conn, "Content-Type", "application/json", -1);
+	mg_response_header_add(conn, "Connection", "close", -1);
+	mg_response_header_send(conn);
+	mg_write(conn, body, (size_t) n);
+	log_access("-", "-", status, 0, n);
+	return 0;
+}
+
+/* Logs the address(es) actually listened on (the port may have been 0). */
+static void log_ports(struct mg_context *ctx)
+{
+	struct mg_server_port ports[8];
+	int			n = mg_get_server_ports(ctx, 8, ports);
+	int			i;
+
+	for (i = 0; i < n; i++)
+		log_msg("info", "listening on port %d (%s)", ports[i].port, g_config.listen);
+}
+
+/* Parses the configuration, serves until a stop signal, shuts down gracefully. */
+int main(int argc, char **argv)
+{
+	struct mg_callbacks cb;
+	struct mg_context *ctx;
+	char		threads[16], req_timeout[16];
+	const char *options[] = {
+		"listening_ports", NULL,
+		"num_threads", threads,
+		"request_timeout_ms", req_timeout,
+		"enable_keep_alive", "yes",
+		"keep_alive_timeout_ms", "5000",
+		"max_request_size", "16384",
+		"tcp_nodelay", "1",
+		NULL
+	};
+	sigset_t	stop;
+	int			sig, rc;
+
+	rc = config_load(argc, argv);
+	if (rc != 0)
+		return rc > 0 ? 0 : 2;
+	options[1] = g_config.listen;
+	snprintf(threads, sizeof threads, "%d", g_config.threads);
+	snprintf(req_timeout, sizeof req_timeout, "%d", g_config.request_timeout_ms);
+
+	/* Stop signals are taken by sigwait in this thread; workers never see them. */
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop, NULL);
+
+	router_init();
+	mg_init_library(0);
+	memset(&cb, 0, sizeof cb);
+	cb.init_thread = init_thread;
+	cb.exit_thread = exit_thread;
+	cb.log_message = log_message;
+	cb.http_error = http_error_json;
+	ctx = mg_start(&cb, NULL, options);
+	if (ctx == NULL)
+	{
+		log_msg("error", "cannot start the HTTP server on %s", g_config.listen);
+		mg_exit_library();
+		return 1;
+	}
+	mg_set_request_handler(ctx, "/", router_handle, NULL);
+	log_ports(ctx);
+	log_msg("info", "convdash-api started: %d threads, static files from %s", g_config.threads,
+			g_config.static_dir);
+
+	sigwait(&stop, &sig);
+	log_msg("info", "signal %d: finishing in-flight requests", sig);
+	mg_stop(ctx);
+	mg_exit_library();
+	log_msg("info", "convdash-api stopped");
+	return 0;
+}

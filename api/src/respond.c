@@ -1,0 +1,103 @@
+/* The helpers handlers share: run one SQL function for the tenant and pass
+ * its JSON through as bytes (the JSON is built in SQL). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "handlers.h"
+
+/* Answers the single JSON value of a result with status; 404 when it is NULL. */
+void respond_result(request *r, int status, PGresult *res)
+{
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
+	{
+		http_fail(r, 404, NULL, "not found");
+		return;
+	}
+	http_send(r, status, "application/json", PQgetvalue(res, 0, 0), (size_t) PQgetlength(res, 0, 0));
+}
+
+/* Runs one statement for the tenant and answers its JSON value with status. */
+void respond_call(request *r, int status, stmt_id id, int n, const char *const *values)
+{
+	PGresult   *res;
+	db_error	err;
+
+	if (db_call(r->db, r->account, id, n, values, &res, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	respond_result(r, status, res);
+	PQclear(res);
+}
+
+/* Runs one statement for the tenant and answers 204 when it succeeds. */
+void respond_no_content(request *r, stmt_id id, int n, const char *const *values)
+{
+	PGresult   *res;
+	db_error	err;
+
+	if (db_call(r->db, r->account, id, n, values, &res, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	PQclear(res);
+	http_no_content(r);
+}
+
+/* Runs a write that returns an id, then the read of that id, in one
+ * transaction; answers the read's JSON with status. */
+void respond_write_read(request *r, int status, stmt_id write, int n, const char *const *values,
+						stmt_id read)
+{
+	PGresult   *res = NULL, *out = NULL;
+	db_error	err;
+	const char *id[1];
+
+	if (db_begin(r->db, r->account, 0, &err) != 0)
+		goto fail;
+	if (db_exec(r->db, write, n, values, NULL, NULL, &res, &err) != 0)
+		goto rollback;
+	id[0] = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
+	if (db_exec(r->db, read, 1, id, NULL, NULL, &out, &err) != 0)
+		goto rollback;
+	if (db_commit(r->db, &err) != 0)
+		goto fail;
+	respond_result(r, status, out);
+	PQclear(res);
+	PQclear(out);
+	return;
+rollback:
+	db_rollback(r->db);
+fail:
+	PQclear(res);
+	PQclear(out);
+	http_db_error(r, &err);
+}
+
+#define MAX_INGEST_FIELDS 16
+
+/* Parses the body against spec into values[first..]; values[0] is the path id
+ * when the route has one. Then runs write (+ read when read >= 0) and answers status. */
+void respond_ingest(request *r, int status, const body_field *spec, int n, int optional,
+					stmt_id write, stmt_id read)
+{
+	char	   *values[MAX_INGEST_FIELDS + 1];
+	int			first = r->nids > 0 ? 1 : 0;
+
+	if (n > MAX_INGEST_FIELDS)
+	{
+		http_fail(r, 500, NULL, "internal error");
+		return;
+	}
+	if (body_parse(r, spec, n, optional, values + first) != 0)
+		return;
+	if (first)
+		values[0] = r->id_text[0];
+	if (read != ST_NONE)
+		respond_write_read(r, status, write, n + first, (const char *const *) values, read);
+	else
+		respond_call(r, status, write, n + first, (const char *const *) values);
+	body_free(values + first, n);
+}

@@ -1,0 +1,53 @@
+/* Every SQL statement the service runs: fixed text with bound parameters,
+ * prepared once per connection. Nothing here is ever built from input. */
+#ifndef CONVDASH_STATEMENTS_H
+#define CONVDASH_STATEMENTS_H
+
+typedef enum stmt_id
+{
+	ST_NONE = -1,			/* no statement */
+	ST_TENANT,
+	ST_AUTH,
+	ST_PING,
+	ST_LIST,
+	ST_DETAIL,
+	ST_TRANSCRIPT,
+	ST_CLIENT_DATA,
+	ST_CONV_AUDIO,
+	ST_AUDIO_INFO,
+	ST_AUDIO_READ,
+	ST_AUDIO_PEAKS,
+	ST_DELETE,
+	ST_REMOVE_RATING,
+	ST_LIST_AGENTS,
+	ST_AGENT,
+	ST_MESSAGE,
+	ST_CREATE_AGENT,
+	ST_START_CONVERSATION,
+	ST_APPEND_MESSAGE,
+	ST_CLOSE,
+	ST_ARCHIVE,
+	ST_SENTIMENT,
+	ST_CONVERTED,
+	ST_RATE,
+	ST_MEMORY,
+	ST_TRACKER_SESSION,
+	ST_PAGEVIEW,
+	ST_EVENT,
+	ST_AUDIO_BEGIN,
+	ST_AUDIO_WRITE,
+	ST_AUDIO_FINISH,
+	ST_COUNT
+} stmt_id;
+
+typedef struct statement
+{
+	const char *name;			/* prepared statement name */
+	const char *sql;
+	int			binary_result;	/* 1: ask for the result in binary (bytea) */
+	int			read_only;		/* 1: safe to retry on a fresh connection */
+} statement;
+
+extern const statement statements[ST_COUNT];
+
+#endif
