@@ -3,8 +3,11 @@
 -- through. Every function runs as the owner, scopes every statement to
 -- convdash.require_account() and answers P0002 (COLUMN names the id) for an
 -- id that is unknown or another tenant's. Timestamps are convdash.rfc3339().
--- Read functions are STABLE: all their statements see one snapshot, so a
--- transcript's total and its rows always agree.
+-- The read functions are VOLATILE on purpose: a STABLE function reads with
+-- the snapshot of the statement calling it, so
+-- conversation_detail(close_conversation(id)) would answer the state before
+-- the close. Each builds its answer in one query, so its parts (a
+-- transcript's total and rows) come from one snapshot all the same.
 
 -- Raises P0002 "<kind> <id> not found" naming the field.
 CREATE FUNCTION convdash.raise_not_found(kind text, id bigint, field text) RETURNS void
@@ -40,7 +43,7 @@ COMMENT ON FUNCTION convdash.message_json(convdash.messages, bigint) IS
 
 -- The detail of a conversation: metadata sidebar and overview tab.
 CREATE FUNCTION convdash.conversation_detail(conversation_id bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
@@ -89,13 +92,12 @@ COMMENT ON FUNCTION convdash.conversation_detail(bigint) IS
 -- One page of the transcript: shown (user/assistant) messages, newest first.
 CREATE FUNCTION convdash.transcript(conversation_id bigint, page integer DEFAULT 1, per_page integer DEFAULT 50)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	acct bigint := convdash.require_account();
 	total integer;
-	newest bigint;		-- seq of the newest message on the page
 	data jsonb;
 BEGIN
 	IF page IS NULL OR page < 1 THEN
@@ -109,22 +111,21 @@ BEGIN
 			      DETAIL = format('The value was %s.', coalesce(per_page::text, 'null'));
 	END IF;
 
-	SELECT c.message_count INTO total
+	-- Shown messages are numbered seq 1..total, so page p is a seq range
+	-- read from messages_transcript_idx: no OFFSET, every page costs the same.
+	SELECT c.message_count, p.data INTO total, data
 	FROM convdash.conversations c
+	CROSS JOIN LATERAL (SELECT c.message_count - (transcript.page - 1)::bigint * transcript.per_page AS newest) n
+	CROSS JOIN LATERAL (
+		SELECT coalesce(jsonb_agg(convdash.message_json(m, ac.id) ORDER BY m.seq DESC), '[]') AS data
+		FROM convdash.messages m
+		LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
+		WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+		  AND m.seq > n.newest - transcript.per_page AND m.seq <= n.newest) p
 	WHERE c.account_id = acct AND c.id = transcript.conversation_id;
 	IF NOT FOUND THEN
 		PERFORM convdash.raise_not_found('conversation', conversation_id, 'conversation_id');
 	END IF;
-
-	-- Shown messages are numbered seq 1..total, so page p is a seq range
-	-- read from messages_transcript_idx: no OFFSET, every page costs the same.
-	newest := total - (page - 1)::bigint * per_page;
-	SELECT coalesce(jsonb_agg(convdash.message_json(m, ac.id) ORDER BY m.seq DESC), '[]')
-	INTO data
-	FROM convdash.messages m
-	LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
-	WHERE m.account_id = acct AND m.conversation_id = transcript.conversation_id
-	  AND m.seq > newest - per_page AND m.seq <= newest;
 
 	RETURN jsonb_build_object('data', data, 'page', page, 'per_page', per_page,
 		'total', total, 'pages', (total + per_page - 1) / per_page);
@@ -135,32 +136,14 @@ COMMENT ON FUNCTION convdash.transcript(bigint, integer, integer) IS
 
 -- The Client Data tab: summary grid, memory, linked tracker session with its pageviews, events and triggers.
 CREATE FUNCTION convdash.client_data(conversation_id bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	acct bigint := convdash.require_account();
-	c convdash.conversations;
-	session jsonb;
+	result jsonb;
 BEGIN
-	SELECT * INTO c FROM convdash.conversations x
-	WHERE x.account_id = acct AND x.id = client_data.conversation_id;
-	IF NOT FOUND THEN
-		PERFORM convdash.raise_not_found('conversation', conversation_id, 'conversation_id');
-	END IF;
-
-	SELECT jsonb_build_object('id', s.id, 'device', s.device, 'browser', s.browser, 'os', s.os,
-		'country', s.country, 'city', s.city, 'landing_page', s.landing_page,
-		'traffic_source', s.traffic_source, 'utm_source', s.utm_source, 'utm_medium', s.utm_medium,
-		'started_at', convdash.rfc3339(s.started_at),
-		'duration_seconds', s.duration_seconds,
-		'duration_text', CASE WHEN s.duration_seconds IS NOT NULL THEN convdash.duration_text(s.duration_seconds) END,
-		'pages_visited', s.pages_visited, 'bounce', s.bounce)
-	INTO session
-	FROM convdash.tracker_sessions s
-	WHERE s.account_id = acct AND s.id = c.tracker_session_id;
-
-	RETURN jsonb_build_object(
+	SELECT jsonb_build_object(
 		'conversation', jsonb_build_object(
 			'channel', c.channel,
 			'status', c.status,
@@ -171,26 +154,39 @@ BEGIN
 			'session_id', c.session_id,
 			'started_at', convdash.rfc3339(c.started_at)),
 		'memory', c.memory,
-		'session', session,
+		'session', CASE WHEN s.id IS NOT NULL THEN jsonb_build_object('id', s.id, 'device', s.device,
+			'browser', s.browser, 'os', s.os, 'country', s.country, 'city', s.city,
+			'landing_page', s.landing_page, 'traffic_source', s.traffic_source,
+			'utm_source', s.utm_source, 'utm_medium', s.utm_medium,
+			'started_at', convdash.rfc3339(s.started_at),
+			'duration_seconds', s.duration_seconds,
+			'duration_text', CASE WHEN s.duration_seconds IS NOT NULL THEN convdash.duration_text(s.duration_seconds) END,
+			'pages_visited', s.pages_visited, 'bounce', s.bounce) END,
 		'pageviews', (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('url', p.url, 'title', p.title,
 				'time_spent_seconds', p.time_spent_seconds, 'scroll_depth', p.scroll_depth,
 				'viewed_at', convdash.rfc3339(p.viewed_at)) ORDER BY p.viewed_at, p.id), '[]')
 			FROM convdash.tracker_pageviews p
-			WHERE p.account_id = acct AND p.tracker_session_id = c.tracker_session_id),
+			WHERE p.account_id = acct AND p.tracker_session_id = s.id),
 		'events', (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('name', e.name, 'type', e.type,
 				'occurred_at', convdash.rfc3339(e.occurred_at)) ORDER BY e.occurred_at, e.id), '[]')
 			FROM convdash.tracker_events e
-			WHERE e.account_id = acct AND e.tracker_session_id = c.tracker_session_id
-			  AND e.trigger_name IS NULL),
+			WHERE e.account_id = acct AND e.tracker_session_id = s.id AND e.trigger_name IS NULL),
 		'triggers', (
 			SELECT coalesce(jsonb_agg(jsonb_build_object('name', e.trigger_name, 'action', e.trigger_action,
 				'occurred_at', convdash.rfc3339(e.occurred_at), 'data', e.trigger_data)
 				ORDER BY e.occurred_at, e.id), '[]')
 			FROM convdash.tracker_events e
-			WHERE e.account_id = acct AND e.tracker_session_id = c.tracker_session_id
-			  AND e.trigger_name IS NOT NULL));
+			WHERE e.account_id = acct AND e.tracker_session_id = s.id AND e.trigger_name IS NOT NULL))
+	INTO result
+	FROM convdash.conversations c
+	LEFT JOIN convdash.tracker_sessions s ON s.account_id = c.account_id AND s.id = c.tracker_session_id
+	WHERE c.account_id = acct AND c.id = client_data.conversation_id;
+	IF result IS NULL THEN
+		PERFORM convdash.raise_not_found('conversation', conversation_id, 'conversation_id');
+	END IF;
+	RETURN result;
 END
 $$;
 COMMENT ON FUNCTION convdash.client_data(bigint) IS
@@ -198,7 +194,7 @@ COMMENT ON FUNCTION convdash.client_data(bigint) IS
 
 -- The tenant's agents ordered by name.
 CREATE FUNCTION convdash.list_agents() RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 	SELECT jsonb_build_object('data', coalesce(jsonb_agg(convdash.agent_json(a) ORDER BY a.name, a.id), '[]'))
@@ -210,7 +206,7 @@ COMMENT ON FUNCTION convdash.list_agents() IS
 
 -- One agent of the tenant, as answered after creating it.
 CREATE FUNCTION convdash.agent(agent_id bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
@@ -231,7 +227,7 @@ COMMENT ON FUNCTION convdash.agent(bigint) IS
 
 -- One message of the tenant (any role), as answered after appending it.
 CREATE FUNCTION convdash.message(message_id bigint) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE

@@ -69,6 +69,17 @@ WHERE v.account_id = :acct
     OR (d#>>'{rating,score}')::integer IS DISTINCT FROM v.rating
     OR (d->>'text_only')::boolean IS DISTINCT FROM v.text_only);
 
+-- called in the same statement as a write, the answers show that write (the service's
+-- "write, then answer the new state" calls)
+BEGIN;
+SELECT d->>'status' AS status, d->>'end_reason' AS end_reason, d->>'duration_text' <> 'Ongoing' AS ended
+FROM convdash.conversation_detail(convdash.close_conversation(:c_active, 'Closed in one statement')) AS d;
+SELECT convdash.conversation_detail(convdash.rate_conversation(:c_active, 3, 'Same statement'))#>>'{rating,comment}' AS rating_comment;
+SELECT m->>'content' AS content, m->>'role' AS role, (m->>'conversation_id')::bigint = :c_active AS conversation_ok
+FROM convdash.message(convdash.append_message(:c_active, 'user', 'Written and read at once')) AS m;
+SELECT (convdash.agent(convdash.create_agent('Cy', 'Acme Ltd', 'passive')) - 'id' - 'created_at') AS new_agent;
+ROLLBACK;
+
 -- errors: unknown, another tenant's, NULL id; no tenant set
 SELECT pg_temp.err($$SELECT convdash.conversation_detail(-1)$$);
 SELECT pg_temp.err(format('SELECT convdash.conversation_detail(%s)', :foreign_c));
