@@ -1,0 +1,462 @@
+-- Conversation list and search (DESIGN §4 "List and search semantics", §5
+-- first row): convdash.list_conversations() answers the dashboard's main
+-- table as JSON, with filters, sorts, keyset cursors and search.
+--
+-- Sorts and their keys (ties broken by id in the same direction):
+--   date      started_at                       index conversations_started_idx
+--   messages  message_count                    index conversations_messages_idx
+--   status    status (active, closed, archived) index conversations_status_list_idx
+--   rating    coalesce(rating, 6) asc / coalesce(rating, 0) desc, so unrated
+--             rows come last both ways         conversations_rating_{asc,desc}_idx
+--   agent     agent name, walked agent by agent over conversations_agent_list_idx
+-- Every sort walks an index in order from the cursor's position, so the
+-- 1,000th page costs what the first does.
+--
+-- Search (q): the conversation matches when its session id, its agent's name
+-- or one of its user/assistant messages contains q (ILIKE, %, _ and \
+-- literal). The index is a GIN over convdash.search_grams(), the 1-, 2- and
+-- 3-grams of the lowercased text (search.c), so every term of any length
+-- has an exact candidate filter. No single plan is fast for every term, so
+-- the search runs in up to three phases, each bounded:
+--   1. probe the first SEARCH_PROBE conversations in sort order after the
+--      cursor (filters applied) and stop at a full page: common terms;
+--   2. else collect the matching conversations through the indexes, at most
+--      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
+--   3. else (the term is common overall but rare after the filters) probe
+--      in sort order without a cap.
+
+-- Secret of the cursor MAC; not dumped (a restored database gets a new one,
+-- so old cursors are refused). Row-level security without a policy hides it
+-- from every role but the owner.
+CREATE TABLE convdash.cursor_secret (
+	singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+	secret     bytea NOT NULL CHECK (length(secret) = 32)
+);
+INSERT INTO convdash.cursor_secret (secret) VALUES (decode(convdash.random_hex(32), 'hex'));
+ALTER TABLE convdash.cursor_secret ENABLE ROW LEVEL SECURITY;
+COMMENT ON TABLE convdash.cursor_secret IS 'Key of the HMAC that signs list cursors (owner only)';
+
+CREATE FUNCTION convdash.search_grams(value text) RETURNS integer[]
+AS 'MODULE_PATHNAME', 'convdash_search_grams'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.search_grams(text) IS
+	'Read: the distinct 1-, 2- and 3-gram keys of the lowercased text, as indexed for search';
+
+CREATE FUNCTION convdash.search_keys(term text) RETURNS integer[]
+AS 'MODULE_PATHNAME', 'convdash_search_keys'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.search_keys(text) IS
+	'Read: the keys every text containing the term has (search_grams(text) @> search_keys(term)): its 1- or 2-gram, else its 3-grams';
+
+CREATE FUNCTION convdash.hmac_sha256(key bytea, message bytea) RETURNS bytea
+AS 'MODULE_PATHNAME', 'convdash_hmac_sha256'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.hmac_sha256(bytea, bytea) IS
+	'Admin: HMAC-SHA-256 of message under key';
+
+-- Search indexes: shown messages only (system and tool messages are never
+-- searched), and session ids.
+CREATE INDEX messages_search_idx ON convdash.messages USING gin (convdash.search_grams(content))
+	WHERE seq IS NOT NULL;
+CREATE INDEX conversations_session_search_idx ON convdash.conversations
+	USING gin (convdash.search_grams(session_id));
+
+-- List indexes the foundation does not have (see the sort table above).
+CREATE INDEX conversations_status_list_idx ON convdash.conversations (account_id, status, id);
+CREATE INDEX conversations_agent_list_idx ON convdash.conversations (account_id, agent_id, id);
+CREATE INDEX conversations_rating_asc_idx ON convdash.conversations (account_id, (coalesce(rating, 6)), id);
+CREATE INDEX conversations_rating_desc_idx ON convdash.conversations (account_id, (coalesce(rating, 0)), id);
+
+-- The ILIKE pattern that finds q anywhere, with %, _ and \ taken literally.
+CREATE FUNCTION convdash.search_pattern(q text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
+COMMENT ON FUNCTION convdash.search_pattern(text) IS
+	'Read: the ILIKE pattern matching texts that contain q, with %, _ and \ literal';
+
+-- A short one-line excerpt of content around the first case-insensitive occurrence of q.
+CREATE FUNCTION convdash.search_snippet(content text, q text) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN x.p > 41 THEN '…' ELSE '' END
+		|| btrim(regexp_replace(substr(content, greatest(1, x.p - 40), 100 + length(q)), '\s+', ' ', 'g'))
+		|| CASE WHEN greatest(1, x.p - 40) + 100 + length(q) <= length(content) THEN '…' ELSE '' END
+	FROM (SELECT greatest(strpos(lower(content), lower(q)), 1) AS p) x
+$$;
+COMMENT ON FUNCTION convdash.search_snippet(text, text) IS
+	'Read: about 100 characters of content around the first case-insensitive occurrence of q, whitespace collapsed, … where cut';
+
+-- Raises 22023 naming the list parameter.
+CREATE FUNCTION convdash.list_error(field text, message text, hint text DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RAISE EXCEPTION '%', message
+		USING ERRCODE = 'invalid_parameter_value', COLUMN = field, HINT = coalesce(hint, '');
+END
+$$;
+COMMENT ON FUNCTION convdash.list_error(text, text, text) IS
+	'Admin: raises 22023 with the message, naming the parameter in COLUMN';
+
+-- The distinct sorted enum values of a list of labels (NULL or empty: no filter).
+CREATE FUNCTION convdash.list_enum_filter(labels text[], field text, kind anyenum) RETURNS anyarray
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	IF labels IS NULL OR cardinality(labels) = 0 THEN
+		RETURN NULL;
+	END IF;
+	IF array_position(labels, NULL) IS NOT NULL THEN
+		PERFORM convdash.list_error(field, format('%s must not contain null', field));
+	END IF;
+	RETURN (SELECT array_agg(DISTINCT convdash.enum_value(l, field, kind) ORDER BY convdash.enum_value(l, field, kind))
+	        FROM unnest(labels) l);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_enum_filter(text[], text, anyenum) IS
+	'Read: the distinct sorted enum values of the labels (NULL for NULL or empty); 22023 naming the field for an unknown label or a null';
+
+-- The first instant of a 'YYYY-MM-DD' day in a time zone (of the next day when end_of_day).
+CREATE FUNCTION convdash.list_day_bound(day text, field text, zone text, end_of_day boolean)
+RETURNS timestamptz
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	d date;
+BEGIN
+	IF day IS NULL THEN
+		RETURN NULL;
+	END IF;
+	IF day !~ '^\d{4}-\d{2}-\d{2}$' THEN
+		PERFORM convdash.list_error(field, format('%s must be a date YYYY-MM-DD', field));
+	END IF;
+	BEGIN
+		d := to_date(day, 'YYYY-MM-DD');
+		IF to_char(d, 'YYYY-MM-DD') <> day THEN
+			RAISE EXCEPTION USING ERRCODE = 'invalid_datetime_format';
+		END IF;
+	EXCEPTION WHEN invalid_datetime_format OR datetime_field_overflow THEN
+		PERFORM convdash.list_error(field, format('%s is not a valid date: "%s"', field, day));
+	END;
+	RETURN ((d + end_of_day::integer)::timestamp AT TIME ZONE zone);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_day_bound(text, text, text, boolean) IS
+	'Read: start of the day (or of the next day) in the zone for a YYYY-MM-DD text; 22023 naming the field when not a date';
+
+-- base64url without padding, as cursors are spelled.
+CREATE FUNCTION convdash.base64url(data bytea) RETURNS text
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+AS $$ SELECT translate(rtrim(encode(data, 'base64'), '='), E'+/\n', '-_') $$;
+COMMENT ON FUNCTION convdash.base64url(bytea) IS 'Read: base64url text (no padding) of the bytes';
+
+-- The cursor after the row with sort key k and id: payload.mac, both base64url.
+CREATE FUNCTION convdash.cursor_encode(signature text, k text, id bigint) RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+	SELECT convdash.base64url(p) || '.'
+		|| convdash.base64url(substr(convdash.hmac_sha256(s.secret, p || convert_to(signature, 'UTF8')), 1, 16))
+	FROM convdash.cursor_secret s,
+		LATERAL (SELECT convert_to(jsonb_build_object('k', k, 'i', id)::text, 'UTF8') AS p) x
+$$;
+COMMENT ON FUNCTION convdash.cursor_encode(text, text, bigint) IS
+	'Admin: the opaque cursor after (k, id) for the query of this signature (HMAC-signed)';
+
+-- The (k, id) of a cursor made for the query of this signature; 22023 for anything else.
+CREATE FUNCTION convdash.cursor_decode(cursor text, signature text, OUT k text, OUT id bigint)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	parts text[] := string_to_array(cursor, '.');
+	payload bytea;
+	mac bytea;
+	j jsonb;
+BEGIN
+	IF length(cursor) > 1000 OR cardinality(parts) <> 2 OR cursor !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
+		PERFORM convdash.list_error('cursor', 'cursor is malformed', 'Pass next_cursor of the previous page unchanged.');
+	END IF;
+	BEGIN
+		payload := decode(rpad(translate(parts[1], '-_', '+/'), (length(parts[1]) + 3) / 4 * 4, '='), 'base64');
+		mac := decode(rpad(translate(parts[2], '-_', '+/'), (length(parts[2]) + 3) / 4 * 4, '='), 'base64');
+	EXCEPTION WHEN invalid_parameter_value OR invalid_text_representation THEN
+		PERFORM convdash.list_error('cursor', 'cursor is malformed', 'Pass next_cursor of the previous page unchanged.');
+	END;
+	IF mac IS DISTINCT FROM (SELECT substr(convdash.hmac_sha256(s.secret, payload || convert_to(signature, 'UTF8')), 1, 16)
+	                         FROM convdash.cursor_secret s) THEN
+		PERFORM convdash.list_error('cursor', 'cursor does not belong to this query',
+			'A cursor is valid only with the filters, search, sort and order it was made for.');
+	END IF;
+	j := convert_from(payload, 'UTF8')::jsonb;
+	k := j ->> 'k';
+	id := (j ->> 'i')::bigint;
+END
+$$;
+COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
+	'Admin: the sort key and id inside a cursor signed for this query signature; 22023 (cursor) when malformed, tampered or foreign';
+
+-- SQL of the conversations after the cursor in sort order, at most lim of them:
+-- columns id, agent_id, session_id, sk (typed sort key), k (its cursor text).
+-- conds: filter conditions on c; agent_cond: condition on the agent id
+-- (expression "%s" is the column); keyset: whether $8/$9 hold a cursor.
+CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, agent_cond text,
+	keyset boolean, lim text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	key text;
+	keytype text;
+	ktext text;
+BEGIN
+	IF sort = 'agent' THEN
+		RETURN format($q$
+			SELECT c.id, c.agent_id, c.session_id, a.name AS sk, a.name AS k
+			FROM (SELECT a.id, a.name FROM convdash.agents a
+			      WHERE a.account_id = $1 %1$s %2$s
+			      ORDER BY a.name %3$s) a
+			CROSS JOIN LATERAL (
+				SELECT c.id, c.agent_id, c.session_id FROM convdash.conversations c
+				WHERE c.account_id = $1 AND c.agent_id = a.id %4$s %5$s
+				ORDER BY c.id %3$s LIMIT %6$s) c
+			ORDER BY a.name %3$s, c.id %3$s LIMIT %6$s$q$,
+			coalesce(' AND ' || format(agent_cond, 'a.id'), ''),
+			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
+			dir, conds,
+			CASE WHEN keyset THEN format('AND c.id %s CASE WHEN a.name = $8 THEN $9 ELSE %s END', cmp,
+				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
+			lim);
+	END IF;
+	key := CASE sort
+		WHEN 'date' THEN 'c.started_at'
+		WHEN 'messages' THEN 'c.message_count'
+		WHEN 'status' THEN 'c.status'
+		WHEN 'rating' THEN CASE dir WHEN 'asc' THEN 'coalesce(c.rating, 6)' ELSE 'coalesce(c.rating, 0)' END
+	END;
+	keytype := CASE sort WHEN 'date' THEN 'timestamptz' WHEN 'status' THEN 'convdash.conversation_status'
+		ELSE 'integer' END;
+	ktext := CASE sort WHEN 'date' THEN format('to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')', key)
+		ELSE key || '::text' END;
+	RETURN format($q$
+		SELECT c.id, c.agent_id, c.session_id, %1$s AS sk, %2$s AS k
+		FROM convdash.conversations c
+		WHERE c.account_id = $1 %3$s %4$s %5$s
+		ORDER BY %1$s %6$s, c.id %6$s LIMIT %7$s$q$,
+		key, ktext, conds,
+		coalesce(' AND ' || format(agent_cond, 'c.agent_id'), ''),
+		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
+		dir, lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_source_sql(text, text, text, text, boolean, text) IS
+	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
+
+-- The dashboard's conversation list and search (DESIGN §4, §5).
+CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
+	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
+	date_to text DEFAULT NULL, q text DEFAULT NULL, sort text DEFAULT 'date', "order" text DEFAULT 'desc',
+	"limit" integer DEFAULT 50, cursor text DEFAULT NULL, with_total boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+SET jit = off
+AS $$
+DECLARE
+	-- phase 1 probes this many conversations; phase 2 collects at most this many matches
+	search_probe constant integer := 400;
+	search_candidates constant integer := 30000;
+	acct bigint := convdash.require_account();
+	zone text := (SELECT a.time_zone FROM convdash.accounts a WHERE a.id = acct);
+	srt text := coalesce(sort, 'date');
+	dir text := coalesce("order", 'desc');
+	n integer := coalesce("limit", 50);
+	statuses convdash.conversation_status[];
+	channels convdash.channel[];
+	agents bigint[];
+	t_from timestamptz;
+	t_to timestamptz;
+	term text := nullif(btrim(q), '');
+	pat text;
+	keys integer[];
+	matched bigint[];
+	cand bigint[];
+	overflow boolean := false;
+	signature text;
+	ck text;
+	ci bigint;
+	conds text := '';
+	agent_cond text;
+	src text;
+	sql text;
+	ids bigint[];
+	ks text[];
+	probed integer;
+	total bigint;
+	result jsonb;
+BEGIN
+	-- validation: each bad parameter is a 22023 naming it
+	IF srt NOT IN ('date', 'agent', 'status', 'messages', 'rating') THEN
+		PERFORM convdash.list_error('sort', format('invalid sort: "%s"', left(srt, 100)),
+			'Use one of: agent, status, messages, rating, date.');
+	END IF;
+	IF dir NOT IN ('asc', 'desc') THEN
+		PERFORM convdash.list_error('order', format('invalid order: "%s"', left(dir, 100)), 'Use asc or desc.');
+	END IF;
+	PERFORM convdash.check_range(n, 'limit', 1, 200);
+	PERFORM convdash.check_range(min_rating, 'min_rating', 1, 5);
+	statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
+	channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
+	IF array_position(agent_id, NULL) IS NOT NULL THEN
+		PERFORM convdash.list_error('agent_id', 'agent_id must not contain null');
+	END IF;
+	agents := CASE WHEN cardinality(agent_id) > 0 THEN
+		(SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(agent_id) x) END;
+	t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
+	t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
+	IF t_from >= t_to THEN
+		PERFORM convdash.list_error('date_to', 'date_to is before date_from');
+	END IF;
+	IF length(term) > 200 THEN
+		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(term)));
+	END IF;
+
+	signature := jsonb_build_array(acct, srt, dir, statuses, channels, agents, min_rating,
+		date_from, date_to, term)::text;
+	IF cursor IS NOT NULL THEN
+		SELECT d.k, d.id INTO ck, ci FROM convdash.cursor_decode(cursor, signature) d;
+	END IF;
+
+	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
+	IF channels IS NOT NULL THEN conds := conds || ' AND c.channel = ANY($3)'; END IF;
+	IF agents IS NOT NULL THEN
+		conds := conds || ' AND c.agent_id = ANY($4)';
+		agent_cond := '%s = ANY($4)';
+	END IF;
+	IF min_rating IS NOT NULL THEN conds := conds || ' AND c.rating >= $5'; END IF;
+	IF t_from IS NOT NULL THEN conds := conds || ' AND c.started_at >= $6'; END IF;
+	IF t_to IS NOT NULL THEN conds := conds || ' AND c.started_at < $7'; END IF;
+
+	IF term IS NULL THEN
+		sql := convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, (n + 1)::text);
+		EXECUTE format('SELECT array_agg(x.id), array_agg(x.k) FROM (%s) x', sql)
+			INTO ids, ks
+			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci;
+		IF with_total THEN
+			EXECUTE format('SELECT count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s', conds)
+				INTO total USING acct, statuses, channels, agents, min_rating, t_from, t_to;
+		END IF;
+	ELSE
+		pat := convdash.search_pattern(term);
+		keys := convdash.search_keys(term);
+		SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO matched
+		FROM convdash.agents a
+		WHERE a.account_id = acct AND a.name ILIKE pat AND (agents IS NULL OR a.id = ANY(agents));
+
+		-- phase 1: probe the first conversations in sort order
+		src := convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, search_probe::text);
+		sql := format($q$
+			SELECT array_agg(p.id), array_agg(p.k) FROM (
+				SELECT p.id, p.k FROM (%s) p
+				LEFT JOIN LATERAL (
+					SELECT true AS hit FROM convdash.messages m
+					WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
+					  AND m.content ILIKE $10
+					LIMIT 1) h ON true
+				WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
+				LIMIT %s) p$q$, '%s', n + 1);
+		EXECUTE format(sql, src) INTO ids, ks
+			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched;
+
+		IF coalesce(cardinality(ids), 0) <= n THEN
+			EXECUTE format('SELECT count(*) FROM (%s) x', src) INTO probed
+				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci;
+			IF probed = search_probe THEN
+				-- phase 2: the matching conversations through the indexes, if there are few
+				EXECUTE $q$
+					SELECT array_agg(DISTINCT x.conversation_id), count(*) > $4 FROM (
+						SELECT m.conversation_id FROM convdash.messages m
+						WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $2
+						  AND m.seq IS NOT NULL AND m.content ILIKE $3
+						LIMIT $4 + 1) x$q$
+					INTO cand, overflow USING acct, keys, pat, search_candidates;
+				IF NOT overflow THEN
+					EXECUTE $q$
+						SELECT coalesce($5 || array_agg(x.id), $5), count(*) > $4 FROM (
+							SELECT c.id FROM convdash.conversations c
+							WHERE c.account_id = $1 AND convdash.search_grams(c.session_id) @> $2
+							  AND c.session_id ILIKE $3
+							LIMIT $4 + 1) x$q$
+						INTO cand, overflow USING acct, keys, pat, search_candidates, coalesce(cand, '{}');
+				END IF;
+				IF NOT overflow THEN
+					sql := format('SELECT u.id, u.k, u.sk FROM (%s) u',
+						convdash.list_source_sql(srt, dir, conds || ' AND c.id = ANY($12)', agent_cond,
+							ck IS NOT NULL, (n + 1)::text));
+					IF cardinality(matched) > 0 THEN
+						sql := sql || format(' UNION SELECT u.id, u.k, u.sk FROM (%s) u',
+							convdash.list_source_sql(srt, dir, conds, '%s = ANY($11)', ck IS NOT NULL, (n + 1)::text));
+					END IF;
+					EXECUTE format('SELECT array_agg(x.id), array_agg(x.k) FROM (SELECT * FROM (%s) y ORDER BY y.sk %s, y.id %s LIMIT %s) x',
+						sql, dir, dir, n + 1)
+						INTO ids, ks
+						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand;
+				ELSE
+					-- phase 3: common overall, rare after the filters: probe without a cap
+					EXECUTE format(sql, convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, 'ALL'))
+						INTO ids, ks
+						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched;
+				END IF;
+			END IF;
+		END IF;
+		IF with_total THEN
+			EXECUTE format($q$
+				SELECT count(*) FROM convdash.conversations c
+				WHERE c.account_id = $1 %s
+				  AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
+					SELECT m.conversation_id FROM convdash.messages m
+					WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $12
+					  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$, conds)
+				INTO total
+				USING acct, statuses, channels, agents, min_rating, t_from, t_to, NULL::text, NULL::bigint,
+					pat, matched, keys;
+		END IF;
+	END IF;
+
+	SELECT jsonb_build_object(
+		'data', coalesce(jsonb_agg(jsonb_build_object(
+			'id', c.id,
+			'agent', jsonb_build_object('id', a.id, 'name', a.name, 'company', a.company),
+			'session_id', c.session_id,
+			'channel', c.channel,
+			'status', c.status,
+			'message_count', c.message_count,
+			'rating', c.rating,
+			'started_at', convdash.rfc3339(c.started_at))
+			|| CASE WHEN term IS NULL THEN '{}'::jsonb
+				WHEN c.session_id ILIKE pat THEN '{"match": {"in": "session"}}'
+				WHEN a.name ILIKE pat THEN '{"match": {"in": "agent"}}'
+				ELSE jsonb_build_object('match', jsonb_build_object('in', 'message', 'snippet',
+					(SELECT convdash.search_snippet(m.content, term) FROM convdash.messages m
+					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.seq IS NOT NULL
+					   AND m.content ILIKE pat
+					 ORDER BY m.seq LIMIT 1)))
+			END
+			ORDER BY r.ord), '[]'::jsonb),
+		'next_cursor', CASE WHEN cardinality(ids) > n THEN convdash.cursor_encode(signature, ks[n], ids[n]) END)
+	INTO result
+	FROM unnest(ids[1:n]) WITH ORDINALITY AS r(id, ord)
+	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
+	JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id;
+	IF with_total THEN
+		result := result || jsonb_build_object('total', total);
+	END IF;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_conversations(text[], text[], bigint[], integer, text, text, text, text, text,
+	integer, text, boolean) IS
+	'API: the conversation list as {"data":[…],"next_cursor":…[,"total":n]}: filters status/channel/agent_id (any of), min_rating, date_from/date_to (YYYY-MM-DD, account time zone), search q, sort agent|status|messages|rating|date, order asc|desc, limit 1-200, opaque cursor; 22023 naming the bad parameter';
