@@ -1,0 +1,357 @@
+-- Audio clips (DESIGN §2, §4, §5): one clip per voice message, its bytes in a
+-- large object (48_audio_objects.sql), read on demand by byte range.
+--
+-- Storing is a streaming protocol, all in one transaction:
+--   audio_begin(message_id, mime[, duration_ms])  -> clip id (empty clip)
+--   audio_write(clip_id, chunk) ...               -> bytes so far (54000 past convdash.max_clip_bytes)
+--   audio_finish(clip_id)                         -> {id, message_id, bytes, mime, duration_ms}
+-- A clip left unfinished at COMMIT fails the commit (55000), so a half
+-- upload is never visible. attach_audio() does the three in one call.
+--
+-- Decisions where the contract was silent:
+--   * A message has at most one clip; audio_begin on a message that has one
+--     REPLACES it (HTTP PUT semantics): the old row goes and its large object
+--     is unlinked in the same transaction (so a failed upload keeps the old).
+--   * mime is lowercased and parameters (";codecs=...") are dropped.
+--   * For WAV clips the header's duration wins over a duration_ms given by
+--     the caller; for other formats the caller's value (or NULL) is stored.
+--   * An empty clip is refused at audio_finish (22023, field data).
+--   * Peaks are computed at audio_finish in the same pass as the SHA-256 and
+--     cached at 4096 buckets; other bucket counts are derived from those
+--     (exact when N divides 4096, see extension/peaks.c). Non-WAV clips have
+--     no peaks unless a client supplied them with set_audio_peaks; asking
+--     for them otherwise is 0A000 (feature_not_supported), which the service
+--     maps to 422 unsupported_media.
+--   * Playback order is message order (message id = arrival order).
+
+CREATE FUNCTION convdash.max_clip_bytes() RETURNS bigint
+AS 'MODULE_PATHNAME', 'convdash_max_clip_bytes_fn'
+LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.max_clip_bytes() IS
+	'Read: the largest clip audio_write accepts, in bytes (setting convdash.max_clip_bytes, default 50MB, superuser-only)';
+
+CREATE FUNCTION convdash.clip_analyze(loid oid, wav boolean,
+	OUT bytes bigint, OUT sha256 bytea, OUT duration_ms integer, OUT peaks real[])
+AS 'MODULE_PATHNAME', 'convdash_clip_analyze'
+LANGUAGE C VOLATILE STRICT;
+COMMENT ON FUNCTION convdash.clip_analyze(oid, boolean) IS
+	'Admin: one streaming pass over a clip''s large object: size, SHA-256 and, when wav, the WAV duration and 4096 peaks (22023 for a WAV that does not parse)';
+
+CREATE FUNCTION convdash.peaks_resample(peaks real[], buckets integer) RETURNS real[]
+AS 'MODULE_PATHNAME', 'convdash_peaks_resample'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.peaks_resample(real[], integer) IS
+	'Read: buckets (1-4096) peaks derived from stored ones, each the maximum of the stored buckets it covers, rounded to 4 decimals';
+
+-- The MIME type in canonical form: lowercase, without parameters; 22023 unless audio/*.
+CREATE FUNCTION convdash.audio_mime(mime text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	m text := lower(btrim(split_part(mime, ';', 1)));
+BEGIN
+	IF m IS NULL OR m !~ '^audio/[a-z0-9.+-]+$' OR length(m) > 100 THEN
+		RAISE EXCEPTION 'mime must be an audio/* type'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'mime',
+			      DETAIL = format('It was %s.', coalesce('"' || left(mime, 100) || '"', 'missing'));
+	END IF;
+	RETURN m;
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_mime(text) IS
+	'Read: the MIME type lowercased without parameters ("audio/ogg; codecs=opus" -> "audio/ogg"); 22023 unless it is audio/*';
+
+-- Whether a (canonical) MIME type names a WAV file.
+CREATE FUNCTION convdash.wav_mime(mime text) RETURNS boolean
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT mime IN ('audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave') $$;
+COMMENT ON FUNCTION convdash.wav_mime(text) IS
+	'Read: true for the WAV MIME types audio/wav, audio/x-wav, audio/wave, audio/vnd.wave';
+
+-- The tenant's clip with this id; P0002 when there is none.
+CREATE FUNCTION convdash.find_clip(clip_id bigint) RETURNS convdash.audio_clips
+LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips;
+BEGIN
+	SELECT * INTO a FROM convdash.audio_clips x
+	WHERE x.account_id = convdash.require_account() AND x.id = find_clip.clip_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'audio clip % not found', clip_id
+			USING ERRCODE = 'no_data_found', COLUMN = 'clip_id';
+	END IF;
+	RETURN a;
+END
+$$;
+COMMENT ON FUNCTION convdash.find_clip(bigint) IS
+	'Admin: the current tenant''s clip row with this id; P0002 when it does not exist for this tenant';
+
+-- Raises 55000 when the clip is finished (writing) or unfinished (anything else).
+CREATE FUNCTION convdash.check_clip_state(a convdash.audio_clips, want_finished boolean) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	IF (a.sha256 IS NOT NULL) <> want_finished THEN
+		RAISE EXCEPTION 'audio clip % is %', a.id, CASE WHEN want_finished THEN 'not finished' ELSE 'already finished' END
+			USING ERRCODE = 'object_not_in_prerequisite_state', COLUMN = 'clip_id';
+	END IF;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_clip_state(convdash.audio_clips, boolean) IS
+	'Admin: 55000 unless the clip is finished (want_finished) or still being written (not want_finished)';
+
+-- Starts storing a clip for a message: an empty large object and its row; returns the clip id.
+CREATE FUNCTION convdash.audio_begin(message_id bigint, mime text, duration_ms integer DEFAULT NULL)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+	kind text := convdash.audio_mime(mime);
+	conv bigint;
+	c convdash.conversations;
+	new_id bigint;
+BEGIN
+	PERFORM convdash.check_range(duration_ms, 'duration_ms', 0, 2147483647);
+	SELECT m.conversation_id INTO conv FROM convdash.messages m
+	WHERE m.account_id = acct AND m.id = audio_begin.message_id;
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'message % not found', message_id
+			USING ERRCODE = 'no_data_found', COLUMN = 'message_id';
+	END IF;
+	c := convdash.lock_conversation(conv);
+	IF c.status = 'archived' THEN
+		RAISE EXCEPTION 'conversation % is archived', c.id
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      HINT = 'Archived conversations take no new audio.';
+	END IF;
+	-- replacing: the trigger unlinks the old clip's large object
+	DELETE FROM convdash.audio_clips a WHERE a.account_id = acct AND a.message_id = audio_begin.message_id;
+	INSERT INTO convdash.audio_clips (account_id, conversation_id, message_id, loid, mime, bytes, duration_ms)
+	VALUES (acct, c.id, audio_begin.message_id, convdash.create_clip_object(), kind, 0, audio_begin.duration_ms)
+	RETURNING id INTO new_id;
+	RETURN new_id;
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_begin(bigint, text, integer) IS
+	'API: starts storing the audio clip of a message (replacing any it has) in this transaction; returns the clip id for audio_write/audio_finish; 22023 mime not audio/*, P0002 unknown message, 55000 archived';
+
+-- Appends a chunk of bytes to a clip being stored; returns its size so far.
+CREATE FUNCTION convdash.audio_write(clip_id bigint, data bytea) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips := convdash.find_clip(clip_id);
+	total bigint;
+	limit_bytes bigint := convdash.max_clip_bytes();
+BEGIN
+	PERFORM convdash.check_clip_state(a, false);
+	IF data IS NULL THEN
+		RAISE EXCEPTION 'data is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'data';
+	END IF;
+	total := a.bytes + length(data);
+	IF total > limit_bytes THEN
+		RAISE EXCEPTION 'audio clip exceeds the limit of % bytes', limit_bytes
+			USING ERRCODE = 'program_limit_exceeded', COLUMN = 'data',
+			      DETAIL = format('It would be %s bytes.', total),
+			      HINT = 'The limit is the setting convdash.max_clip_bytes.';
+	END IF;
+	IF length(data) > 0 THEN
+		PERFORM lo_put(a.loid, a.bytes, data);
+		UPDATE convdash.audio_clips x SET bytes = total WHERE x.account_id = a.account_id AND x.id = a.id;
+	END IF;
+	RETURN total;
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_write(bigint, bytea) IS
+	'API: appends a chunk to a clip started by audio_begin in this transaction; returns the bytes so far; 54000 past convdash.max_clip_bytes, 55000 when already finished';
+
+-- Finishes a clip: SHA-256, WAV duration and peaks, has_voice; returns its JSON.
+CREATE FUNCTION convdash.audio_finish(clip_id bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips := convdash.find_clip(clip_id);
+	r record;
+BEGIN
+	PERFORM convdash.check_clip_state(a, false);
+	IF a.bytes = 0 THEN
+		RAISE EXCEPTION 'audio clip % is empty', a.id
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'data';
+	END IF;
+	r := convdash.clip_analyze(a.loid, convdash.wav_mime(a.mime));
+	UPDATE convdash.audio_clips x
+	SET sha256 = r.sha256, bytes = r.bytes, duration_ms = coalesce(r.duration_ms, x.duration_ms), peaks = r.peaks
+	WHERE x.account_id = a.account_id AND x.id = a.id
+	RETURNING * INTO a;
+	UPDATE convdash.conversations c SET has_voice = true
+	WHERE c.account_id = a.account_id AND c.id = a.conversation_id AND NOT c.has_voice;
+	RETURN jsonb_build_object('id', a.id, 'message_id', a.message_id, 'bytes', a.bytes,
+		'mime', a.mime, 'duration_ms', a.duration_ms);
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_finish(bigint) IS
+	'API: finishes a clip: SHA-256, duration from the header for WAV (22023 when it does not parse), marks the conversation as voice; returns {id, message_id, bytes, mime, duration_ms}';
+
+-- Stores a whole clip in one call (psql, demo data): audio_begin, audio_write, audio_finish.
+CREATE FUNCTION convdash.attach_audio(message_id bigint, mime text, data bytea, duration_ms integer DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	clip bigint := convdash.audio_begin(message_id, mime, duration_ms);
+BEGIN
+	PERFORM convdash.audio_write(clip, data);
+	RETURN convdash.audio_finish(clip);
+END
+$$;
+COMMENT ON FUNCTION convdash.attach_audio(bigint, text, bytea, integer) IS
+	'API: stores a whole audio clip for a message in one call (audio_begin + audio_write + audio_finish); returns {id, message_id, bytes, mime, duration_ms}';
+
+-- Constraint trigger: a clip row must be finished by the end of the transaction that began it.
+CREATE FUNCTION convdash.check_clip_finished() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	IF EXISTS (SELECT FROM convdash.audio_clips a
+	           WHERE a.account_id = NEW.account_id AND a.id = NEW.id AND a.sha256 IS NULL) THEN
+		RAISE EXCEPTION 'an audio clip was begun but not finished'
+			USING ERRCODE = 'object_not_in_prerequisite_state',
+			      DETAIL = format('Clip %s of message %s.', NEW.id, NEW.message_id),
+			      HINT = 'Call convdash.audio_finish(clip_id) before committing.';
+	END IF;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_clip_finished() IS
+	'Admin: deferred constraint trigger: refuses to commit a clip that audio_finish has not finished';
+
+CREATE CONSTRAINT TRIGGER audio_clips_finished AFTER INSERT ON convdash.audio_clips
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION convdash.check_clip_finished();
+
+-- The {id, message_id, conversation_id, mime, bytes, duration_ms, sha256, created_at} object of a clip.
+CREATE FUNCTION convdash.audio_info(clip_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips := convdash.find_clip(clip_id);
+BEGIN
+	RETURN jsonb_build_object('id', a.id, 'message_id', a.message_id, 'conversation_id', a.conversation_id,
+		'mime', a.mime, 'bytes', a.bytes, 'duration_ms', a.duration_ms,
+		'sha256', encode(a.sha256, 'hex'), 'created_at', convdash.rfc3339(a.created_at));
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_info(bigint) IS
+	'API: {id, message_id, conversation_id, mime, bytes, duration_ms, sha256 (hex, for the ETag), created_at} of a clip; P0002 for an unknown id';
+
+-- At most length bytes of a clip from offset, in binary; empty at or past the end.
+CREATE FUNCTION convdash.audio_read(clip_id bigint, "offset" bigint, length integer) RETURNS bytea
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips;
+BEGIN
+	IF "offset" IS NULL OR "offset" < 0 THEN
+		RAISE EXCEPTION 'offset must be 0 or more' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'offset';
+	END IF;
+	IF length IS NULL OR length NOT BETWEEN 0 AND 8388608 THEN
+		RAISE EXCEPTION 'length must be between 0 and 8388608 (8 MiB)'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'length';
+	END IF;
+	a := convdash.find_clip(clip_id);
+	IF "offset" >= a.bytes OR length = 0 THEN
+		RETURN '\x'::bytea;
+	END IF;
+	RETURN lo_get(a.loid, "offset", least(length::bigint, a.bytes - "offset")::integer);
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_read(bigint, bigint, integer) IS
+	'API: at most length (0-8388608) bytes of a clip from offset, binary; empty when offset is at or past the end; 22023 negative offset/length, P0002 unknown clip';
+
+-- The clips of a conversation in playback (message) order.
+CREATE FUNCTION convdash.conversation_audio(conversation_id bigint) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+BEGIN
+	IF NOT EXISTS (SELECT FROM convdash.conversations c
+	               WHERE c.account_id = acct AND c.id = conversation_audio.conversation_id) THEN
+		RAISE EXCEPTION 'conversation % not found', conversation_id
+			USING ERRCODE = 'no_data_found', COLUMN = 'conversation_id';
+	END IF;
+	RETURN jsonb_build_object('data', coalesce((
+		SELECT jsonb_agg(jsonb_build_object('id', a.id, 'message_id', a.message_id, 'mime', a.mime,
+			'bytes', a.bytes, 'duration_ms', a.duration_ms, 'created_at', convdash.rfc3339(a.created_at))
+			ORDER BY a.message_id)
+		FROM convdash.audio_clips a
+		WHERE a.account_id = acct AND a.conversation_id = conversation_audio.conversation_id), '[]'));
+END
+$$;
+COMMENT ON FUNCTION convdash.conversation_audio(bigint) IS
+	'API: {data:[{id, message_id, mime, bytes, duration_ms, created_at}]} of a conversation''s clips in playback (message) order; P0002 for an unknown id';
+
+-- Waveform peaks of a clip in buckets (1-4096) from its cached peaks.
+CREATE FUNCTION convdash.audio_peaks(clip_id bigint, buckets integer DEFAULT 512) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips;
+BEGIN
+	PERFORM convdash.check_range(coalesce(buckets, 0), 'buckets', 1, 4096);
+	a := convdash.find_clip(clip_id);
+	IF a.peaks IS NULL THEN
+		IF NOT convdash.wav_mime(a.mime) THEN
+			RAISE EXCEPTION 'waveform peaks are only computed for WAV clips (this one is %)', a.mime
+				USING ERRCODE = 'feature_not_supported', COLUMN = 'clip_id',
+				      HINT = 'A client may supply peaks with convdash.set_audio_peaks.';
+		END IF;
+		-- not cached (a clip stored before peaks were): compute once and keep
+		a.peaks := (convdash.clip_analyze(a.loid, true)).peaks;
+		UPDATE convdash.audio_clips x SET peaks = a.peaks WHERE x.account_id = a.account_id AND x.id = a.id;
+	END IF;
+	RETURN jsonb_build_object('buckets', buckets, 'peaks', to_jsonb(convdash.peaks_resample(a.peaks, buckets)));
+END
+$$;
+COMMENT ON FUNCTION convdash.audio_peaks(bigint, integer) IS
+	'API: {buckets, peaks:[0..1]} waveform of a clip (max normalised amplitude per bucket); 22023 buckets outside 1-4096, 0A000 for a non-WAV clip without supplied peaks, P0002 unknown clip';
+
+-- Stores client-supplied peaks for a non-WAV clip (the server computes WAV peaks itself).
+CREATE FUNCTION convdash.set_audio_peaks(clip_id bigint, peaks real[]) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	a convdash.audio_clips := convdash.find_clip(clip_id);
+BEGIN
+	PERFORM convdash.check_clip_state(a, true);
+	IF convdash.wav_mime(a.mime) THEN
+		RAISE EXCEPTION 'peaks of WAV clips are computed by the server'
+			USING ERRCODE = 'object_not_in_prerequisite_state', COLUMN = 'peaks';
+	END IF;
+	IF peaks IS NULL OR array_ndims(peaks) <> 1 OR cardinality(peaks) NOT BETWEEN 1 AND 4096
+	   OR EXISTS (SELECT FROM unnest(peaks) p WHERE p IS NULL OR NOT p BETWEEN 0 AND 1) THEN
+		RAISE EXCEPTION 'peaks must be 1 to 4096 values between 0 and 1'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'peaks';
+	END IF;
+	UPDATE convdash.audio_clips x SET peaks = set_audio_peaks.peaks
+	WHERE x.account_id = a.account_id AND x.id = a.id;
+	RETURN a.id;
+END
+$$;
+COMMENT ON FUNCTION convdash.set_audio_peaks(bigint, real[]) IS
+	'API: stores peaks (1-4096 values in 0..1, in time order) for a non-WAV clip so audio_peaks can answer; 22023 bad values, 55000 for WAV clips';

@@ -1,0 +1,171 @@
+-- Deletion (DESIGN §3): complete, atomic, irreversible. One transaction
+-- removes the conversations, their messages, clips and the clips' large
+-- objects (the audio_clips trigger of 48_audio_objects.sql unlinks them),
+-- and ratings, and writes one content-free convdash.deletion_log row per
+-- conversation: account, conversation id, who, when, why, how many
+-- messages (every role) and clips.
+--
+-- Who: the setting convdash.actor when the caller sets one (the service may
+-- put e.g. its API key id there), else the session user.
+-- Conversations are locked in id order before anything is deleted, so two
+-- sessions deleting overlapping sets wait for each other instead of
+-- deadlocking; the one that comes second finds nothing left (P0002 for a
+-- single delete, "not_found" for a list).
+
+-- Deletes the listed conversations of one account; logs them and returns one row each.
+CREATE FUNCTION convdash.delete_conversation_rows(account_id bigint, conversation_ids bigint[], reason text)
+RETURNS TABLE (conversation_id bigint, messages integer, clips integer)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	acct bigint := delete_conversation_rows.account_id;
+	who text := coalesce(nullif(current_setting('convdash.actor', true), ''), session_user);
+	locked bigint[];
+BEGIN
+	locked := ARRAY(SELECT c.id FROM convdash.conversations c
+		WHERE c.account_id = acct AND c.id = ANY (conversation_ids)
+		ORDER BY c.id FOR UPDATE);
+	RETURN QUERY
+	INSERT INTO convdash.deletion_log AS l (account_id, conversation_id, deleted_by, reason, message_count, clip_count)
+	SELECT acct, x.id, who, delete_conversation_rows.reason,
+		(SELECT count(*) FROM convdash.messages m WHERE m.account_id = acct AND m.conversation_id = x.id),
+		(SELECT count(*) FROM convdash.audio_clips a WHERE a.account_id = acct AND a.conversation_id = x.id)
+	FROM unnest(locked) AS x(id)
+	RETURNING l.conversation_id, l.message_count, l.clip_count;
+	-- clips first, in one statement; the cascades below then find none
+	DELETE FROM convdash.audio_clips a WHERE a.account_id = acct AND a.conversation_id = ANY (locked);
+	DELETE FROM convdash.messages m WHERE m.account_id = acct AND m.conversation_id = ANY (locked);
+	DELETE FROM convdash.conversations c WHERE c.account_id = acct AND c.id = ANY (locked);
+END
+$$;
+COMMENT ON FUNCTION convdash.delete_conversation_rows(bigint, bigint[], text) IS
+	'Admin: deletes the listed conversations of the account with messages, clips, large objects and rating, logs each; returns (conversation_id, messages, clips) of those that existed';
+
+-- Deletes one conversation of the tenant for good; P0002 when it does not exist (also the second time).
+CREATE FUNCTION convdash.delete_conversation(conversation_id bigint) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	r record;
+BEGIN
+	SELECT * INTO r
+	FROM convdash.delete_conversation_rows(convdash.require_account(), ARRAY[delete_conversation.conversation_id], 'request');
+	IF NOT FOUND THEN
+		RAISE EXCEPTION 'conversation % not found', conversation_id
+			USING ERRCODE = 'no_data_found', COLUMN = 'conversation_id';
+	END IF;
+	RETURN jsonb_build_object('conversation_id', r.conversation_id, 'messages', r.messages, 'clips', r.clips);
+END
+$$;
+COMMENT ON FUNCTION convdash.delete_conversation(bigint) IS
+	'API: irreversibly deletes a conversation with its messages, audio clips (and their large objects) and rating, logging who/when/counts; returns {conversation_id, messages, clips}; P0002 when it does not exist';
+
+-- Deletes many conversations of the tenant; ids that do not exist are skipped and reported.
+CREATE FUNCTION convdash.delete_conversations(conversation_ids bigint[]) RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+	ids bigint[];
+	result jsonb;
+BEGIN
+	IF conversation_ids IS NULL OR array_position(conversation_ids, NULL) IS NOT NULL THEN
+		RAISE EXCEPTION 'conversation_ids must be an array of ids without nulls'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'conversation_ids';
+	END IF;
+	ids := ARRAY(SELECT DISTINCT x FROM unnest(conversation_ids) AS x ORDER BY x);
+	IF cardinality(ids) > 100000 THEN
+		RAISE EXCEPTION 'at most 100000 conversations per call'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'conversation_ids',
+			      DETAIL = format('There were %s.', cardinality(ids));
+	END IF;
+	WITH d AS (SELECT * FROM convdash.delete_conversation_rows(acct, ids, 'request'))
+	SELECT jsonb_build_object(
+		'deleted', (SELECT count(*) FROM d),
+		'messages', (SELECT coalesce(sum(d.messages), 0) FROM d),
+		'clips', (SELECT coalesce(sum(d.clips), 0) FROM d),
+		'not_found', to_jsonb(ARRAY(SELECT x FROM unnest(ids) AS x
+			WHERE x <> ALL (ARRAY(SELECT d.conversation_id FROM d)) ORDER BY x)))
+	INTO result;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.delete_conversations(bigint[]) IS
+	'API: irreversibly deletes the tenant''s listed conversations (at most 100000; duplicates count once) like delete_conversation, all in one transaction; ids that do not exist are skipped; returns {deleted, messages, clips, not_found:[ids]}';
+
+-- Retention: deletes conversations in the given statuses whose last activity is older than older_than.
+CREATE FUNCTION convdash.purge_conversations(older_than interval, statuses text[] DEFAULT '{archived}',
+	account_id bigint DEFAULT NULL, batch_size integer DEFAULT 1000)
+RETURNS TABLE (account bigint, conversations bigint, messages bigint, clips bigint)
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	cutoff timestamptz;
+	st convdash.conversation_status[];
+	acct bigint;
+	ids bigint[];
+	batch integer := 0;
+	done_conv bigint := 0;
+	done_msg bigint := 0;
+	done_clip bigint := 0;
+	n bigint;
+	nm bigint;
+	nc bigint;
+BEGIN
+	IF older_than IS NULL OR older_than < interval '0' THEN
+		RAISE EXCEPTION 'older_than must be a positive interval'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'older_than';
+	END IF;
+	IF statuses IS NULL OR cardinality(statuses) = 0 THEN
+		RAISE EXCEPTION 'statuses must name at least one status'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'statuses';
+	END IF;
+	st := ARRAY(SELECT convdash.enum_value(coalesce(s, ''), 'statuses', NULL::convdash.conversation_status)
+		FROM unnest(statuses) AS s);
+	PERFORM convdash.check_range(coalesce(batch_size, 0), 'batch_size', 1, 100000);
+	IF purge_conversations.account_id IS NOT NULL
+	   AND NOT EXISTS (SELECT FROM convdash.accounts a WHERE a.id = purge_conversations.account_id) THEN
+		RAISE EXCEPTION 'account % does not exist', purge_conversations.account_id
+			USING ERRCODE = 'no_data_found', COLUMN = 'account_id';
+	END IF;
+	cutoff := now() - older_than;
+
+	FOR acct IN
+		SELECT a.id FROM convdash.accounts a
+		WHERE purge_conversations.account_id IS NULL OR a.id = purge_conversations.account_id
+		ORDER BY a.id
+	LOOP
+		account := acct;
+		conversations := 0;
+		messages := 0;
+		clips := 0;
+		LOOP
+			ids := ARRAY(SELECT c.id FROM convdash.conversations c
+				WHERE c.account_id = acct AND c.status = ANY (st)
+				  AND coalesce(c.ended_at, c.last_message_at, c.started_at) < cutoff
+				ORDER BY c.id LIMIT batch_size);
+			EXIT WHEN cardinality(ids) = 0;
+			SELECT count(*), coalesce(sum(d.messages), 0), coalesce(sum(d.clips), 0) INTO n, nm, nc
+			FROM convdash.delete_conversation_rows(acct, ids, 'retention') d;
+			conversations := conversations + n;
+			messages := messages + nm;
+			clips := clips + nc;
+			batch := batch + 1;
+			done_conv := done_conv + n;
+			done_msg := done_msg + nm;
+			done_clip := done_clip + nc;
+			RAISE NOTICE 'purge batch %: % conversations, % messages, % clips deleted so far',
+				batch, done_conv, done_msg, done_clip;
+		END LOOP;
+		IF conversations > 0 THEN
+			RETURN NEXT;
+		END IF;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION convdash.purge_conversations(interval, text[], bigint, integer) IS
+	'Admin: retention purge across tenants (or one account): deletes conversations in the statuses (default archived) whose last activity (ended_at, else last message, else start) is older than older_than, in batches of batch_size, with a NOTICE per batch; returns (account, conversations, messages, clips) per account with deletions';
