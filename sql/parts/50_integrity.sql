@@ -50,6 +50,10 @@ LANGUAGE sql STABLE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 	SELECT * FROM convdash.check_counters()
+	UNION ALL
+	-- large objects (48_audio_objects.sql): stored = the large object's oid
+	SELECT l.account_id, l.conversation_id, l.problem, l.loid::bigint, NULL::bigint
+	FROM convdash.check_large_objects() l
 $$;
 COMMENT ON FUNCTION convdash.integrity_check() IS
-	'Admin: every integrity problem (counters; see also check_large_objects); empty when healthy';
+	'Admin: every integrity problem (counters; orphaned or missing large objects, stored = oid); empty when healthy';
