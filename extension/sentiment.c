@@ -93,11 +93,41 @@ label_class(const char *label)
 	pg_unreachable();
 }
 
-/* Class of a value of the convdash.sentiment enum */
-static SentimentClass
-enum_class(Datum value)
+/* The enum value oids of the labels, cached per call site in fn_extra */
+typedef struct LabelOids
 {
-	return label_class(DatumGetCString(DirectFunctionCall1(enum_out, value)));
+	Oid			oids[SENTIMENT_NOT_ANALYZED];
+} LabelOids;
+
+/*
+ * Class of the convdash.sentiment value in argument argno. The label oids are
+ * looked up once per call site, so a row costs a few comparisons instead of
+ * a catalog lookup (the aggregate and the views call this per row).
+ */
+static SentimentClass
+enum_class(FunctionCallInfo fcinfo, int argno)
+{
+	Oid			value = PG_GETARG_OID(argno);
+	LabelOids  *cache = (LabelOids *) fcinfo->flinfo->fn_extra;
+
+	if (cache == NULL)
+	{
+		Oid			enumtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
+
+		if (!OidIsValid(enumtype))
+			elog(ERROR, "could not determine the sentiment enum type");
+		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(LabelOids));
+		for (int i = 0; i < SENTIMENT_NOT_ANALYZED; i++)
+			cache->oids[i] = DatumGetObjectId(DirectFunctionCall2(enum_in,
+																  CStringGetDatum(class_labels[i]),
+																  ObjectIdGetDatum(enumtype)));
+		fcinfo->flinfo->fn_extra = cache;
+	}
+	for (int i = 0; i < SENTIMENT_NOT_ANALYZED; i++)
+		if (value == cache->oids[i])
+			return (SentimentClass) i;
+	/* a value of another enum: its label decides, or 22023 */
+	return label_class(DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(argno))));
 }
 
 /* Label of a score in [-1, 1], as the enum type the SQL declaration returns */
@@ -133,7 +163,7 @@ convdash_sentiment_enum_text(PG_FUNCTION_ARGS)
 	SentimentClass cls = SENTIMENT_NOT_ANALYZED;
 
 	if (!PG_ARGISNULL(0))
-		cls = enum_class(PG_GETARG_DATUM(0));
+		cls = enum_class(fcinfo, 0);
 	PG_RETURN_TEXT_P(cstring_to_text(class_texts[cls]));
 }
 
@@ -173,7 +203,7 @@ convdash_sentiment_summary_accum(PG_FUNCTION_ARGS)
 	v = state_values(state);
 
 	if (!PG_ARGISNULL(1))
-		cls = enum_class(PG_GETARG_DATUM(1));
+		cls = enum_class(fcinfo, 1);
 	else if (!PG_ARGISNULL(2))
 		cls = score_class(PG_GETARG_FLOAT8(2));
 	else
