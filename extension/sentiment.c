@@ -114,8 +114,8 @@ enum_class(FunctionCallInfo fcinfo, int argno)
 	{
 		Oid			enumtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
 
-		if (!OidIsValid(enumtype))
-			elog(ERROR, "could not determine the sentiment enum type");
+		if (!OidIsValid(enumtype))	/* called without an expression: no cache */
+			return label_class(DatumGetCString(DirectFunctionCall1(enum_out, value)));
 		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(LabelOids));
 		for (int i = 0; i < SENTIMENT_NOT_ANALYZED; i++)
 			cache->oids[i] = DatumGetObjectId(DirectFunctionCall2(enum_in,
@@ -127,7 +127,7 @@ enum_class(FunctionCallInfo fcinfo, int argno)
 		if (value == cache->oids[i])
 			return (SentimentClass) i;
 	/* a value of another enum: its label decides, or 22023 */
-	return label_class(DatumGetCString(DirectFunctionCall1(enum_out, PG_GETARG_DATUM(argno))));
+	return label_class(DatumGetCString(DirectFunctionCall1(enum_out, value)));
 }
 
 /* Label of a score in [-1, 1], as the enum type the SQL declaration returns */
