@@ -115,7 +115,7 @@ enum_class(FunctionCallInfo fcinfo, int argno)
 		Oid			enumtype = get_fn_expr_argtype(fcinfo->flinfo, argno);
 
 		if (!OidIsValid(enumtype))	/* called without an expression: no cache */
-			return label_class(DatumGetCString(DirectFunctionCall1(enum_out, value)));
+			return label_class(DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(value))));
 		cache = MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, sizeof(LabelOids));
 		for (int i = 0; i < SENTIMENT_NOT_ANALYZED; i++)
 			cache->oids[i] = DatumGetObjectId(DirectFunctionCall2(enum_in,
@@ -127,7 +127,7 @@ enum_class(FunctionCallInfo fcinfo, int argno)
 		if (value == cache->oids[i])
 			return (SentimentClass) i;
 	/* a value of another enum: its label decides, or 22023 */
-	return label_class(DatumGetCString(DirectFunctionCall1(enum_out, value)));
+	return label_class(DatumGetCString(DirectFunctionCall1(enum_out, ObjectIdGetDatum(value))));
 }
 
 /* Label of a score in [-1, 1], as the enum type the SQL declaration returns */
