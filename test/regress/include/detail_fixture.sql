@@ -58,15 +58,11 @@ FROM generate_series(1, 130) AS i,
 SELECT convdash.close_conversation(:c_long, NULL, '2026-03-05 12:10:00+00') IS NOT NULL AS ok;
 SELECT convdash.set_sentiment(:c_long, 'negative') IS NOT NULL AS ok;
 
--- voice: a voice message with a clip. The clip row is written directly until
--- the audio ingest function exists; it keeps has_voice as that function would.
+-- voice: a voice message with a clip (its conversation becomes has_voice)
 SELECT convdash.start_conversation(:bo, 'sess-voice', 'telegram', 'ai', '2026-03-04 12:00:00+00', :ts_empty) AS c_voice \gset
 SELECT convdash.append_message(:c_voice, 'user', 'Transcribed: hello?', NULL, NULL, '2026-03-04 12:00:01+00') AS voice_msg \gset
 SELECT convdash.append_message(:c_voice, 'assistant', 'Hello, how can I help?', 9, 6, '2026-03-04 12:00:02+00') IS NOT NULL AS ok;
-INSERT INTO convdash.audio_clips (account_id, conversation_id, message_id, loid, mime, bytes, duration_ms, sha256)
-VALUES (:acct, :c_voice, :voice_msg, lo_from_bytea(0, '\x4f676753'), 'audio/ogg', 4, 1200, sha256('\x4f676753'))
-RETURNING id AS clip \gset
-UPDATE convdash.conversations SET has_voice = true WHERE account_id = :acct AND id = :c_voice;
+SELECT convdash.attach_audio(:voice_msg, 'audio/ogg', '\x4f676753', 1200)->>'id' AS clip \gset
 SELECT convdash.set_sentiment(:c_voice, 'neutral', 0.01) IS NOT NULL AS ok;
 
 -- archived after closing
