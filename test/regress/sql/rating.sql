@@ -40,14 +40,17 @@ SELECT convdash.rate_conversation(:c_archived, 5, 'Late but kind') IS NOT NULL A
 SELECT pg_temp.rating_of(:c_archived) AS archived;
 
 -- the list's rating sort and minimum-rating filter see each change at once (unrated last)
-SELECT string_agg(format('%s=%s', session_id, coalesce(rating::text, '-')), ', ' ORDER BY rating DESC NULLS LAST, id DESC) AS by_rating
-FROM convdash.conversations WHERE account_id = :acct;
+CREATE FUNCTION pg_temp.listed(list jsonb) RETURNS text
+LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(format('%s=%s', r->>'session_id', coalesce(r->>'rating', '-')), ', ' ORDER BY n), '(none)')
+	FROM jsonb_array_elements(list->'data') WITH ORDINALITY AS x(r, n)
+$$;
+SELECT pg_temp.listed(convdash.list_conversations(sort => 'rating')) AS by_rating_desc,
+	pg_temp.listed(convdash.list_conversations(sort => 'rating', "order" => 'asc')) AS by_rating_asc;
 SELECT convdash.rate_conversation(:c_long, 4) IS NOT NULL AS ok;
-SELECT string_agg(session_id, ', ' ORDER BY rating DESC, id DESC) AS min_rating_4
-FROM convdash.conversations WHERE account_id = :acct AND rating >= 4;
+SELECT pg_temp.listed(convdash.list_conversations(min_rating => 4, sort => 'rating')) AS min_rating_4;
 SELECT convdash.remove_rating(:c_archived) AS removed;
-SELECT string_agg(session_id, ', ' ORDER BY rating DESC, id DESC) AS min_rating_4
-FROM convdash.conversations WHERE account_id = :acct AND rating >= 4;
+SELECT pg_temp.listed(convdash.list_conversations(min_rating => 4, sort => 'rating')) AS min_rating_4;
 SELECT string_agg(format('%s=%s', conversation_id = :c_long, rating), ', ' ORDER BY conversation_id) AS bi_view_min_4
 FROM convdash.v_conversations WHERE account_id = :acct AND rating >= 4;
 
