@@ -9,7 +9,8 @@
  * spans them). Clips are cached at PEAKS_MAX_BUCKETS (4096) buckets;
  * convdash.peaks_resample derives any N from that: exact when N divides
  * 4096 (bucket boundaries coincide), otherwise the maximum over the cached
- * buckets a bucket overlaps (off by less than 1/4096 of the clip).
+ * buckets a bucket overlaps: never below the exact peak, and taken from at
+ * most 1/4096 of the clip beyond the bucket on either side.
  */
 #include "postgres.h"
 
@@ -105,7 +106,7 @@ peaks_error(const char *field, const char *msg)
 /*
  * peaks_resample(peaks real[], buckets integer) returns real[]: N buckets
  * derived from M stored ones, each the maximum of the stored buckets it
- * covers, rounded to 4 decimals.
+ * overlaps, rounded to 4 decimals (half away from zero).
  */
 Datum
 convdash_peaks_resample(PG_FUNCTION_ARGS)
@@ -129,13 +130,13 @@ convdash_peaks_resample(PG_FUNCTION_ARGS)
 	for (int i = 0; i < n; i++)
 	{
 		int			lo = (int) ((int64) i * m / n);
-		int			hi = Max((int) ((int64) (i + 1) * m / n), lo + 1);
+		int			hi = (int) (((int64) (i + 1) * m + n - 1) / n);	/* ceil: covers all */
 		float4		peak = 0;
 
 		for (int j = lo; j < hi; j++)
 			if (src[j] > peak)
 				peak = src[j];
-		out[i] = Float4GetDatum((float4) (rint((double) peak * 10000.0) / 10000.0));
+		out[i] = Float4GetDatum((float4) (round((double) peak * 10000.0) / 10000.0));
 	}
 	PG_RETURN_ARRAYTYPE_P(construct_array(out, n, FLOAT4OID, sizeof(float4), true, TYPALIGN_INT));
 }
