@@ -30,6 +30,8 @@ $$;
 CREATE TEMP TABLE sine AS
 SELECT n, round(26214 * least(1, n / 4000.0) * sin(2 * pi() * 440 * n / 8000))::bigint AS v
 FROM generate_series(0, 7999) AS n;
+CREATE INDEX ON sine (n);
+ANALYZE sine;
 SELECT pg_temp.store(:conv, pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(SELECT v FROM sine ORDER BY n), 16))) AS sine \gset
 -- expected peak of bucket b of N: max |v| over frames n with floor(n * N / 8000) = b, / 32768, 4 decimals
 CREATE FUNCTION pg_temp.expected(buckets integer) RETURNS numeric[]
@@ -49,12 +51,12 @@ SELECT convdash.audio_peaks(:sine) ->> 'buckets' AS default_buckets;
 -- (8000 / 4096 frames) on each side
 SELECT buckets, bool_and(d >= e) AS never_below,
 	bool_and(d <= (SELECT round(max(abs(v)) / 32768.0, 4) FROM sine
-	               WHERE n >= b * 8000.0 / buckets - 8000 / 4096.0
-	                 AND n < (b + 1) * 8000.0 / buckets + 8000 / 4096.0)) AS within_window,
+	               WHERE n BETWEEN lo AND hi)) AS within_window,
 	count(*) FILTER (WHERE d = e) AS exact_buckets
 FROM unnest('{3,100,1000}'::int[]) AS buckets,
 	unnest(pg_temp.peaks(:sine, buckets), pg_temp.expected(buckets)) WITH ORDINALITY AS x(d, e, ord),
-	LATERAL (SELECT ord - 1 AS b) bb
+	LATERAL (SELECT ceil((ord - 1) * 8000.0 / buckets - 8000 / 4096.0)::int AS lo,
+	                ceil(ord * 8000.0 / buckets + 8000 / 4096.0)::int - 1 AS hi) w
 GROUP BY buckets ORDER BY 1;
 
 -- a square wave, 8-bit stereo: left +-64, right +-96 around 128, 50 Hz at 8 kHz,
