@@ -80,6 +80,14 @@ FROM (SELECT (convdash.sentiment_summary(label, score)).* FROM helpers_sentiment
 COMMIT;
 DROP TABLE helpers_sentiments;
 
+-- BI may call the aggregate (its support functions are not granted: the aggregate runs them as its owner)
+BEGIN;
+SET LOCAL ROLE convdash_reader;
+SELECT (convdash.sentiment_summary(label, score)).total AS as_reader
+FROM (VALUES ('positive'::convdash.sentiment, 0.5::float8), (NULL, NULL)) AS v(label, score);
+SELECT pg_temp.err($$SELECT convdash.sentiment_summary_final('{0,0,0,0,0,0}')$$) AS support_function;
+ROLLBACK;
+
 -- errors: a score outside [-1, 1] or NaN, with or without a label
 SELECT pg_temp.err($$SELECT convdash.sentiment_summary(NULL, 1.5)$$);
 SELECT pg_temp.err($$SELECT convdash.sentiment_summary('positive', 'NaN')$$);
