@@ -120,6 +120,9 @@ int main(int argc, char **argv)
 
 	sigwait(&stop, &sig);
 	log_msg("info", "signal %d: finishing in-flight requests", sig);
+	rc = router_drain(g_config.request_timeout_ms + 30000);
+	if (rc > 0)
+		log_msg("warn", "stopping with %d requests still running", rc);
 	mg_stop(ctx);
 	mg_exit_library();
 	log_msg("info", "convdash-api stopped");

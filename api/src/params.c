@@ -259,6 +259,36 @@ static int body_unknown_keys(request *r, json_t *obj, const body_field *spec, in
 	return 0;
 }
 
+#define MAX_JSON_DEPTH 64
+
+/* Whether the JSON text nests arrays/objects at most max deep (checked before
+ * parsing: the parser recurses, and worker threads have small stacks). */
+static int json_depth_ok(const char *buf, size_t len, int max)
+{
+	int			depth = 0, in_string = 0;
+	size_t		i;
+
+	for (i = 0; i < len; i++)
+	{
+		char		c = buf[i];
+
+		if (in_string)
+		{
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				in_string = 0;
+		}
+		else if (c == '"')
+			in_string = 1;
+		else if ((c == '[' || c == '{') && ++depth > max)
+			return 0;
+		else if (c == ']' || c == '}')
+			depth--;
+	}
+	return 1;
+}
+
 /* Reads the body and parses it as one JSON object; -1 after answering. */
 static int body_load(request *r, const char *const *types, int optional, json_t **root)
 {
@@ -279,6 +309,12 @@ static int body_load(request *r, const char *const *types, int optional, json_t 
 		free(buf);
 		*root = json_object();
 		return 0;
+	}
+	if (!json_depth_ok(buf, len, MAX_JSON_DEPTH))
+	{
+		free(buf);
+		http_error(r, 400, "invalid_body", "the body nests arrays and objects too deeply", NULL, NULL);
+		return -1;
 	}
 	*root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	free(buf);

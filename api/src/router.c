@@ -66,6 +66,8 @@ static const route routes[] = {
 #define ROUTE_UNMATCHED (NROUTES + 1)
 
 static const char *route_names[NROUTES + 2];
+static int	draining;			/* set once a stop signal arrived */
+static int	running;			/* requests inside router_handle */
 
 /* Registers the route names with the metrics; call once before serving. */
 void router_init(void)
@@ -236,10 +238,17 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 	r.db = mg_get_thread_pointer(conn);
 	r.route = ROUTE_UNMATCHED;
 	metrics_in_flight(1);
+	__atomic_fetch_add(&running, 1, __ATOMIC_SEQ_CST);
 
 	i = route_find(&r, r.head ? "GET" : r.method, allow, sizeof allow);
 	if (r.db == NULL)
 		http_fail(&r, 500, NULL, "internal error");
+	else if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST))
+	{
+		r.extra_name = "Connection";
+		snprintf(r.extra_value, sizeof r.extra_value, "close");
+		http_fail(&r, 503, NULL, "the service is shutting down");
+	}
 	else if (i >= 0)
 	{
 		r.route = i;
@@ -253,5 +262,19 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 		log_access(r.method, r.path, r.status, now_seconds() - start, r.bytes);
 	http_request_done(&r);
 	metrics_in_flight(-1);
+	__atomic_fetch_sub(&running, 1, __ATOMIC_SEQ_CST);
 	return r.status > 0 ? r.status : 500;
+}
+
+/* Starts answering new requests 503 and waits (up to timeout_ms) until the
+ * requests in progress have finished; returns how many are still running. */
+int router_drain(int timeout_ms)
+{
+	struct timespec pause = {0, 20 * 1000 * 1000};
+	int			waited;
+
+	__atomic_store_n(&draining, 1, __ATOMIC_SEQ_CST);
+	for (waited = 0; waited < timeout_ms && __atomic_load_n(&running, __ATOMIC_SEQ_CST) > 0; waited += 20)
+		nanosleep(&pause, NULL);
+	return __atomic_load_n(&running, __ATOMIC_SEQ_CST);
 }

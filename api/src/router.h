@@ -11,4 +11,8 @@ void		router_init(void);
 /* The civetweb request handler for every path. */
 int			router_handle(struct mg_connection *conn, void *cbdata);
 
+/* Starts answering new requests 503 and waits (up to timeout_ms) until the
+ * requests in progress have finished; returns how many are still running. */
+int			router_drain(int timeout_ms);
+
 #endif

@@ -12,7 +12,8 @@
 void h_healthz(request *r)
 {
 	static const char ok[] = "{\"status\":\"ok\"}";
-	static const char down[] = "{\"status\":\"unavailable\"}";
+	static const char down[] = "{\"status\":\"unavailable\",\"error\":{\"code\":\"unavailable\","
+		"\"message\":\"the database is unavailable\"}}";
 	db_error	err;
 
 	if (db_ping(r->db, &err) == 0)

@@ -1,0 +1,485 @@
+#!/usr/bin/env bash
+# API suite: the real service (built with AddressSanitizer + UBSan) against a
+# real database over real HTTP. Creates its own database, login role, two
+# tenants and their data (through the API itself), then checks every route of
+# DESIGN §5: happy path, each error status, tenant isolation, a bad-input
+# battery, database restart, slow clients, metrics, logs and graceful
+# shutdown. Prints "ok - ..." / "not ok - ..." per case (docs/CONVENTIONS.md).
+# Env: CONVDASH_API_BIN to test another binary (default api/convdash-api-asan).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+here=$root/test/api
+export PGOPTIONS='-c client_min_messages=warning'
+db=convdash_api_test
+work=$(mktemp -d)
+log=$work/api.log
+api_pid=
+trap '[ -n "$api_pid" ] && kill -KILL "$api_pid" 2>/dev/null; rm -rf "$work"; dropdb --if-exists $db 2>/dev/null' EXIT
+. "$here/lib.sh"
+
+bin=${CONVDASH_API_BIN:-$root/api/convdash-api-asan}
+if [ -z "${CONVDASH_API_BIN:-}" ]; then
+	make -s -C "$root/api" asan >/dev/null || { echo "not ok - build api/convdash-api-asan"; exit 1; }
+fi
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+# ---- database, roles, tenants, keys
+svc_password=svc-$RANDOM$RANDOM
+dropdb --if-exists $db 2>/dev/null
+createdb $db && psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<SQL
+CREATE EXTENSION convdash CASCADE;
+DO \$\$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_service') THEN
+		CREATE ROLE convdash_service LOGIN IN ROLE convdash_api;
+	END IF;
+END \$\$;
+ALTER ROLE convdash_service PASSWORD '$svc_password';
+SELECT convdash.create_account('Acme'), convdash.create_account('Beta'), convdash.create_account('Gone');
+SQL
+check "database, extension and service role are created" test $? -eq 0
+sql() { psql -qAtX -d $db -c "$1"; }
+acct_a=$(sql "SELECT id FROM convdash.accounts WHERE name = 'Acme'")
+acct_b=$(sql "SELECT id FROM convdash.accounts WHERE name = 'Beta'")
+KA=$(sql "SELECT convdash.create_api_key($acct_a, 'suite')")
+KB=$(sql "SELECT convdash.create_api_key($acct_b, 'suite')")
+KR=$(sql "SELECT convdash.create_api_key($acct_a, 'revoked')")
+sql "SELECT convdash.revoke_api_key('$KR')" >/dev/null
+service_url="host=${PGHOST:-localhost} port=${PGPORT:-5432} dbname=$db user=convdash_service password=$svc_password"
+A=(-H "Authorization: Bearer $KA")
+B=(-H "Authorization: Bearer $KB")
+J=(-H "Content-Type: application/json")
+
+check "service starts and logs its port" start_service
+
+# ---- health, auth, routing
+t "healthz answers 200 ok without a key" 200 '.status == "ok"' GET /healthz
+t "no key: 401" 401 '.error.code == "unauthorized"' GET /api/v1/agents
+check "401 carries WWW-Authenticate: Bearer" bash -c "grep -qi '^WWW-Authenticate: Bearer' '$work/headers'"
+t "unknown key: 401" 401 '.error.code == "unauthorized"' GET /api/v1/agents -H "Authorization: Bearer cdk_1_$(printf '%064d' 0)"
+t "malformed key: 401" 401 '' GET /api/v1/agents -H "Authorization: Bearer not a key"
+t "Basic auth instead of Bearer: 401" 401 '' GET /api/v1/agents -H "Authorization: Basic dXNlcjpwdw=="
+t "revoked key: 401" 401 '' GET /api/v1/agents -H "Authorization: Bearer $KR"
+t "unknown route under /api: 404 JSON" 404 '.error.code == "not_found"' GET /api/v1/nothing "${A[@]}"
+t "unknown route without a key is 404 too" 404 '' GET /api/v2/conversations
+t "wrong method: 405" 405 '.error.code == "method_not_allowed"' PUT /api/v1/agents "${A[@]}"
+check "405 lists the allowed methods" test "$(header Allow)" = "GET, HEAD, POST"
+t "wrong method on an id route: 405" 405 '' POST /api/v1/conversations/1/rating "${A[@]}"
+check "405 Allow on an id route" test "$(header Allow)" = "PUT, DELETE"
+t "non-numeric id: 404" 404 '' GET /api/v1/conversations/abc "${A[@]}"
+t "id 0: 404" 404 '' GET /api/v1/conversations/0 "${A[@]}"
+t "id beyond bigint: 404" 404 '' GET /api/v1/conversations/99999999999999999999 "${A[@]}"
+t "trailing slash is another path: 404" 404 '' GET /api/v1/agents/ "${A[@]}"
+
+# ---- agents
+t "POST agents: 201 with the agent" 201 '.name == "Ava" and .company == "Acme" and .mode == "hybrid" and (.id | type == "number")' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Ava","company":"Acme","mode":"hybrid"}'
+agent_a=$(jqb .id)
+t "POST agents: defaults mode active" 201 '.mode == "active"' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Max"}'
+agent_a2=$(jqb .id)
+t "POST agents (tenant B)" 201 '.name == "Ava"' POST /api/v1/agents "${B[@]}" "${J[@]}" -d '{"name":"Ava"}'
+agent_b=$(jqb .id)
+t "duplicate agent name: 409" 409 '.error.code == "conflict" and .error.field == "name"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Ava"}'
+t "bad mode: 400 field mode" 400 '.error.code == "invalid_parameter" and .error.field == "mode"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Zed","mode":"sleepy"}'
+t "missing name: 400 field name" 400 '.error.field == "name"' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{}'
+t "name of the wrong JSON type: 400 field name" 400 '.error.field == "name"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":5}'
+t "unknown body field: 400" 400 '.error.field == "colour"' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Q","colour":"red"}'
+t "body that is not JSON: 400 invalid_body" 400 '.error.code == "invalid_body"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":'
+t "JSON array body: 400" 400 '.error.code == "invalid_body"' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '["Ava"]'
+t "duplicate JSON keys: 400" 400 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"X","name":"Y"}'
+t "text/plain body: 415" 415 '.error.code == "unsupported_media_type"' \
+	POST /api/v1/agents "${A[@]}" -H 'Content-Type: text/plain' -d '{"name":"T"}'
+t "no Content-Type: 415" 415 '' POST /api/v1/agents "${A[@]}" -H 'Content-Type:' -d '{"name":"T"}'
+head -c 70000 /dev/zero | tr '\0' 'a' | sed 's/^/{"name":"/; s/$/"}/' >"$work/big.json"
+t "body over the cap: 413" 413 '.error.code == "payload_too_large"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" --data-binary @"$work/big.json"
+t "chunked body over the cap: 413" 413 '' POST /api/v1/agents "${A[@]}" "${J[@]}" \
+	-H 'Transfer-Encoding: chunked' --data-binary @"$work/big.json"
+t "GET agents: only the tenant's" 200 '(.data | length) == 2 and ([.data[].name] | sort) == ["Ava","Max"]' \
+	GET /api/v1/agents "${A[@]}"
+t "GET agents (tenant B): only B's" 200 '(.data | length) == 1 and .data[0].id == '"$agent_b" GET /api/v1/agents "${B[@]}"
+t "HEAD agents: 200" 200 '' HEAD /api/v1/agents "${A[@]}" --head
+
+# ---- tracker
+t "POST tracker session: 201 {id}" 201 '.id | type == "number"' POST /api/v1/tracker/sessions "${A[@]}" "${J[@]}" \
+	-d '{"device":"mobile","browser":"Firefox","os":"Android","country":"DE","city":"Berlin","landing_page":"/pricing","traffic_source":"ads","utm_source":"google","utm_medium":"cpc","started_at":"2024-05-01T09:55:00Z","duration_seconds":300,"pages_visited":3,"bounce":false}'
+ts_a=$(jqb .id)
+t "POST tracker session (tenant B)" 201 '' POST /api/v1/tracker/sessions "${B[@]}" "${J[@]}" -d '{"device":"desktop"}'
+ts_b=$(jqb .id)
+t "tracker session: bad device 400" 400 '.error.field == "device"' POST /api/v1/tracker/sessions "${A[@]}" "${J[@]}" -d '{"device":"fridge"}'
+t "tracker session: bounce not boolean 400" 400 '.error.field == "bounce"' POST /api/v1/tracker/sessions "${A[@]}" "${J[@]}" -d '{"bounce":"yes"}'
+t "tracker session: negative duration 400" 400 '.error.field == "duration_seconds"' POST /api/v1/tracker/sessions "${A[@]}" "${J[@]}" -d '{"duration_seconds":-1}'
+t "tracker session: bad time 400" 400 '.error.field == "started_at"' POST /api/v1/tracker/sessions "${A[@]}" "${J[@]}" -d '{"started_at":"2024-02-30T00:00:00Z"}'
+t "pageview: 201" 201 '.id | type == "number"' POST /api/v1/tracker/sessions/$ts_a/pageviews "${A[@]}" "${J[@]}" \
+	-d '{"url":"/pricing","title":"Pricing","time_spent_seconds":42,"scroll_depth":80,"viewed_at":"2024-05-01T09:56:00Z"}'
+t "pageview: scroll depth 150 400" 400 '.error.field == "scroll_depth"' POST /api/v1/tracker/sessions/$ts_a/pageviews "${A[@]}" "${J[@]}" -d '{"url":"/x","scroll_depth":150}'
+t "pageview: missing url 400" 400 '.error.field == "url"' POST /api/v1/tracker/sessions/$ts_a/pageviews "${A[@]}" "${J[@]}" -d '{}'
+t "pageview: unknown session 404" 404 '.error.code == "not_found"' POST /api/v1/tracker/sessions/999999999/pageviews "${A[@]}" "${J[@]}" -d '{"url":"/x"}'
+t "event: 201" 201 '' POST /api/v1/tracker/sessions/$ts_a/events "${A[@]}" "${J[@]}" -d '{"name":"click","type":"ui","occurred_at":"2024-05-01T09:57:00Z"}'
+t "trigger event: 201" 201 '' POST /api/v1/tracker/sessions/$ts_a/events "${A[@]}" "${J[@]}" \
+	-d '{"name":"exit-intent","type":"trigger","trigger":{"name":"exit","action":"open_chat","data":{"x":1,"tags":["a"]}}}'
+t "trigger without action: 400 field trigger.action" 400 '.error.field == "trigger.action"' \
+	POST /api/v1/tracker/sessions/$ts_a/events "${A[@]}" "${J[@]}" -d '{"name":"e","type":"t","trigger":{"name":"x"}}'
+t "trigger that is not an object: 400 field trigger" 400 '.error.field == "trigger"' \
+	POST /api/v1/tracker/sessions/$ts_a/events "${A[@]}" "${J[@]}" -d '{"name":"e","type":"t","trigger":"x"}'
+t "unknown trigger key: 400 field trigger.when" 400 '.error.field == "trigger.when"' \
+	POST /api/v1/tracker/sessions/$ts_a/events "${A[@]}" "${J[@]}" -d '{"name":"e","type":"t","trigger":{"name":"x","action":"y","when":1}}'
+t "event: missing type 400" 400 '.error.field == "type"' POST /api/v1/tracker/sessions/$ts_a/events "${A[@]}" "${J[@]}" -d '{"name":"e"}'
+
+# ---- conversations: ingest
+conv_body() { printf '{"agent_id":%s,"session_id":"%s","channel":"%s","started_at":"%s"%s}' "$@"; }
+t "POST conversation: 201 detail" 201 '.status == "active" and .agent.id == '"$agent_a"' and .session_id == "sess-alpha" and .tracker_session_id == '"$ts_a" \
+	POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" sess-alpha web 2024-05-01T10:00:00Z ",\"tracker_session_id\":$ts_a,\"handled_by\":\"human\"")"
+c1=$(jqb .id)
+t "POST conversation 2" 201 '.channel == "widget"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a2" sess-beta widget 2024-05-02T10:00:00Z '')"
+c2=$(jqb .id)
+t "POST conversation 3 (voice)" 201 '.channel == "voip"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" sess-gamma voip 2024-05-03T10:00:00+02:00 '')"
+c3=$(jqb .id)
+t "POST conversation (tenant B)" 201 '' POST /api/v1/conversations "${B[@]}" "${J[@]}" -d "$(conv_body "$agent_b" sess-b web 2024-05-01T10:00:00Z '')"
+cb=$(jqb .id)
+t "conversation: bad channel 400" 400 '.error.field == "channel"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" s fax 2024-05-01T10:00:00Z '')"
+t "conversation: another tenant's agent 409" 409 '.error.code == "conflict" and .error.field == "agent_id"' \
+	POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_b" s web 2024-05-01T10:00:00Z '')"
+t "conversation: another tenant's tracker session 409" 409 '.error.field == "tracker_session_id"' \
+	POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" s web 2024-05-01T10:00:00Z ",\"tracker_session_id\":$ts_b")"
+t "conversation: month 13 400" 400 '.error.field == "started_at"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" s web 2024-13-01T10:00:00Z '')"
+t "conversation: time without zone 400" 400 '.error.field == "started_at"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" s web 2024-05-01T10:00:00 '')"
+t "conversation: agent_id as string 400" 400 '.error.field == "agent_id"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d '{"agent_id":"1","session_id":"s","channel":"web"}'
+t "conversation: agent_id 1.5 400" 400 '.error.field == "agent_id"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d '{"agent_id":1.5,"session_id":"s","channel":"web"}'
+t "conversation: agent_id beyond 64 bits 400" 400 '' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d '{"agent_id":123456789012345678901234,"session_id":"s","channel":"web"}'
+t "conversation: missing session_id 400" 400 '.error.field == "session_id"' POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "{\"agent_id\":$agent_a,\"channel\":\"web\"}"
+
+msg() { printf '{"role":"%s","content":"%s"%s}' "$@"; }
+t "append user message: 201" 201 '.role == "user" and .content == "Hello, where is my order 4711?"' \
+	POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user 'Hello, where is my order 4711?' ',"created_at":"2024-05-01T10:00:05Z"')"
+t "append assistant message with tokens: 201" 201 '.role == "assistant"' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" \
+	-d "$(msg assistant 'It ships tomorrow.' ',"prompt_tokens":120,"completion_tokens":30,"created_at":"2024-05-01T10:00:09Z"')"
+t "append system message: 201" 201 '' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg system 'internal note' ',"created_at":"2024-05-01T10:00:10Z"')"
+t "append to conversation 2" 201 '' POST /api/v1/conversations/$c2/messages "${A[@]}" "${J[@]}" -d "$(msg user 'hi there' ',"created_at":"2024-05-02T10:00:05Z"')"
+t "voice message in conversation 3" 201 '' POST /api/v1/conversations/$c3/messages "${A[@]}" "${J[@]}" -d "$(msg user '[voice]' ',"created_at":"2024-05-03T08:00:05Z"')"
+m3=$(jqb .id)
+t "second voice message in conversation 3" 201 '' POST /api/v1/conversations/$c3/messages "${A[@]}" "${J[@]}" -d "$(msg assistant '[voice]' ',"created_at":"2024-05-03T08:00:09Z"')"
+m4=$(jqb .id)
+t "message (tenant B)" 201 '' POST /api/v1/conversations/$cb/messages "${B[@]}" "${J[@]}" -d "$(msg user 'secret of B' '')"
+mb=$(jqb .id)
+t "message: bad role 400" 400 '.error.field == "role"' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg robot x '')"
+t "message: negative tokens 400" 400 '.error.field == "prompt_tokens"' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user x ',"prompt_tokens":-1')"
+t "message: tokens beyond 32 bits 400" 400 '.error.field == "prompt_tokens"' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user x ',"prompt_tokens":10000000000')"
+t "message: null content 400" 400 '.error.field == "content"' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d '{"role":"user","content":null}'
+t "message: before the start 400" 400 '.error.field == "created_at"' POST /api/v1/conversations/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user x ',"created_at":"2020-01-01T00:00:00Z"')"
+t "message: unknown conversation 404" 404 '.error.code == "not_found"' POST /api/v1/conversations/999999999/messages "${A[@]}" "${J[@]}" -d "$(msg user x '')"
+
+t "memory: merge 200" 200 '.memory == {"email":"ann@example.com","plan":"pro","address":{"city":"Berlin"}}' \
+	PATCH /api/v1/conversations/$c1/memory "${A[@]}" "${J[@]}" -d '{"email":"ann@example.com","plan":"pro","address":{"city":"Berlin"}}'
+t "memory: null removes a key (merge-patch+json)" 200 '.memory == {"email":"ann@example.com","address":{"city":"Berlin","zip":"10115"}}' \
+	PATCH /api/v1/conversations/$c1/memory "${A[@]}" -H 'Content-Type: application/merge-patch+json' -d '{"plan":null,"address":{"zip":"10115"}}'
+t "memory: array body 400" 400 '' PATCH /api/v1/conversations/$c1/memory "${A[@]}" "${J[@]}" -d '[1]'
+t "memory: text/plain 415" 415 '' PATCH /api/v1/conversations/$c1/memory "${A[@]}" -H 'Content-Type: text/plain' -d '{}'
+t "sentiment: 200" 200 '.sentiment == "positive" and .sentiment_text != "Not analyzed"' \
+	PUT /api/v1/conversations/$c1/sentiment "${A[@]}" "${J[@]}" -d '{"label":"positive","score":0.8}'
+t "sentiment: score 2 400" 400 '.error.field == "score"' PUT /api/v1/conversations/$c1/sentiment "${A[@]}" "${J[@]}" -d '{"score":2}'
+t "sentiment: score as string 400" 400 '.error.field == "score"' PUT /api/v1/conversations/$c1/sentiment "${A[@]}" "${J[@]}" -d '{"score":"0.5"}'
+t "sentiment: bad label 400" 400 '.error.field == "label"' PUT /api/v1/conversations/$c1/sentiment "${A[@]}" "${J[@]}" -d '{"label":"happy"}'
+t "converted: 200" 200 '.converted == true' PATCH /api/v1/conversations/$c1 "${A[@]}" "${J[@]}" -d '{"converted":true}'
+t "converted: not boolean 400" 400 '.error.field == "converted"' PATCH /api/v1/conversations/$c1 "${A[@]}" "${J[@]}" -d '{"converted":"yes"}'
+t "converted: missing 400" 400 '.error.field == "converted"' PATCH /api/v1/conversations/$c1 "${A[@]}" "${J[@]}" -d '{}'
+t "PATCH of another field: 400" 400 '.error.field == "status"' PATCH /api/v1/conversations/$c1 "${A[@]}" "${J[@]}" -d '{"status":"closed"}'
+t "rating: 200" 200 '.rating.score == 5 and .rating.comment == "great"' PUT /api/v1/conversations/$c1/rating "${A[@]}" "${J[@]}" -d '{"score":5,"comment":"great"}'
+t "rating: score 6 400" 400 '.error.field == "score"' PUT /api/v1/conversations/$c1/rating "${A[@]}" "${J[@]}" -d '{"score":6}'
+t "rating: score 4.5 400" 400 '.error.field == "score"' PUT /api/v1/conversations/$c1/rating "${A[@]}" "${J[@]}" -d '{"score":4.5}'
+t "remove rating: 204" 204 '' DELETE /api/v1/conversations/$c1/rating "${A[@]}"
+t "remove rating again: 204 (idempotent)" 204 '' DELETE /api/v1/conversations/$c1/rating "${A[@]}"
+t "detail after removal: rating null" 200 '.rating == null' GET /api/v1/conversations/$c1 "${A[@]}"
+t "rate again: 200" 200 '.rating.score == 4' PUT /api/v1/conversations/$c1/rating "${A[@]}" "${J[@]}" -d '{"score":4}'
+t "close with reason: 200" 200 '.status == "closed" and .end_reason == "resolved" and (.ended_at | startswith("2024-05-01T10:03:05")) and .duration_text == "3m 05s"' \
+	POST /api/v1/conversations/$c1/close "${A[@]}" "${J[@]}" -d '{"end_reason":"resolved","ended_at":"2024-05-01T10:03:05Z"}'
+t "close twice: 409" 409 '.error.code == "conflict"' POST /api/v1/conversations/$c1/close "${A[@]}"
+t "close: bad ended_at 400" 400 '.error.field == "ended_at"' POST /api/v1/conversations/$c2/close "${A[@]}" "${J[@]}" -d '{"ended_at":"soon"}'
+t "close without a body: Completed" 200 '.status == "closed" and .end_reason == "Completed"' POST /api/v1/conversations/$c2/close "${A[@]}"
+t "archive: 200" 200 '.status == "archived"' POST /api/v1/conversations/$c2/archive "${A[@]}"
+t "archive with {}: 200 (idempotent)" 200 '.status == "archived"' POST /api/v1/conversations/$c2/archive "${A[@]}" "${J[@]}" -d '{}'
+t "archive with a field: 400" 400 '' POST /api/v1/conversations/$c2/archive "${A[@]}" "${J[@]}" -d '{"x":1}'
+t "message to an archived conversation: 409" 409 '.error.code == "conflict"' POST /api/v1/conversations/$c2/messages "${A[@]}" "${J[@]}" -d "$(msg user late '')"
+
+# ---- audio upload
+make_wav "$work/a.wav" 40000
+wav_bytes=$(stat -c %s "$work/a.wav")
+t "upload WAV: 201" 201 ".bytes == $wav_bytes and .mime == \"audio/wav\" and .message_id == $m3" \
+	PUT "/api/v1/messages/$m3/audio?duration_ms=5000" "${A[@]}" -H 'Content-Type: audio/wav' --data-binary @"$work/a.wav"
+clip=$(jqb .id)
+head -c 3000 /dev/urandom >"$work/b.ogg"
+t "upload non-WAV (chunked): 201" 201 '.bytes == 3000 and .mime == "audio/ogg"' PUT /api/v1/messages/$m4/audio "${A[@]}" \
+	-H 'Content-Type: audio/ogg; codecs=opus' -H 'Transfer-Encoding: chunked' --data-binary @"$work/b.ogg"
+clip_ogg=$(jqb .id)
+t "upload (tenant B)" 201 '' PUT /api/v1/messages/$mb/audio "${B[@]}" -H 'Content-Type: audio/wav' --data-binary @"$work/a.wav"
+clip_b=$(jqb .id)
+t "upload: text/plain 415" 415 '' PUT /api/v1/messages/$m3/audio "${A[@]}" -H 'Content-Type: text/plain' --data-binary @"$work/a.wav"
+t "upload: empty body 400" 400 '' PUT /api/v1/messages/$m3/audio "${A[@]}" -H 'Content-Type: audio/wav' --data-binary ''
+head -c 1100000 /dev/urandom >"$work/big.bin"
+t "upload over the cap: 413" 413 '' PUT /api/v1/messages/$m3/audio "${A[@]}" -H 'Content-Type: audio/mpeg' --data-binary @"$work/big.bin"
+t "chunked upload over the cap: 413" 413 '' PUT /api/v1/messages/$m3/audio "${A[@]}" -H 'Content-Type: audio/mpeg' \
+	-H 'Transfer-Encoding: chunked' --data-binary @"$work/big.bin"
+t "upload: bad duration_ms 400" 400 '.error.field == "duration_ms"' PUT "/api/v1/messages/$m3/audio?duration_ms=long" "${A[@]}" -H 'Content-Type: audio/wav' --data-binary @"$work/a.wav"
+t "upload: unknown message 404" 404 '' PUT /api/v1/messages/999999999/audio "${A[@]}" -H 'Content-Type: audio/wav' --data-binary @"$work/a.wav"
+t "failed uploads kept the clip" 200 "(.data | length) == 2 and .data[0].id == $clip and .data[0].bytes == $wav_bytes" GET /api/v1/conversations/$c3/audio "${A[@]}"
+
+# ---- audio download
+call GET /api/v1/audio/$clip "${A[@]}"
+cp "$work/body" "$work/got.wav"
+check "download: 200 with the exact bytes" bash -c "[ '$code' = 200 ] && cmp -s '$work/got.wav' '$work/a.wav'"
+check "download: Content-Type audio/wav" test "$(header Content-Type)" = audio/wav
+check "download: Content-Length" test "$(header Content-Length)" = "$wav_bytes"
+check "download: Accept-Ranges bytes" test "$(header Accept-Ranges)" = bytes
+etag=$(header ETag)
+check "download: ETag is the quoted SHA-256" bash -c "[[ '$etag' == \\\"$(sha256sum "$work/a.wav" | cut -c1-64)\\\" ]]"
+range_case() {
+	local name=$1 range=$2 first=$3 last=$4
+	call GET /api/v1/audio/$clip "${A[@]}" -H "Range: $range"
+	check "range $name: 206 with Content-Range and the exact bytes" bash -c "[ '$code' = 206 ] &&
+		[ '$(header Content-Range)' = 'bytes $first-$last/$wav_bytes' ] &&
+		cmp -s '$work/body' <(tail -c +$((first + 1)) '$work/a.wav' | head -c $((last - first + 1)))"
+}
+range_case "a-b" "bytes=0-99" 0 99
+range_case "a-" "bytes=80000-" 80000 $((wav_bytes - 1))
+range_case "-n" "bytes=-50" $((wav_bytes - 50)) $((wav_bytes - 1))
+range_case "b past the end" "bytes=10-99999999" 10 $((wav_bytes - 1))
+range_case "-n longer than the clip" "bytes=-99999999" 0 $((wav_bytes - 1))
+for bad in "bytes=$wav_bytes-" "bytes=abc" "bytes=5-1" "items=0-1" "bytes=0-1,4-5" "bytes=-0" "bytes=-" \
+	"bytes=99999999999999999999-" "bytes=1-2-3" "bytes= 1x-2"; do
+	t "range '$bad': 416" 416 '.error.code == "range_not_satisfiable"' GET /api/v1/audio/$clip "${A[@]}" -H "Range: $bad"
+done
+check "416 carries Content-Range: bytes */size" test "$(header Content-Range)" = "bytes */$wav_bytes"
+t "If-None-Match with the ETag: 304" 304 '' GET /api/v1/audio/$clip "${A[@]}" -H "If-None-Match: $etag"
+t "If-None-Match with another ETag: 200" 200 '' GET /api/v1/audio/$clip "${A[@]}" -H 'If-None-Match: "other"' -o /dev/null
+call HEAD /api/v1/audio/$clip "${A[@]}" --head
+check "HEAD audio: 200, length, no body" bash -c "[ '$code' = 200 ] && [ '$(header Content-Length)' = $wav_bytes ] && ! grep -q RIFF '$work/body'"
+t "conversation audio list" 200 "[.data[].id] == [$clip, $clip_ogg] and .data[0].mime == \"audio/wav\"" GET /api/v1/conversations/$c3/audio "${A[@]}"
+t "peaks: 200" 200 '.buckets == 16 and (.peaks | length) == 16 and all(.peaks[]; . >= 0 and . <= 1)' GET "/api/v1/audio/$clip/peaks?buckets=16" "${A[@]}"
+t "peaks: default 512" 200 '.buckets == 512' GET /api/v1/audio/$clip/peaks "${A[@]}"
+t "peaks: buckets 0 400" 400 '.error.field == "buckets"' GET "/api/v1/audio/$clip/peaks?buckets=0" "${A[@]}"
+t "peaks: buckets abc 400" 400 '.error.field == "buckets"' GET "/api/v1/audio/$clip/peaks?buckets=abc" "${A[@]}"
+t "peaks: non-WAV clip 422 unsupported_media" 422 '.error.code == "unsupported_media"' GET /api/v1/audio/$clip_ogg/peaks "${A[@]}"
+t "audio: unknown clip 404" 404 '' GET /api/v1/audio/999999999 "${A[@]}"
+
+# ---- reads
+t "detail: every field" 200 "
+	.id == $c1 and .agent == {id: $agent_a, name: \"Ava\", company: \"Acme\", mode: \"hybrid\"} and
+	.session_id == \"sess-alpha\" and .channel == \"web\" and .status == \"closed\" and .handled_by == \"human\" and
+	(.started_at | startswith(\"2024-05-01T10:00:00\")) and .duration_seconds == 185 and .message_count == 2 and
+	.tokens == {prompt: 120, completion: 30, total: 150} and .rating.score == 4 and .end_reason == \"resolved\" and
+	.sentiment == \"positive\" and .converted == true and .tracker_session_id == $ts_a and (.text_only | type == \"boolean\")" \
+	GET /api/v1/conversations/$c1 "${A[@]}"
+t "detail: unknown id 404" 404 '.error.code == "not_found"' GET /api/v1/conversations/999999999 "${A[@]}"
+t "transcript: user and assistant only, newest first" 200 '.total == 2 and .page == 1 and .per_page == 50 and .pages == 1 and [.data[].role] == ["assistant","user"] and (.data[0] | has("audio_id"))' \
+	GET /api/v1/conversations/$c1/messages "${A[@]}"
+t "transcript: per_page 1 page 2" 200 '.pages == 2 and .data[0].role == "user"' GET "/api/v1/conversations/$c1/messages?page=2&per_page=1" "${A[@]}"
+t "transcript: voice messages carry audio_id" 200 "[.data[].audio_id] == [$clip_ogg, $clip]" GET /api/v1/conversations/$c3/messages "${A[@]}"
+t "transcript: page 0 400" 400 '.error.field == "page"' GET "/api/v1/conversations/$c1/messages?page=0" "${A[@]}"
+t "transcript: per_page 500 400" 400 '.error.field == "per_page"' GET "/api/v1/conversations/$c1/messages?per_page=500" "${A[@]}"
+t "transcript: page abc 400" 400 '.error.field == "page"' GET "/api/v1/conversations/$c1/messages?page=abc" "${A[@]}"
+t "transcript: unknown parameter 400" 400 '.error.field == "sort"' GET "/api/v1/conversations/$c1/messages?sort=asc" "${A[@]}"
+t "client data" 200 '.memory.email == "ann@example.com" and .session.device == "mobile" and (.pageviews | length) == 1 and
+	(.events | length) >= 1 and (.triggers | length) == 1 and .triggers[0].data == {"x":1,"tags":["a"]} and .conversation.session_id == "sess-alpha"' \
+	GET /api/v1/conversations/$c1/client-data "${A[@]}"
+t "client data without a tracker session: session null" 200 '.session == null and .pageviews == []' GET /api/v1/conversations/$c2/client-data "${A[@]}"
+
+L=/api/v1/conversations
+t "list: the tenant's conversations, newest first" 200 "[.data[].id] == [$c3, $c2, $c1] and .next_cursor == null and (has(\"total\") | not)" GET $L "${A[@]}"
+t "list: row shape" 200 ".data[2] | .agent == {id: $agent_a, name: \"Ava\", company: \"Acme\"} and .session_id == \"sess-alpha\" and .message_count == 2 and .rating == 4 and .status == \"closed\" and (.started_at | startswith(\"2024-05-01T10:00:00\"))" GET $L "${A[@]}"
+t "list (tenant B): only B's" 200 "[.data[].id] == [$cb]" GET $L "${B[@]}"
+t "list: status filter" 200 "[.data[].id] == [$c1]" GET "$L?status=closed" "${A[@]}"
+t "list: status list" 200 "[.data[].id] == [$c2, $c1]" GET "$L?status=closed,archived" "${A[@]}"
+t "list: channel list" 200 "[.data[].id] == [$c2, $c1]" GET "$L?channel=web,widget" "${A[@]}"
+t "list: agent filter" 200 "[.data[].id] == [$c2]" GET "$L?agent_id=$agent_a2" "${A[@]}"
+t "list: min_rating" 200 "[.data[].id] == [$c1]" GET "$L?min_rating=4" "${A[@]}"
+t "list: date range" 200 "[.data[].id] == [$c2]" GET "$L?date_from=2024-05-02&date_to=2024-05-02" "${A[@]}"
+t "list: sort by messages asc" 200 "[.data[].id] == [$c2, $c1, $c3] or [.data[].id] == [$c2, $c3, $c1]" GET "$L?sort=messages&order=asc" "${A[@]}"
+t "list: count=exact" 200 '.total == 3' GET "$L?count=exact" "${A[@]}"
+t "list: search in messages" 200 "[.data[].id] == [$c1] and .data[0].match.in == \"message\" and (.data[0].match.snippet | test(\"4711\"))" GET "$L?q=4711" "${A[@]}"
+t "list: search by session id" 200 "[.data[].id] == [$c2] and .data[0].match.in == \"session\"" GET "$L?q=SESS-BET" "${A[@]}"
+t "list: search never finds another tenant's text" 200 '.data == []' GET "$L?q=secret" "${A[@]}"
+t "list: limit 1 gives a cursor" 200 "[.data[].id] == [$c3] and (.next_cursor | type == \"string\")" GET "$L?limit=1" "${A[@]}"
+cursor=$(jqb .next_cursor)
+t "list: the cursor's page follows" 200 "[.data[].id] == [$c2]" GET "$L?limit=1&cursor=$(jq -rn --arg c "$cursor" '$c|@uri')" "${A[@]}"
+t "list: another tenant's cursor is refused" 400 '.error.field == "cursor"' GET "$L?limit=1&cursor=$(jq -rn --arg c "$cursor" '$c|@uri')" "${B[@]}"
+for bad in "min_rating=abc:min_rating" "min_rating=9:min_rating" "date_from=2024-02-30:date_from" "date_to=2024-5-1:date_to" \
+	"status=open:status" "channel=fax:channel" "agent_id=x:agent_id" "agent_id=1,,2:agent_id" "sort=colour:sort" \
+	"order=up:order" "limit=0:limit" "limit=201:limit" "limit=1e3:limit" "cursor=garbage:cursor" "count=maybe:count" \
+	"colour=red:colour" "status=active&status=closed:status"; do
+	t "list: bad ${bad%%:*} 400 field ${bad##*:}" 400 ".error.code == \"invalid_parameter\" and .error.field == \"${bad##*:}\"" GET "$L?${bad%:*}" "${A[@]}"
+done
+
+# ---- tenant isolation: B addressing A's ids answers exactly like a missing id
+iso() {
+	local name=$1 method=$2 path=$3 missing=$4
+	shift 4
+	call "$method" "$path" "${B[@]}" "$@"
+	local code_b=$code body_b
+	body_b=$(sed -E 's/[0-9]+/N/g' "$work/body")
+	call "$method" "$missing" "${B[@]}" "$@"
+	check "isolation: $name → 404 like a missing id" bash -c "[ '$code_b' = 404 ] && [ '$code' = 404 ] &&
+		[ \"\$(sed -E 's/[0-9]+/N/g' '$work/body')\" = '$body_b' ]"
+}
+X=999999999
+iso "GET conversation" GET $L/$c1 $L/$X
+iso "GET transcript" GET $L/$c1/messages $L/$X/messages
+iso "GET client data" GET $L/$c1/client-data $L/$X/client-data
+iso "GET conversation audio" GET $L/$c1/audio $L/$X/audio
+iso "GET audio" GET /api/v1/audio/$clip /api/v1/audio/$X
+iso "GET peaks" GET /api/v1/audio/$clip/peaks /api/v1/audio/$X/peaks
+iso "DELETE conversation" DELETE $L/$c1 $L/$X
+iso "DELETE rating" DELETE $L/$c1/rating $L/$X/rating
+iso "POST message" POST $L/$c1/messages $L/$X/messages "${J[@]}" -d "$(msg user intruder '')"
+iso "POST close" POST $L/$c3/close $L/$X/close
+iso "POST archive" POST $L/$c3/archive $L/$X/archive
+iso "PUT sentiment" PUT $L/$c1/sentiment $L/$X/sentiment "${J[@]}" -d '{"label":"negative"}'
+iso "PATCH converted" PATCH $L/$c1 $L/$X "${J[@]}" -d '{"converted":false}'
+iso "PUT rating" PUT $L/$c1/rating $L/$X/rating "${J[@]}" -d '{"score":1}'
+iso "PATCH memory" PATCH $L/$c1/memory $L/$X/memory "${J[@]}" -d '{"email":"evil@b"}'
+iso "PUT audio" PUT /api/v1/messages/$m3/audio /api/v1/messages/$X/audio -H 'Content-Type: audio/wav' --data-binary @"$work/a.wav"
+iso "POST pageview" POST /api/v1/tracker/sessions/$ts_a/pageviews /api/v1/tracker/sessions/$X/pageviews "${J[@]}" -d '{"url":"/x"}'
+iso "POST event" POST /api/v1/tracker/sessions/$ts_a/events /api/v1/tracker/sessions/$X/events "${J[@]}" -d '{"name":"e","type":"t"}'
+call GET $L/$c1 "${A[@]}"
+cp "$work/body" "$work/c1.json"
+call GET $L/$c3/audio "${A[@]}"
+check "isolation: A's conversation and clips are unchanged by B's attempts" bash -c \
+	"jq -e '.status == \"closed\" and .rating.score == 4 and .sentiment == \"positive\" and .converted == true' '$work/c1.json' >/dev/null &&
+	 jq -e '(.data | length) == 2 and .data[0].bytes == $wav_bytes' '$work/body' >/dev/null"
+
+# ---- the service role, even with raw SQL, sees one tenant and cannot read large objects
+loid_b=$(sql "SELECT loid FROM convdash.audio_clips WHERE id = $clip_b")
+svc() { PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" -p "${PGPORT:-5432}" -U convdash_service -d $db -c "$1" 2>&1; }
+check "raw SQL as the service: no tenant set, no rows" test "$(svc "SET ROLE convdash_api; SELECT count(*) FROM convdash.conversations")" = 0
+check "raw SQL as the service: tenant A sees only A's rows" test "$(PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" \
+	-p "${PGPORT:-5432}" -U convdash_service -d $db -c 'SET ROLE convdash_api' -c BEGIN \
+	-c "SELECT set_config('convdash.account_id', '$acct_a', true)" \
+	-c "SELECT count(*) FILTER (WHERE account_id = $acct_b) || '/' || count(*) FROM convdash.conversations" -c COMMIT | tail -1)" = 0/3
+check "raw SQL as the service: lo_get of another tenant's clip is denied" bash -c \
+	"svc() { PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_service -d $db -c \"\$1\" 2>&1; }
+	 svc \"SET ROLE convdash_api; SELECT lo_get($loid_b)\" | grep -q 'permission denied'"
+check "raw SQL as the service: api keys are not readable" bash -c \
+	"PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_service -d $db \
+	 -c 'SET ROLE convdash_api; SELECT count(*) FROM convdash.api_keys' 2>&1 | grep -q 'permission denied'"
+
+# ---- deletion
+t "DELETE conversation with audio: 204" 204 '' DELETE $L/$c3 "${A[@]}"
+t "deleted conversation: 404" 404 '' GET $L/$c3 "${A[@]}"
+t "deleted clip: 404" 404 '' GET /api/v1/audio/$clip "${A[@]}"
+t "DELETE again: 404" 404 '' DELETE $L/$c3 "${A[@]}"
+check "deletion left no large object of the clips" test "$(sql "SELECT count(*) FROM pg_largeobject_metadata m WHERE NOT EXISTS (SELECT FROM convdash.audio_clips c WHERE c.loid = m.oid)")" = 0
+
+# ---- static page
+t "GET / serves the page" 200 '' GET / -o /dev/null
+check "page is text/html" bash -c "[[ '$(header Content-Type)' == text/html* ]]"
+js=$(cd api/static && find . -name '*.js' | head -1 | sed 's|^\.||')
+call GET "$js"
+check "JavaScript is text/javascript ($js)" bash -c "[ '$code' = 200 ] && [[ '$(header Content-Type)' == text/javascript* ]]"
+call GET /app.css
+check "CSS is text/css" bash -c "[ '$code' = 200 ] && [[ '$(header Content-Type)' == text/css* ]]"
+t "missing static file: 404 JSON" 404 '' GET /nothing-here.txt
+t "path traversal: 404" 404 '' GET /../../etc/passwd --path-as-is
+t "encoded traversal: 404" 404 '' GET /%2e%2e/%2e%2e/etc/passwd --path-as-is
+t "POST to the page: 405" 405 '' POST / -d x
+
+# ---- bad-input battery: every case a 4xx JSON error, the service stays up, data unchanged
+call GET "$L?count=exact" "${A[@]}"
+cp "$work/body" "$work/list-before.json"
+printf '{"name":"\xff\xfe"}' >"$work/bad-utf8.json"
+t "invalid UTF-8 in a JSON body: 400" 400 '' POST /api/v1/agents "${A[@]}" "${J[@]}" --data-binary @"$work/bad-utf8.json"
+printf '{"name":"a\0b"}' >"$work/nul.json"
+t "raw NUL byte in a JSON body: 400" 400 '' POST /api/v1/agents "${A[@]}" "${J[@]}" --data-binary @"$work/nul.json"
+t "escaped NUL in a JSON string: 400" 400 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"a\u0000b"}'
+t "lone surrogate escape: 400" 400 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"\ud800"}'
+python_nest=$(printf '%.0s[' $(seq 1 5000))
+t "deeply nested JSON: 400" 400 '' PATCH $L/$c1/memory "${A[@]}" "${J[@]}" -d "{\"a\":$python_nest}"
+t "number overflow in JSON: 400" 400 '' PUT $L/$c1/sentiment "${A[@]}" "${J[@]}" -d '{"score":1e999}'
+t "invalid UTF-8 in the query: 400" 400 '' GET "$L?q=%ff%fe" "${A[@]}"
+t "NUL in the query: 400" 400 '' GET "$L?q=a%00b" "${A[@]}"
+t "bad %-escape in the query: 400" 400 '' GET "$L?q=%zz" "${A[@]}"
+t "search text with %, _ and \\ is fine" 200 '.data == []' GET "$L?q=%25_%5C" "${A[@]}"
+long=$(head -c 100000 /dev/zero | tr '\0' 'a')
+call GET "$L?q=$long" "${A[@]}"
+check "100 kB query string: 4xx JSON error" bash -c "[[ '$code' == 4?? ]] && jq -e .error.code '$work/body' >/dev/null"
+call GET "$L?q=$(head -c 10000 /dev/zero | tr '\0' 'a')" "${A[@]}"
+check "10 kB search text: 4xx JSON error or an answer" bash -c "[[ '$code' == 4?? || '$code' == 200 ]] && jq -e . '$work/body' >/dev/null"
+t "huge Content-Length: 413" 413 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -H 'Content-Length: 99999999999999' -d '{}'
+call POST /api/v1/agents "${A[@]}" "${J[@]}" -H 'Content-Length: -5' -d '{}'
+check "negative Content-Length: 4xx JSON error" bash -c "[[ '$code' == 4?? ]] && jq -e .error.code '$work/body' >/dev/null"
+call POST /api/v1/agents "${A[@]}" "${J[@]}" -H 'Content-Length: abc' -d '{}'
+check "non-numeric Content-Length: 4xx JSON error" bash -c "[[ '$code' == 4?? ]] && jq -e .error.code '$work/body' >/dev/null"
+t "Content-Length longer than the body: 400" 400 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -H 'Content-Length: 50' -d '{"name":"short"}' --max-time 5
+for h in "Range: bytes=0-1" "If-None-Match: \"x\""; do
+	t "junk header '$h' on a JSON route is ignored" 200 '' GET /api/v1/agents "${A[@]}" -H "$h"
+done
+check "garbage request line: 4xx" bash -c "printf 'HELLO\r\n\r\n' | timeout 5 bash -c 'exec 3<>/dev/tcp/127.0.0.1/${base##*:}; cat >&3; cat <&3' | head -1 | grep -q ' 4[0-9][0-9] '"
+t "service is up after the battery" 200 '.status == "ok"' GET /healthz
+call GET "$L?count=exact" "${A[@]}"
+check "data unchanged by the battery" cmp -s "$work/body" "$work/list-before.json"
+
+# ---- slow clients do not hold the service
+exec 5<>/dev/tcp/127.0.0.1/${base##*:}
+printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n' >&5
+t "another client is served while one is stalled" 200 '' GET /healthz
+sleep 3
+check "a stalled client is disconnected after the request timeout" bash -c "timeout 3 cat <&5 >/dev/null; true"
+exec 5>&-
+
+# ---- concurrency
+seq 1 60 | xargs -P 8 -I{} curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: Bearer $KA" "$base$L?limit=5" >"$work/codes"
+check "60 concurrent list requests: all 200" test "$(grep -c '^200$' "$work/codes")" = 60
+
+# ---- metrics and logs
+t "metrics: Prometheus text" 200 '' GET /metrics
+cp "$work/body" "$work/metrics"
+check "metrics: Content-Type text/plain version 0.0.4" bash -c "[[ '$(header Content-Type)' == 'text/plain; version=0.0.4'* ]]"
+check "metrics: requests by route and status" grep -q '^convdash_http_requests_total{route="GET /api/v1/agents",status="200"} [1-9]' "$work/metrics"
+check "metrics: 4xx counted" grep -q '^convdash_http_requests_total{route="POST /api/v1/agents",status="409"} 1$' "$work/metrics"
+check "metrics: latency histogram" grep -q '^convdash_http_request_duration_seconds_bucket{route="GET /api/v1/conversations",le="+Inf"} [1-9]' "$work/metrics"
+check "metrics: connections" grep -q '^convdash_db_connections [1-8]$' "$work/metrics"
+check "access log: one line per request" grep -q 'access GET /api/v1/agents 200 ' "$log"
+check "logs never contain a key" bash -c "! grep -qF -e '$KA' -e '$KB' -e '${KA:20:20}' '$log'"
+check "logs never contain bodies" bash -c "! grep -qF -e 'where is my order' -e 'ann@example.com' '$log'"
+
+# ---- database restart: 503 while down, recovery without restarting the service
+cl=$(cluster)
+if [ -n "$cl" ] && pg_ctlcluster $cl stop -m fast; then
+	t "database down: healthz 503" 503 '.status == "unavailable"' GET /healthz
+	t "database down: API 503 unavailable" 503 '.error.code == "unavailable"' GET /api/v1/agents "${A[@]}"
+	t "database down: ingest 503" 503 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Down"}'
+	pg_ctlcluster $cl start
+	for i in $(seq 1 50); do
+		call GET /healthz
+		[ "$code" = 200 ] && break
+		sleep 0.2
+	done
+	t "database back: healthz 200" 200 '.status == "ok"' GET /healthz
+	for i in $(seq 1 8); do call GET /api/v1/agents "${A[@]}"; [ "$code" = 200 ] || break; done
+	check "database back: every worker reconnects" test "$code" = 200
+	t "database back: ingest works" 201 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"After restart"}'
+else
+	fail "database restart" "cannot stop the cluster of port $PGPORT"
+fi
+
+# ---- graceful shutdown: an in-flight upload finishes, the process exits 0
+t "message for the in-flight upload" 201 '' POST $L/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user 'voice' '')"
+m5=$(jqb .id)
+curl -sS -o "$work/slow.json" -w '%{http_code}' --limit-rate 200k -X PUT -H "Authorization: Bearer $KA" \
+	-H 'Content-Type: audio/wav' --data-binary @"$work/a.wav" "$base/api/v1/messages/$m5/audio" >"$work/slow.code" &
+slow=$!
+sleep 0.2
+stop_service
+status=$?
+api_pid=
+wait $slow
+check "SIGTERM: the in-flight upload completes (201)" test "$(cat "$work/slow.code")" = 201
+check "SIGTERM: the service exits 0 (no leaks reported)" test "$status" -eq 0
+check "no AddressSanitizer/UBSan/LeakSanitizer report" bash -c "! grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:|UndefinedBehaviorSanitizer' '$log'"
+grep -E 'AddressSanitizer|LeakSanitizer|runtime error:' -A 30 "$log" | head -80 | sed 's/^/# /'
+
+echo "# api suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
