@@ -88,7 +88,7 @@ BEGIN
 		'messages', (SELECT coalesce(sum(d.messages), 0) FROM d),
 		'clips', (SELECT coalesce(sum(d.clips), 0) FROM d),
 		'not_found', to_jsonb(ARRAY(SELECT x FROM unnest(ids) AS x
-			WHERE x <> ALL (ARRAY(SELECT d.conversation_id FROM d)) ORDER BY x)))
+			EXCEPT SELECT d.conversation_id FROM d ORDER BY 1)))
 	INTO result;
 	RETURN result;
 END

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Audio clips and deletion (PERFORMANCE.md targets), against the cluster of
+# the environment (PGHOST, PGPORT, PGUSER a superuser, PGDATABASE with the
+# extension; bench/run.sh provides them, or run it inside pg_virtualenv):
+#   1. read of a 1 MiB clip whole and by 64 KiB ranges, client-side in C with
+#      binary results: convdash.audio_read beside plain lo_get of the same
+#      large object and a bytea column with the same bytes, in the same run;
+#   2. delete one conversation with 500 messages and 20 clips (target <= 100 ms);
+#   3. delete 10,000 conversations in one call (target <= 3 s);
+#   4. after each: orphaned convdash large objects (target 0).
+# Everything runs in its own account "bench-audio", removed at the end, so the
+# bench data is left as it was. Env: AUDIO_READ_ROUNDS (default 50),
+# AUDIO_DELETE_ONE_RUNS (default 5), AUDIO_DELETE_MANY_RUNS (default 3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+read_rounds=${AUDIO_READ_ROUNDS:-50}
+one_runs=${AUDIO_DELETE_ONE_RUNS:-5}
+many_runs=${AUDIO_DELETE_MANY_RUNS:-3}
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+psql_q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+# The baseline reader, built here with the system's libpq.
+cc -O2 -Wall -Wextra -Werror -I"$(pg_config --includedir)" bench/audio_read.c \
+	-L"$(pg_config --libdir)" -lpq -o "$work/audio_read"
+
+# The bench account and its agent; tpsql runs psql as that tenant.
+psql_q -c "DELETE FROM convdash.accounts WHERE name = 'bench-audio'"
+acct=$(psql_q -c "SELECT convdash.create_account('bench-audio')")
+tpsql() { PGOPTIONS="-c convdash.account_id=$acct" psql_q "$@"; }
+agent=$(tpsql -c "SELECT convdash.create_agent('bench-audio-agent')")
+
+# Prints "orphans=N" for the convdash large-object check.
+orphans() {
+	echo "orphans=$(psql_q -c "SELECT count(*) FROM convdash.check_large_objects()")"
+}
+
+# Median and p95 (nearest rank) of the numbers on stdin, one per line.
+stats() {
+	sort -g | awk '{ v[NR] = $1 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)], v[int(NR * 0.95 + 0.999)] }'
+}
+
+# Runs the SQL on stdin as the tenant and prints the milliseconds of the
+# statement after the line "\timing on" (the only timed one); its JSON
+# answer goes to stderr, indented.
+timed() {
+	tpsql -f - >"$work/timed.out"
+	sed -n 's/^{/  {/p' "$work/timed.out" >&2
+	sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$work/timed.out"
+}
+
+echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds)"
+read -r clip loid < <(tpsql -F ' ' -f - <<SQL
+SELECT convdash.attach_audio(
+	convdash.append_message(convdash.start_conversation($agent, 'bench-read', 'voip'), 'user', 'read me'),
+	'audio/ogg', (SELECT decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 65536) AS i))->>'id' AS clip \\gset
+SELECT id, loid FROM convdash.audio_clips WHERE account_id = $acct AND id = :clip;
+SQL
+)
+psql_q <<SQL
+DROP TABLE IF EXISTS public.bench_audio_bytea;
+CREATE TABLE public.bench_audio_bytea (id integer PRIMARY KEY, data bytea);
+ALTER TABLE public.bench_audio_bytea ALTER data SET STORAGE EXTERNAL;
+INSERT INTO public.bench_audio_bytea SELECT 1, lo_get($loid);
+SQL
+printf '%-34s %10s %10s\n' method 'MB/s' 'p95 ms'
+"$work/audio_read" "$acct" "$clip" "$loid" public.bench_audio_bytea 1048576 "$read_rounds" |
+	awk -F'\t' '{ printf "%-34s %10s %10s\n", $1, $2, $3 }'
+psql_q -c "DROP TABLE public.bench_audio_bytea"
+
+echo "== audio: delete one conversation with 500 messages and 20 clips ($one_runs runs; target <= 100 ms)"
+for run in $(seq "$one_runs"); do
+	timed <<SQL >>"$work/one.txt"
+\i scripts/wav.sql
+-- 500 messages through the ingest function; every 25th carries 2 s of 8 kHz 16-bit WAV (32 KB)
+CREATE FUNCTION pg_temp.long_call(agent bigint, session text) RETURNS bigint
+LANGUAGE plpgsql AS \$\$
+DECLARE
+	c bigint := convdash.start_conversation(agent, session, 'voip');
+	wav bytea := pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(
+		SELECT round(8000 * sin(n / 5.0))::bigint FROM generate_series(1, 16000) AS n), 16));
+	m bigint;
+BEGIN
+	FOR i IN 1..500 LOOP
+		m := convdash.append_message(c, CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END,
+			'message ' || i || ' of a long voice call', 12, 30);
+		IF i % 25 = 0 THEN
+			PERFORM convdash.attach_audio(m, 'audio/wav', wav);
+		END IF;
+	END LOOP;
+	RETURN c;
+END
+\$\$;
+SELECT pg_temp.long_call($agent, 'bench-one-$run') AS conv \gset
+\timing on
+SELECT convdash.delete_conversation(:conv);
+SQL
+done
+echo "median / p95 ms: $(stats <"$work/one.txt"); $(orphans)"
+
+echo "== audio: delete 10,000 conversations in one call ($many_runs runs; target <= 3 s)"
+# 10,000 conversations of 20 messages each, written in bulk as the owner with
+# exact counters; messages interleaved by time as real traffic is (not grouped
+# per conversation); 2% are voice with one 8 KB clip each.
+for run in $(seq "$many_runs"); do
+	timed <<SQL >>"$work/many.txt"
+INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at, ended_at,
+	message_count, prompt_tokens, completion_tokens, last_message_at)
+SELECT $acct, $agent, 'bench-many-$run-' || i, CASE WHEN i % 50 = 0 THEN 'voip' ELSE 'web' END::convdash.channel,
+	'closed', now() - interval '1 hour', now(), 20, 100, 200, now()
+FROM generate_series(1, 10000) AS i;
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq)
+SELECT $acct, c.id, CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END::convdash.message_role,
+	'bench message ' || s || ' about order #' || (c.id * 31 + s) % 100000,
+	now() - interval '1 hour' + s * interval '1 minute', 5, 10, s
+FROM generate_series(1, 20) AS s, convdash.conversations c
+WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$run-%'
+ORDER BY s, c.id;
+SELECT count(convdash.attach_audio(m.id, 'audio/ogg', decode(repeat('4f676753', 2048), 'hex')))
+FROM convdash.conversations c
+JOIN convdash.messages m ON m.account_id = c.account_id AND m.conversation_id = c.id AND m.seq = 1
+WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$run-%' AND c.channel = 'voip' \g /dev/null
+ANALYZE convdash.conversations, convdash.messages, convdash.audio_clips;
+SELECT array_agg(id) AS ids FROM convdash.conversations
+WHERE account_id = $acct AND session_id LIKE 'bench-many-$run-%' \gset
+\timing on
+SELECT convdash.delete_conversations(:'ids') - 'not_found';
+SQL
+done
+echo "median / p95 ms: $(stats <"$work/many.txt"); $(orphans)"
+
+psql_q -c "DELETE FROM convdash.accounts WHERE id = $acct"
+echo "== audio: after removing the bench account: $(orphans)"
