@@ -5,7 +5,8 @@
 -- Sorts and their keys (ties broken by id in the same direction):
 --   date      started_at                       index conversations_started_idx
 --   messages  message_count                    index conversations_messages_idx
---   status    status (active, closed, archived) index conversations_status_list_idx
+--   status    status (active, closed, archived), walked status by status
+--             over conversations_status_idx
 --   rating    coalesce(rating, 6) asc / coalesce(rating, 0) desc, so unrated
 --             rows come last both ways         conversations_rating_{asc,desc}_idx
 --   agent     agent name, walked agent by agent over conversations_agent_list_idx
@@ -24,6 +25,8 @@
 --      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
 --   3. else (the term is common overall but rare after the filters) probe
 --      in sort order without a cap.
+-- SEARCH_PROBE (400) and SEARCH_CANDIDATES (30000) can be changed with the
+-- settings convdash.search_probe and convdash.search_candidates.
 
 -- Secret of the cursor MAC; not dumped (a restored database gets a new one,
 -- so old cursors are refused). Row-level security without a policy hides it
@@ -62,7 +65,6 @@ CREATE INDEX conversations_session_search_idx ON convdash.conversations
 	USING gin (convdash.search_grams(session_id));
 
 -- List indexes the foundation does not have (see the sort table above).
-CREATE INDEX conversations_status_list_idx ON convdash.conversations (account_id, status, id);
 CREATE INDEX conversations_agent_list_idx ON convdash.conversations (account_id, agent_id, id);
 CREATE INDEX conversations_rating_asc_idx ON convdash.conversations (account_id, (coalesce(rating, 6)), id);
 CREATE INDEX conversations_rating_desc_idx ON convdash.conversations (account_id, (coalesce(rating, 0)), id);
@@ -202,6 +204,9 @@ COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
 -- columns id, agent_id, session_id, sk (typed sort key), k (its cursor text).
 -- conds: filter conditions on c; agent_cond: condition on the agent id
 -- (expression "%s" is the column); keyset: whether $8/$9 hold a cursor.
+-- Agent and status sorts walk their few key values in order (agents by
+-- name, statuses in lifecycle order, only those the filters allow) and each
+-- one's conversations by id, so no index range is skipped row by row.
 CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, agent_cond text,
 	keyset boolean, lim text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -210,35 +215,39 @@ AS $$
 DECLARE
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 	key text;
-	keytype text;
+	keytype text := CASE sort WHEN 'date' THEN 'timestamptz' WHEN 'status' THEN 'convdash.conversation_status'
+		WHEN 'agent' THEN 'text' ELSE 'integer' END;
 	ktext text;
+	outer_sql text;
 BEGIN
-	IF sort = 'agent' THEN
+	IF sort IN ('agent', 'status') THEN
+		outer_sql := CASE sort
+			WHEN 'agent' THEN format('SELECT a.id AS kid, a.name AS sk FROM convdash.agents a WHERE a.account_id = $1 %s',
+				coalesce(' AND ' || format(agent_cond, 'a.id'), ''))
+			ELSE format('SELECT s AS kid, s AS sk FROM unnest(enum_range(NULL::convdash.conversation_status)) s WHERE true %s',
+				CASE WHEN conds LIKE '%c.status = ANY($2)%' THEN ' AND s = ANY($2)' ELSE '' END) END;
 		RETURN format($q$
-			SELECT c.id, c.agent_id, c.session_id, a.name AS sk, a.name AS k
-			FROM (SELECT a.id, a.name FROM convdash.agents a
-			      WHERE a.account_id = $1 %1$s %2$s
-			      ORDER BY a.name %3$s) a
+			SELECT c.id, c.agent_id, c.session_id, o.sk, o.sk::text AS k
+			FROM (%1$s %2$s ORDER BY 2 %3$s) o
 			CROSS JOIN LATERAL (
 				SELECT c.id, c.agent_id, c.session_id FROM convdash.conversations c
-				WHERE c.account_id = $1 AND c.agent_id = a.id %4$s %5$s
-				ORDER BY c.id %3$s LIMIT %6$s) c
-			ORDER BY a.name %3$s, c.id %3$s LIMIT %6$s$q$,
-			coalesce(' AND ' || format(agent_cond, 'a.id'), ''),
-			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
-			dir, conds,
-			CASE WHEN keyset THEN format('AND c.id %s CASE WHEN a.name = $8 THEN $9 ELSE %s END', cmp,
+				WHERE c.account_id = $1 AND c.%4$s = o.kid %5$s %6$s
+				ORDER BY c.id %3$s LIMIT %7$s) c
+			ORDER BY o.sk %3$s, c.id %3$s LIMIT %7$s$q$,
+			outer_sql,
+			CASE WHEN keyset THEN format('AND %s %s= $8::%s', CASE sort WHEN 'agent' THEN 'a.name' ELSE 's' END,
+				cmp, keytype) ELSE '' END,
+			dir, CASE sort WHEN 'agent' THEN 'agent_id' ELSE 'status' END,
+			conds || CASE WHEN sort = 'status' THEN coalesce(' AND ' || format(agent_cond, 'c.agent_id'), '') ELSE '' END,
+			CASE WHEN keyset THEN format('AND c.id %s CASE WHEN o.sk = $8::%s THEN $9 ELSE %s END', cmp, keytype,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
 			lim);
 	END IF;
 	key := CASE sort
 		WHEN 'date' THEN 'c.started_at'
 		WHEN 'messages' THEN 'c.message_count'
-		WHEN 'status' THEN 'c.status'
 		WHEN 'rating' THEN CASE dir WHEN 'asc' THEN 'coalesce(c.rating, 6)' ELSE 'coalesce(c.rating, 0)' END
 	END;
-	keytype := CASE sort WHEN 'date' THEN 'timestamptz' WHEN 'status' THEN 'convdash.conversation_status'
-		ELSE 'integer' END;
 	ktext := CASE sort WHEN 'date' THEN format('to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')', key)
 		ELSE key || '::text' END;
 	RETURN format($q$
@@ -266,9 +275,12 @@ SET search_path = pg_catalog, convdash, pg_temp
 SET jit = off
 AS $$
 DECLARE
-	-- phase 1 probes this many conversations; phase 2 collects at most this many matches
-	search_probe constant integer := 400;
-	search_candidates constant integer := 30000;
+	-- phase 1 probes this many conversations; phase 2 collects at most this many
+	-- matches (tuning knobs, also used by the tests to force every phase on small data)
+	search_probe constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_probe', true), '')::integer, 400));
+	search_candidates constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
 	acct bigint := convdash.require_account();
 	zone text := (SELECT a.time_zone FROM convdash.accounts a WHERE a.id = acct);
 	srt text := coalesce(sort, 'date');

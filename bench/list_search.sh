@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# List and search latency (PERFORMANCE.md targets), each class beside its
+# naive baseline measured in the same run, timed inside the server
+# (clock_timestamp() around each call: the "in SQL" figure).
+#
+# Tenant: the largest account. Classes:
+#   list        page 1 and page 1,000 (keyset cursor reached by walking the
+#               API) for every sort x order, with and without filters;
+#               baseline: ORDER BY ... OFFSET + exact count(*)
+#   search      rare (one conversation's order id), medium (~0.1% of messages)
+#               and common (~20%) words picked from a sample of the data,
+#               session-id fragments, agent names, 1-2 characters with hits
+#               and with none; each without and with filters;
+#               baseline: the naive ILIKE + EXISTS query, same page
+# Each class has several variants (terms / filters / sorts); the fast path
+# runs LS_ROUNDS rounds (default 4) after a warm-up round, the baseline
+# LS_BASE_ROUNDS (default 1) round, each call capped by LS_BASE_TIMEOUT
+# (default 120s). p50/p95 are over all calls of the class.
+# Writes the table to $BENCH_RESULTS/list_search-<scale>.txt as well.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${BENCH_RESULTS:-bench/results}/list_search-${BENCH_SCALE:-x}.txt
+
+psql -XqAt -v ON_ERROR_STOP=1 -v rounds="${LS_ROUNDS:-4}" -v base_rounds="${LS_BASE_ROUNDS:-1}" \
+	-v base_timeout="${LS_BASE_TIMEOUT:-120s}" <<'SQL' | tee "$out"
+\pset footer off
+SET jit = off;
+SET check_function_bodies = off;
+SET client_min_messages = warning;
+SET statement_timeout = :'base_timeout';
+SELECT id AS acct FROM convdash.accounts a
+ORDER BY (SELECT count(*) FROM convdash.conversations c WHERE c.account_id = a.id) DESC LIMIT 1 \gset
+SELECT set_config('convdash.account_id', :'acct', false) \gset
+SELECT setseed(0.42);
+
+-- Plain SQL of a list page the obvious way: filters, ORDER BY, OFFSET, plus an exact count.
+CREATE FUNCTION pg_temp.naive_list(f jsonb, sort text, dir text, page_offset int, acct bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT format($q$SELECT (SELECT count(*) FROM convdash.conversations c WHERE c.account_id = %1$s %2$s),
+		(SELECT jsonb_agg(jsonb_build_object('id', t.id, 'agent', t.name, 'session_id', t.session_id,
+			'channel', t.channel, 'status', t.status, 'message_count', t.message_count, 'rating', t.rating,
+			'started_at', t.started_at) ORDER BY t.o) FROM (
+			SELECT c.*, a.name, row_number() OVER () AS o FROM (
+				SELECT c.* FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+				WHERE c.account_id = %1$s %2$s ORDER BY %3$s %4$s NULLS LAST, c.id %4$s OFFSET %5$s LIMIT 50) c
+			JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id) t)$q$,
+		acct, pg_temp.naive_filters(f), CASE sort WHEN 'agent' THEN 'a.name' WHEN 'date' THEN 'c.started_at'
+			WHEN 'messages' THEN 'c.message_count' ELSE 'c.' || sort END, dir, page_offset)
+$$;
+
+-- The WHERE conditions of a filter object, for the naive queries.
+CREATE FUNCTION pg_temp.naive_filters(f jsonb) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT coalesce(' AND c.status::text IN (' || (SELECT string_agg(quote_literal(x), ',') FROM jsonb_array_elements_text(f->'status') x) || ')', '')
+		|| coalesce(' AND c.channel::text IN (' || (SELECT string_agg(quote_literal(x), ',') FROM jsonb_array_elements_text(f->'channel') x) || ')', '')
+		|| coalesce(' AND c.agent_id IN (' || (SELECT string_agg(x, ',') FROM jsonb_array_elements_text(f->'agent_id') x) || ')', '')
+		|| coalesce(' AND c.rating >= ' || (f->>'min_rating'), '')
+		|| coalesce(' AND c.started_at >= ' || quote_literal(f->>'date_from') || '::timestamptz', '')
+		|| coalesce(' AND c.started_at < ' || quote_literal(f->>'date_to') || '::date + 1', '')
+$$;
+
+-- The naive search: ILIKE on session and agent name OR EXISTS over messages, first page by date.
+CREATE FUNCTION pg_temp.naive_search(f jsonb, q text, acct bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT format($q$SELECT jsonb_agg(x) FROM (SELECT c.id, c.session_id, a.name
+		FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+		WHERE c.account_id = %1$s %2$s AND (c.session_id ILIKE %3$L OR a.name ILIKE %3$L OR EXISTS (
+			SELECT 1 FROM convdash.messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+			AND m.seq IS NOT NULL AND m.content ILIKE %3$L))
+		ORDER BY c.started_at DESC, c.id DESC LIMIT 51) x$q$, acct, pg_temp.naive_filters(f), convdash.search_pattern(q))
+$$;
+
+-- Milliseconds one statement takes; NULL when statement_timeout cancelled it.
+CREATE FUNCTION pg_temp.time_sql(sql text) RETURNS float8
+LANGUAGE plpgsql AS $$
+DECLARE
+	t0 timestamptz := clock_timestamp();
+BEGIN
+	EXECUTE sql;
+	RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
+EXCEPTION WHEN query_canceled THEN
+	RETURN NULL;
+END
+$$;
+
+-- Rows of the filtered list (its exact total).
+CREATE FUNCTION pg_temp.total(f jsonb) RETURNS int
+LANGUAGE plpgsql AS $$
+DECLARE
+	n int;
+BEGIN
+	EXECUTE replace(pg_temp.fast_list(f, NULL, 'date', 'desc', NULL, 1), '"limit" =>', 'with_total => true, "limit" =>')
+		|| ' ->> ''total''' INTO n;
+	RETURN n;
+END
+$$;
+
+-- The call of list_conversations with the filters, term, sort and cursor.
+CREATE FUNCTION pg_temp.fast_list(f jsonb, q text, sort text, dir text, cur text, lim int DEFAULT 50) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT format('SELECT convdash.list_conversations(status => %s, channel => %s, agent_id => %s, min_rating => %s, '
+		'date_from => %s, date_to => %s, q => %s, sort => %L, "order" => %L, "limit" => %s, cursor => %s)',
+		coalesce(quote_literal(ARRAY(SELECT jsonb_array_elements_text(f->'status'))) || '::text[]', 'NULL'),
+		coalesce(quote_literal(ARRAY(SELECT jsonb_array_elements_text(f->'channel'))) || '::text[]', 'NULL'),
+		coalesce(quote_literal(ARRAY(SELECT jsonb_array_elements_text(f->'agent_id'))) || '::bigint[]', 'NULL'),
+		coalesce(f->>'min_rating', 'NULL'), coalesce(quote_literal(f->>'date_from'), 'NULL'),
+		coalesce(quote_literal(f->>'date_to'), 'NULL'), coalesce(quote_literal(q), 'NULL'), sort, dir, lim,
+		coalesce(quote_literal(cur), 'NULL'))
+$$;
+
+-- The cursor that starts the page after `depth` rows, reached through the API (pages of 200, then 50).
+CREATE FUNCTION pg_temp.cursor_at(f jsonb, sort text, dir text, depth int) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	cur text;
+	done int := 0;
+	step int;
+BEGIN
+	WHILE done < depth LOOP
+		step := CASE WHEN depth - done >= 200 THEN 200 ELSE 50 END;
+		EXECUTE pg_temp.fast_list(f, NULL, sort, dir, cur, step) || ' ->> ''next_cursor''' INTO cur;
+		done := done + step;
+		EXIT WHEN cur IS NULL;
+	END LOOP;
+	RETURN cur;
+END
+$$;
+
+CREATE TEMP TABLE cases (class text, variant int, fast text, base text, target text);
+
+-- Filter sets used "with filters".
+CREATE TEMP TABLE filters AS
+SELECT i, f FROM (VALUES
+	(1, '{"status": ["closed"], "channel": ["whatsapp", "telegram"]}'::jsonb),
+	(2, jsonb_build_object('agent_id', (SELECT jsonb_agg(id) FROM (SELECT id FROM convdash.agents WHERE account_id = :acct ORDER BY id OFFSET 3 LIMIT 2) a))),
+	(3, '{"min_rating": 4, "date_from": "2026-06-01", "date_to": "2026-08-31"}'::jsonb),
+	(4, '{"status": ["active", "archived"], "min_rating": 2}'::jsonb),
+	(5, jsonb_build_object('channel', '["voip"]'::jsonb, 'date_from', '2026-10-01', 'date_to', '2026-10-07',
+		'agent_id', (SELECT jsonb_agg(id) FROM (SELECT id FROM convdash.agents WHERE account_id = :acct ORDER BY id LIMIT 5) a)))
+) v(i, f);
+
+-- List: every sort x order, page 1 and page 1000, without and with filters.
+CREATE TEMP TABLE sorts AS
+SELECT row_number() OVER () AS i, s, d FROM unnest('{date,agent,status,messages,rating}'::text[]) s, unnest('{desc,asc}'::text[]) d;
+INSERT INTO cases
+SELECT 'list, no filter, page 1', s.i, pg_temp.fast_list('{}', NULL, s.s, s.d, NULL),
+	pg_temp.naive_list('{}', s.s, s.d, 0, :acct), 'p95 <= 5 ms' FROM sorts s;
+INSERT INTO cases
+SELECT 'list, no filter, page 1000', s.i,
+	pg_temp.fast_list('{}', NULL, s.s, s.d, pg_temp.cursor_at('{}', s.s, s.d, 49950)),
+	pg_temp.naive_list('{}', s.s, s.d, 49950, :acct), 'p95 <= 5 ms' FROM sorts s;
+INSERT INTO cases
+SELECT 'list, filters, page 1', f.i * 100 + s.i, pg_temp.fast_list(f.f, NULL, s.s, s.d, NULL),
+	pg_temp.naive_list(f.f, s.s, s.d, 0, :acct), 'p95 <= 5 ms' FROM sorts s, filters f;
+-- the deepest page up to 1000 that exists under the filter
+INSERT INTO cases
+SELECT 'list, filters, deep page (<= 1000)', f.i * 100 + s.i,
+	pg_temp.fast_list(f.f, NULL, s.s, s.d, pg_temp.cursor_at(f.f, s.s, s.d, x.depth)),
+	pg_temp.naive_list(f.f, s.s, s.d, x.depth, :acct), 'p95 <= 5 ms'
+FROM sorts s, filters f,
+	LATERAL (SELECT least(49950, ((pg_temp.total(f.f) - 1) / 50) * 50) AS depth) x
+WHERE x.depth > 0;
+
+-- Search terms from the data: rare = one conversation's order id; medium
+-- and common = words whose share of shown messages in a sample is nearest
+-- 0.1% and 20%; session-id fragments; agent names; 1-2 characters.
+CREATE TEMP TABLE sample AS
+SELECT m.id, m.content FROM convdash.messages m TABLESAMPLE SYSTEM (least(100, 60000.0 * 100 / greatest(1, (SELECT count(*) FROM convdash.messages)))) REPEATABLE (7)
+WHERE m.account_id = :acct AND m.seq IS NOT NULL;
+CREATE TEMP TABLE word_share AS
+SELECT w, count(DISTINCT id)::float8 / (SELECT count(*) FROM sample) AS share
+FROM sample, regexp_split_to_table(lower(content), '[^a-z]+') w
+WHERE length(w) >= 3 GROUP BY w;
+CREATE TEMP TABLE terms (kind text, i int, term text, share float8);
+INSERT INTO terms
+SELECT 'rare', row_number() OVER (ORDER BY id), substring(content FROM 'ORD-[0-9]+'), NULL
+FROM (SELECT id, content FROM sample WHERE content LIKE '%ORD-%' ORDER BY id LIMIT 5) x;
+INSERT INTO terms
+SELECT 'medium', row_number() OVER (ORDER BY abs(ln(share / 0.001))), w, share
+FROM (SELECT * FROM word_share ORDER BY abs(ln(share / 0.001)), w LIMIT 5) x;
+INSERT INTO terms
+SELECT 'common', row_number() OVER (ORDER BY abs(ln(share / 0.2))), w, share
+FROM (SELECT * FROM word_share ORDER BY abs(ln(share / 0.2)), w LIMIT 5) x;
+INSERT INTO terms
+SELECT 'session', row_number() OVER (ORDER BY id), substr(session_id, 4 + (id % 5)::int, 8), NULL
+FROM (SELECT id, session_id FROM convdash.conversations WHERE account_id = :acct AND id % 997 = 0 ORDER BY id LIMIT 5) x;
+INSERT INTO terms
+SELECT 'agent', row_number() OVER (ORDER BY id), CASE WHEN id % 2 = 0 THEN name ELSE split_part(name, ' ', 1) END, NULL
+FROM (SELECT id, name FROM convdash.agents WHERE account_id = :acct ORDER BY id LIMIT 5) x;
+INSERT INTO terms VALUES ('short', 1, 'a', NULL), ('short', 2, 'q', NULL), ('short', 3, '7', NULL),
+	('short', 4, 'zx', NULL), ('short', 5, 'k?', NULL);
+INSERT INTO terms VALUES ('none', 1, '~', NULL), ('none', 2, '§', NULL), ('none', 3, 'qj', NULL),
+	('none', 4, 'ǂx', NULL), ('none', 5, '%_', NULL);
+
+INSERT INTO cases
+SELECT 'search ' || t.kind, t.i, pg_temp.fast_list('{}', t.term, 'date', 'desc', NULL),
+	pg_temp.naive_search('{}', t.term, :acct),
+	CASE WHEN t.kind IN ('short', 'none') THEN 'p95 <= 1 s' ELSE 'p95 <= 100 ms' END
+FROM terms t
+UNION ALL
+SELECT 'search ' || t.kind || ', filters', t.i, pg_temp.fast_list(f.f, t.term, 'date', 'desc', NULL),
+	pg_temp.naive_search(f.f, t.term, :acct),
+	CASE WHEN t.kind IN ('short', 'none') THEN 'p95 <= 1 s' ELSE 'p95 <= 100 ms' END
+FROM terms t JOIN filters f ON f.i = t.i;
+-- medium terms under every sort and order (no baseline: it has the date sort only)
+INSERT INTO cases
+SELECT 'search medium, every sort', t.i * 100 + s.i, pg_temp.fast_list('{}', t.term, s.s, s.d, NULL), NULL, 'p95 <= 100 ms'
+FROM terms t, sorts s WHERE t.kind = 'medium';
+
+\pset tuples_only off
+\pset format aligned
+\echo
+\echo search terms (share = fraction of the tenant's shown messages in a sample that contain the word)
+SELECT kind, i, term, round(share::numeric * 100, 3) AS "share %" FROM terms ORDER BY kind, i;
+\pset tuples_only on
+\pset format unaligned
+
+-- One timed call per statement (statement_timeout applies to each).
+CREATE TEMP TABLE timings (class text, variant int, side text, round int, ms float8);
+SELECT format('INSERT INTO timings VALUES (%L, %s, %L, %s, pg_temp.time_sql(%L))', class, variant, side, r, sql)
+FROM (
+	SELECT class, variant, 'warm' AS side, 0 AS r, fast AS sql, 0 AS o FROM cases
+	UNION ALL
+	SELECT class, variant, 'fast', r, fast, 1 FROM cases, generate_series(1, :rounds) r
+	UNION ALL
+	SELECT class, variant, 'base', r, base, 2 FROM cases, generate_series(1, :base_rounds) r WHERE base IS NOT NULL
+) x ORDER BY o, r, class, variant \gexec
+
+\pset tuples_only off
+\pset format aligned
+\echo
+\echo list and search, milliseconds inside the server (baseline = naive query in the same run; ratio = baseline p50 / p50)
+SELECT t.class, count(*) FILTER (WHERE side = 'fast') AS n,
+	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'fast')::numeric, 2) AS p50,
+	round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'fast')::numeric, 2) AS p95,
+	count(*) FILTER (WHERE side = 'base') AS "base n",
+	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(ms, 1e9)) FILTER (WHERE side = 'base')::numeric, 1) AS "base p50",
+	round(percentile_cont(0.95) WITHIN GROUP (ORDER BY coalesce(ms, 1e9)) FILTER (WHERE side = 'base')::numeric, 1) AS "base p95",
+	count(*) FILTER (WHERE side = 'base' AND ms IS NULL) AS "base t/o",
+	round((percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(ms, 1e9)) FILTER (WHERE side = 'base')
+		/ nullif(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'fast'), 0))::numeric, 1) AS ratio,
+	min(c.target) AS target
+FROM timings t JOIN (SELECT DISTINCT class, target FROM cases) c ON c.class = t.class
+WHERE side <> 'warm'
+GROUP BY t.class ORDER BY t.class;
+\echo (a baseline call cut by the timeout counts as 1e9 ms in its p50/p95)
+SQL
