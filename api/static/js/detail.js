@@ -3,7 +3,7 @@
 // metadata sidebar with rating removal.
 import { api, describeError } from './api.js';
 import { h, replace, capitalize, formatDateTime, stars } from './dom.js';
-import { channelIcon, CHANNEL_LABELS } from './icons.js';
+import { channelIcon, icon, CHANNEL_LABELS } from './icons.js';
 import { Player } from './player.js';
 import { Transcript } from './transcript.js';
 import { showClientData } from './clientdata.js';
@@ -98,7 +98,7 @@ export class DetailPanel {
         : h('div', { class: 'panel-title' }, h('h2', {}, 'Conversation')),
       h('div', { class: 'panel-actions' },
         d ? h('button', { type: 'button', class: 'btn btn-danger delete-conversation', onclick: () => this.cb.onDelete(d, this.player ? this.player.clips.length : 0) }, 'Delete') : null,
-        h('button', { type: 'button', class: 'btn-icon close-panel', 'aria-label': 'Close detail', title: 'Close (Esc)', onclick: () => this.cb.onClose() }, '✕')));
+        h('button', { type: 'button', class: 'btn-icon close-panel', 'aria-label': 'Close detail', title: 'Close (Esc)', onclick: () => this.cb.onClose() }, icon('close'))));
   }
 
   // Draw the whole panel for a loaded conversation.
@@ -123,7 +123,7 @@ export class DetailPanel {
     this.loaded = new Set();
     this.showTab('overview');
     if (d.text_only) {
-      replace(playerSlot, h('div', { class: 'text-only' }, h('span', { 'aria-hidden': 'true' }, '💬'), ' Text-only conversation — no voice recording.'));
+      replace(playerSlot, h('div', { class: 'text-only' }, icon('chat'), ' Text-only conversation — no voice recording.'));
     } else {
       this.player = new Player(playerSlot, d.id);
       this.player.init();

@@ -21,7 +21,9 @@ export class Filters {
     this.cb = callbacks;
     this.button.addEventListener('click', () => (this.menu.hidden ? this.openMenu() : this.closeMenu()));
     document.addEventListener('click', (e) => {
-      if (!this.menu.hidden && !this.menu.contains(e.target) && !this.button.contains(e.target)) this.closeMenu();
+      // composedPath() still holds menu items that a click replaced meanwhile
+      const path = e.composedPath();
+      if (!this.menu.hidden && !path.includes(this.menu) && !path.includes(this.button)) this.closeMenu();
     });
     this.menu.addEventListener('keydown', (e) => { if (e.key === 'Escape') { this.closeMenu(); this.button.focus(); } });
     const search = debounce(() => {

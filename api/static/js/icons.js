@@ -17,6 +17,25 @@ const PATHS = {
   crm: ['M4 7h16v12H4z', 'M9 7V5h6v2', 'M4 12h16'],
 };
 
+// SVG path data of the page's other icons; `fill` icons are solid shapes.
+const UI_ICONS = {
+  trash: { d: ['M4 7h16', 'M9 7V4h6v3', 'M6 7l1 13h10l1-13', 'M10 11v6', 'M14 11v6'] },
+  filter: { d: ['M4 5h16l-6 7.5V19l-4-2v-4.5z'] },
+  play: { d: ['M8 5v14l11-7z'], fill: true },
+  pause: { d: ['M7 5h4v14H7z', 'M13 5h4v14h-4z'], fill: true },
+  prev: { d: ['M6 5v14', 'M18 5v14L8 12z'], fill: true },
+  next: { d: ['M18 5v14', 'M6 5v14l10-7z'], fill: true },
+  close: { d: ['M6 6l12 12', 'M18 6L6 18'] },
+  chat: { d: ['M4 5h16v11H9l-5 4z'] },
+};
+
+// A decorative UI icon (the button around it carries the accessible name).
+export function icon(name) {
+  const { d, fill } = UI_ICONS[name];
+  return svg('svg', { class: `icon ui-icon${fill ? ' icon-fill' : ''}`, viewBox: '0 0 24 24', width: 18, height: 18, 'aria-hidden': 'true', focusable: 'false' },
+    d.map((path) => svg('path', { d: path })));
+}
+
 // An icon element for a channel, with the channel's name as its title.
 export function channelIcon(channel) {
   const label = CHANNEL_LABELS[channel] || channel;

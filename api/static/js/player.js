@@ -10,6 +10,7 @@
 import { api, describeError } from './api.js';
 import { h, replace, formatClock } from './dom.js';
 import { isWav, parseWavHeader, wavBlob } from './wav.js';
+import { icon } from './icons.js';
 
 const SPEEDS = [0.5, 1, 1.5, 2];
 const SKIP_SECONDS = 5;
@@ -74,12 +75,12 @@ export class Player {
   // Build the controls and the waveform.
   build() {
     const button = (cls, label, text, onclick) => h('button', { type: 'button', class: `btn-icon ${cls}`, 'aria-label': label, title: label, onclick }, text);
-    this.playButton = button('play', 'Play', '▶', () => this.toggle());
+    this.playButton = button('play', 'Play', icon('play'), () => this.toggle());
     this.speedButton = h('button', { type: 'button', class: 'btn speed', title: 'Playback speed', onclick: () => this.cycleSpeed() }, speedLabel(this.rate));
     this.timeLabel = h('span', { class: 'player-time' }, '0:00 / 0:00');
     this.clipLabel = h('span', { class: 'player-clip' });
-    this.prevButton = button('prev-clip', 'Previous clip', '⏮', () => this.select(this.index - 1, !this.audio.paused));
-    this.nextButton = button('next-clip', 'Next clip', '⏭', () => this.select(this.index + 1, !this.audio.paused));
+    this.prevButton = button('prev-clip', 'Previous clip', icon('prev'), () => this.select(this.index - 1, !this.audio.paused));
+    this.nextButton = button('next-clip', 'Next clip', icon('next'), () => this.select(this.index + 1, !this.audio.paused));
     this.canvas = h('canvas', { class: 'waveform-canvas' });
     this.waveform = h('div', { class: 'waveform', role: 'slider', tabindex: 0, 'aria-label': 'Seek', 'aria-valuemin': 0 }, this.canvas);
     this.waveform.addEventListener('click', (e) => this.onWaveformClick(e));
@@ -285,7 +286,10 @@ export class Player {
   renderState() {
     if (!this.playButton) return;
     const playing = !this.audio.paused;
-    this.playButton.textContent = playing ? '⏸' : '▶';
+    if (this.playButton.dataset.icon !== (playing ? 'pause' : 'play')) {
+      this.playButton.dataset.icon = playing ? 'pause' : 'play';
+      replace(this.playButton, icon(playing ? 'pause' : 'play'));
+    }
     this.playButton.setAttribute('aria-label', playing ? 'Pause' : 'Play');
     this.playButton.title = playing ? 'Pause' : 'Play';
     this.root.dataset.state = playing ? 'playing' : 'paused';

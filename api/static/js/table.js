@@ -2,7 +2,7 @@
 // "load more" and infinite scroll, and its loading/empty/error states.
 import { api, describeError } from './api.js';
 import { h, replace, formatDateTime, capitalize, stars } from './dom.js';
-import { channelIcon, CHANNEL_LABELS } from './icons.js';
+import { channelIcon, icon, CHANNEL_LABELS } from './icons.js';
 import { listParams, isFiltered } from './urlstate.js';
 
 const PAGE_SIZE = 50;
@@ -94,7 +94,7 @@ export class ConversationTable {
       h('td', { class: 'col-date' }, h('time', { datetime: row.started_at }, formatDateTime(row.started_at))),
       h('td', { class: 'col-actions' },
         h('button', { type: 'button', class: 'btn-icon delete-row', title: 'Delete conversation', 'aria-label': `Delete conversation ${row.session_id}`,
-          onclick: (e) => { e.stopPropagation(); this.cb.onDelete(row); } }, '🗑')));
+          onclick: (e) => { e.stopPropagation(); this.cb.onDelete(row); } }, icon('trash'))));
     return tr;
   }
 

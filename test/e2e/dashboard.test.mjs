@@ -1,0 +1,591 @@
+// Browser tests of the Conversations page against the real service and the
+// data of seed.mjs. Environment: E2E_BASE_URL, E2E_API_KEY, E2E_MANIFEST
+// (seed output), E2E_DOWN_URL (a service whose database is unreachable),
+// CHROMIUM (browser binary), E2E_ONLY (run cases whose name contains it).
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test, assert, assertEqual, run } from './harness.mjs';
+
+const BASE = process.env.E2E_BASE_URL;
+const KEY = process.env.E2E_API_KEY;
+const DOWN = process.env.E2E_DOWN_URL;
+const seed = JSON.parse(fs.readFileSync(process.env.E2E_MANIFEST, 'utf8'));
+const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
+const STATUS_RANK = { Active: 0, Closed: 1, Archived: 2 };
+
+// GET an API route with the test key; returns {status, body}.
+async function apiGet(route) {
+  const res = await fetch(`${BASE}/api/v1${route}`, { headers: { Authorization: `Bearer ${KEY}` } });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+// Session ids the API lists for a query string (up to 200).
+async function apiSessions(query) {
+  const { body } = await apiGet(`/conversations?limit=200&${query}`);
+  return body.data.map((r) => r.session_id).sort();
+}
+
+// Wait until the table finished loading (rows, empty or error state shown).
+async function tableReady(page) {
+  await page.waitForSelector('#table-root:not([aria-busy]) .table-status:is(.state-ready, .state-empty, .state-error)', { state: 'attached' });
+}
+
+// Run an action that reloads the table and wait for the new rows.
+async function reloadTable(page, action, match = () => true) {
+  await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'GET' && /\/api\/v1\/conversations\?/.test(r.url()) && match(r.url())),
+    action(),
+  ]);
+  await tableReady(page);
+}
+
+// Open the page (optionally with a query string) and wait for the table.
+async function gotoApp(page, query = '') {
+  await page.goto(`${BASE}/${query}`);
+  await tableReady(page);
+}
+
+// The rows the table shows, as plain objects.
+function rows(page) {
+  return page.$$eval('#table-root tbody tr.row', (trs) => trs.map((tr) => ({
+    id: Number(tr.dataset.id),
+    session: tr.dataset.session,
+    agent: tr.querySelector('.agent-name').textContent,
+    company: tr.querySelector('.agent-company').textContent,
+    channel: tr.querySelector('.col-channel').textContent,
+    status: tr.querySelector('.col-status').textContent,
+    messages: Number(tr.querySelector('.col-messages').textContent),
+    rating: tr.querySelector('.stars') ? Number(tr.querySelector('.stars').dataset.score) : null,
+    ratingText: tr.querySelector('.col-rating').textContent,
+    date: tr.querySelector('time').getAttribute('datetime'),
+    matchIn: tr.querySelector('.match') ? tr.querySelector('.match').dataset.in : null,
+    snippet: tr.querySelector('.match-snippet') ? tr.querySelector('.match-snippet').textContent : null,
+    mark: tr.querySelector('.match mark') ? tr.querySelector('.match mark').textContent : null,
+  })));
+}
+
+// Throw unless consecutive values are ordered by cmp (≤ 0).
+function assertOrdered(values, cmp, message) {
+  for (let i = 1; i < values.length; i += 1) {
+    assert(cmp(values[i - 1], values[i]) <= 0, `${message}: ${JSON.stringify(values[i - 1])} before ${JSON.stringify(values[i])} at ${i}`);
+  }
+}
+
+// Add a filter through the Filter menu and wait for the table.
+async function addFilter(page, kind, value) {
+  await page.click('#filter-button');
+  await page.click(`#filter-menu .menu-item[data-kind="${kind}"]`);
+  if (kind.startsWith('date_')) {
+    await page.fill('#filter-menu input[type="date"]', value);
+    await reloadTable(page, () => page.click('#filter-menu .menu-date button'));
+  } else {
+    await reloadTable(page, () => page.click(`#filter-menu .menu-item[data-value="${value}"]`));
+  }
+  await page.waitForSelector(`#chips .chip[data-kind="${kind}"][data-value="${value}"]`);
+}
+
+// Remove a filter with the × of its chip and wait for the table.
+async function removeChip(page, kind, value) {
+  await reloadTable(page, () => page.click(`#chips .chip[data-kind="${kind}"][data-value="${value}"] .chip-remove`));
+  assert(!(await page.$(`#chips .chip[data-kind="${kind}"][data-value="${value}"]`)), `chip ${kind}=${value} still shown`);
+}
+
+// Open the detail panel of a row (by session id) and wait for the sidebar.
+async function openDetail(page, session) {
+  await page.click(`#table-root tr.row[data-session="${session}"] .col-session`);
+  await page.waitForSelector('#panel.open .sidebar .sb-date');
+}
+
+// The text of one sidebar fact.
+function fact(page, cls) {
+  return page.innerText(`#panel .${cls} dd`);
+}
+
+// Record the audio route requests a page makes: [{url, range}].
+function recordAudio(page) {
+  const log = [];
+  page.on('request', (r) => {
+    if (r.url().includes('/audio')) log.push({ url: r.url(), range: r.headers().range || null });
+  });
+  return log;
+}
+
+// Wait until a player's state is reached (checked in the page).
+async function waitPlayer(page, fn, arg, timeout = 10000) {
+  await page.waitForFunction(fn, arg, { timeout, polling: 50 });
+}
+
+// Wait (in Node) until cond() is true, failing with a message after 5 s.
+async function until(cond, message) {
+  for (const started = Date.now(); !cond(); await new Promise((r) => setTimeout(r, 50))) {
+    if (Date.now() - started > 5000) throw new Error(message);
+  }
+}
+
+// Click the waveform at a fraction of its width.
+async function clickWaveform(page, fraction) {
+  const box = await page.locator('#panel .waveform').boundingBox();
+  await page.locator('#panel .waveform').click({ position: { x: box.width * fraction, y: box.height / 2 } });
+}
+
+test('asks for the API key once and keeps it in the browser', async (page) => {
+  await page.goto(`${BASE}/`);
+  await page.waitForSelector('#key-dialog[open]');
+  await page.fill('#key-input', KEY);
+  await page.click('#key-form button[value="save"]');
+  await tableReady(page);
+  assert((await rows(page)).length > 0, 'no rows after entering the key');
+  await page.reload();
+  await tableReady(page);
+  assert(!(await page.$('#key-dialog[open]')), 'the key was asked again after a reload');
+  assertEqual(await page.evaluate(() => localStorage.getItem('convdash.apiKey')), KEY, 'stored key');
+}, { always: true });
+
+test('table lists conversations newest first with every column', async (page) => {
+  await gotoApp(page);
+  const list = await rows(page);
+  assertEqual(list.length, 50, 'first page size');
+  assertOrdered(list.map((r) => r.date), (a, b) => b.localeCompare(a), 'dates not newest first');
+  assertEqual(list[0].session, 'voice-call-1', 'newest conversation');
+  const first = page.locator('#table-root tr.row').first();
+  assertEqual(await first.locator('.agent-name').textContent(), 'Echo', 'agent name');
+  assertEqual(await first.locator('.agent-company').textContent(), 'Globex Voice', 'company');
+  assert(await first.locator('.col-agent svg.icon-voip').count() === 1, 'channel icon missing');
+  assertEqual(await first.locator('.col-channel .badge').textContent(), 'VoIP', 'channel badge');
+  assertEqual(list[0].status, 'Closed', 'status');
+  assertEqual(list[0].messages, 3, 'message count (user + assistant only)');
+  assertEqual(list[0].rating, 5, 'rating stars');
+  assert(list.some((r) => r.rating === null && r.ratingText === '—'), 'unrated rows show —');
+  assertEqual(await first.locator('.col-date time').textContent(), 'Mar 30, 2024, 10:00 AM', 'date');
+  assert(await first.locator('button.delete-row').count() === 1, 'delete button missing');
+  assertEqual(await page.textContent('#summary'), `Showing 50 of ${seed.total} conversations`, 'summary');
+  await page.screenshot({ path: path.join(SHOTS, 'table.png') });
+});
+
+test('infinite scroll and load more page with the keyset cursor', async (page) => {
+  await gotoApp(page);
+  await reloadTable(page, () => page.locator('#table-root .load-more').scrollIntoViewIfNeeded(), (u) => u.includes('cursor='));
+  await page.waitForFunction((n) => document.querySelectorAll('#table-root tr.row').length === n, seed.total);
+  const list = await rows(page);
+  assertEqual(new Set(list.map((r) => r.id)).size, seed.total, 'rows repeated or skipped');
+  assertOrdered(list.map((r) => r.date), (a, b) => b.localeCompare(a), 'order across pages');
+  assert(await page.locator('#table-root .load-more').isHidden(), 'load more still shown after the last page');
+});
+
+test('sorting by each column, clicking again reverses', async (page) => {
+  await gotoApp(page);
+  const byName = (a, b) => a.localeCompare(b);
+  const ratingAsc = (a, b) => (a === null) - (b === null) || (a === null ? 0 : a - b);
+  const ratingDesc = (a, b) => (a === null) - (b === null) || (a === null ? 0 : b - a);
+  const checks = [
+    ['agent', 'agent', byName, (a, b) => byName(b, a)],
+    ['status', 'status', (a, b) => STATUS_RANK[a] - STATUS_RANK[b], (a, b) => STATUS_RANK[b] - STATUS_RANK[a]],
+    ['messages', 'messages', (a, b) => b - a, (a, b) => a - b],
+    ['rating', 'rating', ratingDesc, ratingAsc],
+    ['date', 'date', (a, b) => b.localeCompare(a), (a, b) => a.localeCompare(b)],
+  ];
+  for (const [sort, field, first, second] of checks) {
+    for (const [cmp, order] of [[first, 'first'], [second, 'second']]) {
+      await reloadTable(page, () => page.click(`#table-root th button.sort[data-sort="${sort}"]`), (u) => u.includes(`sort=${sort}`));
+      const list = await rows(page);
+      assert(list.length === 50, `${sort}: ${list.length} rows`);
+      assertOrdered(list.map((r) => r[field]), cmp, `${sort} (${order} click)`);
+      assert(page.url().includes(`sort=${sort}`) || sort === 'date', `${sort} not in the URL`);
+    }
+  }
+});
+
+test('status filter chip filters and its × removes it', async (page) => {
+  await gotoApp(page);
+  await addFilter(page, 'status', 'closed');
+  const list = await rows(page);
+  assert(list.length > 0 && list.every((r) => r.status === 'Closed'), 'a non-closed row is shown');
+  assertEqual(await page.textContent('#chips .chip[data-kind="status"]'), 'Status: Closed×', 'chip label');
+  assert(page.url().includes('status=closed'), 'status not in the URL');
+  await removeChip(page, 'status', 'closed');
+  assertEqual((await rows(page)).length, 50, 'rows after removing the chip');
+  assert(!page.url().includes('status='), 'status still in the URL');
+});
+
+test('channel filter', async (page) => {
+  await gotoApp(page);
+  await addFilter(page, 'channel', 'voip');
+  const list = await rows(page);
+  assert(list.length > 0 && list.every((r) => r.channel === 'VoIP'), 'a non-VoIP row is shown');
+  assertEqual(list.map((r) => r.session).sort(), await apiSessions('channel=voip'), 'VoIP rows');
+  await removeChip(page, 'channel', 'voip');
+});
+
+test('agent filter lists the agents route', async (page) => {
+  await gotoApp(page);
+  await page.click('#filter-button');
+  await page.click('#filter-menu .menu-item[data-kind="agent_id"]');
+  const names = await page.$$eval('#filter-menu .menu-item', (els) => els.map((e) => e.textContent));
+  assertEqual(names.sort(), ['Atlas · Acme Sales', 'Echo · Globex Voice', 'Nova · Acme Support'], 'agent menu');
+  await page.keyboard.press('Escape');
+  await addFilter(page, 'agent_id', String(seed.agents.echo));
+  const list = await rows(page);
+  assert(list.length > 0 && list.every((r) => r.agent === 'Echo'), 'another agent is shown');
+  assertEqual(await page.textContent('#chips .chip[data-kind="agent_id"]'), 'Agent: Echo×', 'chip label');
+  await removeChip(page, 'agent_id', String(seed.agents.echo));
+});
+
+test('minimum rating filter', async (page) => {
+  await gotoApp(page);
+  await addFilter(page, 'min_rating', '4');
+  const list = await rows(page);
+  assert(list.length > 0 && list.every((r) => r.rating >= 4), 'a row rated below 4 or unrated is shown');
+  assertEqual(list.map((r) => r.session).sort(), await apiSessions('min_rating=4'), 'rated rows');
+  await removeChip(page, 'min_rating', '4');
+});
+
+test('date from and date to filters with calendar inputs', async (page) => {
+  await gotoApp(page);
+  await addFilter(page, 'date_from', '2024-03-05');
+  await addFilter(page, 'date_to', '2024-03-07');
+  const list = await rows(page);
+  assert(list.length > 0, 'no rows in the date range');
+  assert(list.every((r) => r.date >= '2024-03-05' && r.date < '2024-03-08'), 'a row outside 5–7 March is shown');
+  assertEqual(list.map((r) => r.session).sort(), await apiSessions('date_from=2024-03-05&date_to=2024-03-07'), 'rows in range');
+  await removeChip(page, 'date_from', '2024-03-05');
+  assert((await rows(page)).every((r) => r.date < '2024-03-08'), 'date_to lost when date_from was removed');
+  await removeChip(page, 'date_to', '2024-03-07');
+});
+
+test('filters combine with AND and survive a reload from the URL', async (page) => {
+  await gotoApp(page);
+  await addFilter(page, 'status', 'closed');
+  await addFilter(page, 'agent_id', String(seed.agents.nova));
+  const list = await rows(page);
+  assert(list.every((r) => r.status === 'Closed' && r.agent === 'Nova'), 'AND not applied');
+  assertEqual(list.map((r) => r.session).sort(), await apiSessions(`status=closed&agent_id=${seed.agents.nova}`), 'rows');
+  const url = page.url();
+  const fresh = await page.context().newPage();
+  await fresh.goto(url);
+  await tableReady(fresh);
+  assertEqual((await rows(fresh)).map((r) => r.id), list.map((r) => r.id), 'rows after opening the shared URL');
+  assertEqual(await fresh.$$eval('#chips .chip', (els) => els.map((e) => e.dataset.kind).sort()), ['agent_id', 'status'], 'chips restored');
+  await fresh.close();
+});
+
+test('search matches message content with a snippet, agent names and session ids', async (page) => {
+  await gotoApp(page);
+  await reloadTable(page, () => page.fill('#search', 'ZEBRA'), (u) => u.includes('q=ZEBRA'));
+  let list = await rows(page);
+  assertEqual(list.map((r) => r.session), ['bulk-017'], 'message hit');
+  assertEqual(list[0].matchIn, 'message', 'match place');
+  assert(/zebra-4417/.test(list[0].snippet), `snippet: ${list[0].snippet}`);
+  assertEqual(list[0].mark.toLowerCase(), 'zebra', 'highlight');
+  assert(page.url().includes('q=ZEBRA'), 'search not in the URL');
+  await reloadTable(page, () => page.fill('#search', 'ech'), (u) => u.includes('q=ech'));
+  list = await rows(page);
+  assert(list.length > 0 && list.every((r) => r.agent === 'Echo' && r.matchIn === 'agent'), 'agent hits');
+  await reloadTable(page, () => page.fill('#search', 'long-thr'), (u) => u.includes('q=long-thr'));
+  list = await rows(page);
+  assertEqual(list.map((r) => [r.session, r.matchIn]), [['long-thread', 'session']], 'session hit');
+  await page.reload();
+  await tableReady(page);
+  assertEqual(await page.inputValue('#search'), 'long-thr', 'search box after reload');
+  assertEqual((await rows(page)).length, 1, 'search after reload');
+});
+
+test('nothing matches shows an empty state that clears the filters', async (page) => {
+  await gotoApp(page, '?q=no-such-words-anywhere&status=archived');
+  await page.waitForSelector('.table-status.state-empty');
+  assert((await page.textContent('.table-status')).includes('Nothing matches'), 'empty state text');
+  await reloadTable(page, () => page.click('.table-status button:has-text("Clear all filters")'));
+  assertEqual((await rows(page)).length, 50, 'rows after clearing');
+  assertEqual(await page.inputValue('#search'), '', 'search cleared');
+});
+
+test('opening a detail shows the sidebar metadata', async (page) => {
+  const audio = recordAudio(page);
+  await gotoApp(page);
+  assertEqual(audio.length, 0, 'audio requested before any panel opened');
+  await openDetail(page, 'voice-call-1');
+  assert(page.url().includes(`conversation=${seed.voice.id}`), 'open conversation not in the URL');
+  assertEqual(await fact(page, 'sb-date'), 'Mar 30, 2024, 10:00 AM', 'date');
+  assertEqual(await fact(page, 'sb-text-only'), 'No', 'text only');
+  assertEqual((await fact(page, 'sb-channel')).trim(), 'VoIP', 'channel');
+  assertEqual(await fact(page, 'sb-duration'), '3m 05s', 'duration');
+  assertEqual(await fact(page, 'sb-messages'), '3', 'messages');
+  const tokens = await apiGet(`/conversations/${seed.voice.id}`);
+  const t = tokens.body.tokens;
+  assertEqual(await fact(page, 'sb-tokens'), `${t.prompt} prompt + ${t.completion} completion = ${t.total}`, 'tokens');
+  assertEqual(await page.getAttribute('#panel .sb-rating .stars', 'data-score'), '5', 'rating stars');
+  assert((await fact(page, 'sb-agent')).startsWith('Echo · Globex Voice'), 'agent');
+  await page.waitForSelector('#panel .player .waveform');
+  assert(audio.some((a) => a.url.endsWith(`/conversations/${seed.voice.id}/audio`)), 'clip list not loaded on open');
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: path.join(SHOTS, 'detail.png') });
+  await page.keyboard.press('Escape');
+  await page.waitForSelector('#panel:not(.open)', { state: 'attached' });
+  assert(!page.url().includes('conversation='), 'URL still names the closed conversation');
+});
+
+test('overview tab shows status, how it ended, sentiment and session id', async (page) => {
+  await gotoApp(page);
+  await openDetail(page, 'voice-call-1');
+  const text = (cls) => page.textContent(`#panel .overview .${cls} dd`);
+  assertEqual(await text('ov-status'), 'Closed', 'status');
+  assertEqual(await text('ov-ended'), 'Caller hung up', 'end reason');
+  assertEqual(await text('ov-sentiment'), 'Positive', 'sentiment');
+  assertEqual(await text('ov-session'), 'voice-call-1', 'session id');
+  await page.keyboard.press('Escape');
+  await openDetail(page, 'xss-probe');
+  assertEqual(await text('ov-ended'), 'Completed', 'no end reason');
+  assertEqual(await text('ov-sentiment'), 'Not analyzed', 'no sentiment');
+  assertEqual(await fact(page, 'sb-rating'), 'No rating', 'no rating');
+  assert((await page.textContent('#panel .player-slot')).includes('Text-only conversation'), 'text-only indicator');
+  await page.keyboard.press('Escape');
+  await openDetail(page, 'long-thread');
+  assertEqual(await fact(page, 'sb-duration'), 'Ongoing', 'active conversation duration');
+  assertEqual(await text('ov-ended'), 'Ongoing', 'active conversation has not ended');
+});
+
+test('transcription tab shows only user and assistant bubbles', async (page) => {
+  await gotoApp(page);
+  await openDetail(page, 'voice-call-1');
+  await page.click('#panel .tab[data-tab="transcript"]');
+  await page.waitForSelector('#panel .transcript .bubble');
+  const bubbles = await page.$$eval('#panel .transcript .bubble', (els) => els.map((e) => [e.dataset.role, e.querySelector('.bubble-body').textContent]));
+  assertEqual(bubbles, [
+    ['user', 'Hauptstrasse 5, Berlin.'],
+    ['assistant', 'Of course. What is the new address?'],
+    ['user', 'Hello, I would like to change my delivery address.'],
+  ], 'bubbles, newest first');
+  assertEqual(await page.textContent('#panel .transcript .bubble-assistant strong'), 'new address', 'bold in assistant message');
+  assertEqual(await page.locator('#panel .transcript .play-voice').count(), 3, 'voice message buttons');
+});
+
+test('transcript pages hold 50 messages, most recent first', async (page) => {
+  await gotoApp(page);
+  await openDetail(page, 'long-thread');
+  await page.click('#panel .tab[data-tab="transcript"]');
+  await page.waitForSelector('#panel .transcript .bubble');
+  const pageText = async () => page.$$eval('#panel .transcript .bubble-body', (els) => els.map((e) => e.textContent));
+  let texts = await pageText();
+  assertEqual([texts.length, texts[0], texts[49]], [50, 'Message #120', 'Message #71'], 'page 1');
+  assertEqual(await page.textContent('#panel .pager-info'), 'Page 1 of 3 · 120 messages', 'pager');
+  assert(await page.locator('#panel .pager-newer').first().isDisabled(), 'Newer enabled on page 1');
+  const turn = async (which, pageNo) => {
+    await Promise.all([page.waitForResponse((r) => r.url().includes(`page=${pageNo}`)), page.locator(`#panel .${which}`).first().click()]);
+    await page.waitForSelector('#panel .transcript .bubble');
+  };
+  await turn('pager-older', 2);
+  texts = await pageText();
+  assertEqual([texts.length, texts[0], texts[49]], [50, 'Message #70', 'Message #21'], 'page 2');
+  await turn('pager-older', 3);
+  texts = await pageText();
+  assertEqual([texts.length, texts[0], texts[19]], [20, 'Message #20', 'Message #1'], 'page 3');
+  assert(await page.locator('#panel .pager-older').first().isDisabled(), 'Older enabled on the last page');
+  await turn('pager-newer', 2);
+  assertEqual((await pageText())[0], 'Message #70', 'back to page 2');
+});
+
+test('assistant rich text renders and a <script> message stays inert', async (page) => {
+  await page.addInitScript(() => { window.__xss = undefined; });
+  await gotoApp(page);
+  await openDetail(page, 'xss-probe');
+  await page.click('#panel .tab[data-tab="transcript"]');
+  await page.waitForSelector('#panel .transcript .bubble-assistant');
+  const rich = page.locator('#panel .bubble-assistant .rich');
+  assertEqual(await rich.locator('strong').first().textContent(), 'bold text', 'bold');
+  assertEqual(await rich.locator('em').first().textContent(), 'emphasis', 'italic');
+  assertEqual(await rich.locator('a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))), ['https://example.com/docs'], 'only the safe link is a link');
+  assertEqual(await rich.locator('ul li').allTextContents(), ['first item', 'second item'], 'bullet list');
+  assertEqual(await rich.locator('ol li').allTextContents(), ['step one', 'step two'], 'numbered list');
+  assertEqual(await rich.locator('table th').allTextContents(), ['Plan', 'Price'], 'table header');
+  assertEqual(await rich.locator('table td').allTextContents(), ['Pro', '29 €'], 'table cells');
+  assertEqual(await rich.locator('pre code').textContent(), 'const safe = "<b>not bold</b>";', 'code block');
+  assertEqual(await rich.locator('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src').slice(0, 15))), ['data:image/png;'], 'only the raster image');
+  assert((await rich.textContent()).includes('<script>window.__xss = "assistant"</script>'), 'script tag not shown as text');
+  assert((await page.textContent('#panel .bubble-user')).includes('<script>window.__xss = "user"</script>'), 'user script not shown as text');
+  assertEqual(await page.locator('#panel script, #panel [onerror], #panel iframe, #panel object').count(), 0, 'active elements in the transcript');
+  await page.waitForTimeout(200);
+  assertEqual(await page.evaluate(() => window.__xss), undefined, 'a script ran');
+  await page.screenshot({ path: path.join(SHOTS, 'transcript.png') });
+});
+
+test('client data tab shows grid, memory, tracker, pageviews, events and triggers', async (page, context) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: BASE });
+  await gotoApp(page);
+  await openDetail(page, 'voice-call-1');
+  await page.click('#panel .tab[data-tab="client"]');
+  await page.waitForSelector('#panel .grid8');
+  const cells = await page.$$eval('#panel .grid8 .cell', (els) => els.map((e) => [e.querySelector('.cell-label').textContent, e.querySelector('.cell-value').textContent]));
+  assertEqual(cells, [['Channel', 'VoIP'], ['Status', 'Closed'], ['Duration', '3m 05s'], ['Messages', '3'], ['Sentiment', 'Positive'],
+    ['Converted', 'Yes'], ['Session ID', 'voice-call-1'], ['Started', 'Mar 30, 2024, 10:00 AM']], '8-cell grid');
+  const memory = await page.$$eval('#panel .memory-card', (els) => Object.fromEntries(els.map((e) => [e.dataset.key, e.querySelector('.memory-value').textContent]).sort()));
+  assertEqual(memory, { name: 'Dana', order_id: 'A-1001', plan: 'Pro' }, 'memory cards');
+  const session = await page.textContent('#panel .cd-session');
+  for (const s of ['Desktop', 'Firefox 124', 'Ubuntu 22.04', 'Berlin, Germany', 'https://shop.example/pricing', 'newsletter / email', '12m 34s']) {
+    assert(session.includes(s), `tracker session lacks ${s}`);
+  }
+  const pageviews = await page.$$eval('#panel .pageview', (els) => els.map((e) => e.querySelector('.pv-title').textContent + ' | ' + e.querySelector('.pv-stats').textContent));
+  assertEqual(pageviews, ['Pricing | Time spent 3m 05sScroll depth 80%', 'Checkout | Time spent 42sScroll depth 35%'], 'pageviews');
+  const events = await page.$$eval('#panel .event .event-name', (els) => els.map((e) => e.textContent));
+  assertEqual(events, ['add_to_cart', 'exit_intent'], 'events');
+  assertEqual(await page.textContent('#panel .trigger-name'), 'Exit intent offer', 'trigger');
+  assert(await page.locator('#panel .trigger-data pre').isHidden(), 'trigger JSON expanded before a click');
+  await page.click('#panel .trigger-data summary');
+  assert((await page.textContent('#panel .trigger-data pre')).includes('"discount": "SPRING10"'), 'trigger JSON');
+  await page.click('#panel .copy-json');
+  await page.waitForSelector('#panel .copy-json:has-text("Copied")');
+  const copied = JSON.parse(await page.evaluate(() => navigator.clipboard.readText()));
+  assertEqual(Object.entries(copied).sort(), [['cart_value', 129.9], ['discount', 'SPRING10'], ['items', ['Pro plan']]], 'copied JSON');
+  await page.screenshot({ path: path.join(SHOTS, 'client-data.png') });
+});
+
+test('player draws the waveform and cycles speed 0.5× to 2.0×', async (page) => {
+  const audio = recordAudio(page);
+  await gotoApp(page);
+  await openDetail(page, 'voice-call-1');
+  await page.waitForSelector('#panel .player .waveform');
+  await waitPlayer(page, () => !!document.querySelector('#panel .player .player-clip')?.textContent);
+  assertEqual(await page.textContent('#panel .player-clip'), 'Clip 1 of 3', 'clip label');
+  await until(() => audio.some((a) => a.url.includes(`/audio/${seed.voice.clips[0]}/peaks`)), 'peaks not requested');
+  assert(!audio.some((a) => /\/audio\/\d+$/.test(a.url)), 'audio bytes fetched before play or seek');
+  const seen = [];
+  for (let i = 0; i < 4; i += 1) {
+    await page.click('#panel .speed');
+    seen.push([await page.textContent('#panel .speed'), await page.evaluate(() => document.querySelector('#panel .player-audio').playbackRate)]);
+  }
+  assertEqual(seen, [['1.5×', 1.5], ['2.0×', 2], ['0.5×', 0.5], ['1.0×', 1]], 'speed cycle');
+});
+
+test('clicking the waveform seeks with a Range request', async (page) => {
+  const audio = recordAudio(page);
+  await gotoApp(page);
+  await openDetail(page, 'voice-call-1');
+  await page.waitForSelector('#panel .player .waveform');
+  const clip = seed.voice.clips[0];
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/audio/${clip}`) && /^bytes=[1-9]\d*-/.test(r.request().headers().range || '')),
+    clickWaveform(page, 0.5),
+  ]);
+  assertEqual(response.status(), 206, 'range answer status');
+  const start = Number(/^bytes=(\d+)-/.exec(response.request().headers().range)[1]);
+  assert(start > 40000 && start < 56000, `range starts at ${start}, not near the middle of a 6 s 16 kB/s clip`);
+  assert(/^bytes \d+-\d+\/\d+$/.test(response.headers()['content-range'] || ''), 'Content-Range missing');
+  await waitPlayer(page, () => document.querySelector('#panel .player-time').textContent.startsWith('0:03'));
+  await page.waitForTimeout(200);
+  await page.locator('#panel .player').screenshot({ path: path.join(SHOTS, 'player.png') });
+  await page.click('#panel .skip-forward');
+  await waitPlayer(page, () => document.querySelector('#panel .player-time').textContent === '0:06 / 0:06'
+    || document.querySelector('#panel .player-time').textContent.startsWith('0:05'));
+  const before = audio.length;
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith(`/audio/${clip}`) && /^bytes=44-/.test(r.request().headers().range || '')),
+    clickWaveform(page, 0.02).then(() => page.click('#panel .skip-back')),
+  ]);
+  assert(audio.length > before, 'seeking before the loaded part made no request');
+});
+
+test('play advances automatically to the next clip', async (page) => {
+  const audio = recordAudio(page);
+  await gotoApp(page);
+  await openDetail(page, 'voice-call-1');
+  await page.waitForSelector('#panel .player .waveform');
+  await clickWaveform(page, 0.9);
+  await waitPlayer(page, () => document.querySelector('#panel .player-time').textContent.startsWith('0:05'));
+  await page.click('#panel .player .play');
+  await waitPlayer(page, () => document.querySelector('#panel .player-clip').textContent === 'Clip 2 of 3', undefined, 15000);
+  await waitPlayer(page, () => document.querySelector('#panel .player-slot').dataset.state === 'playing'
+    && document.querySelector('#panel .player-audio').currentTime > 0, undefined, 15000);
+  assert(audio.some((a) => a.url.endsWith(`/audio/${seed.voice.clips[1]}`) && a.range), 'second clip not fetched by range');
+  await page.click('#panel .player .play');
+  await waitPlayer(page, () => document.querySelector('#panel .player-slot').dataset.state === 'paused');
+});
+
+test('rating removal from the panel', async (page) => {
+  await gotoApp(page);
+  await openDetail(page, 'rate-me');
+  assertEqual(await page.getAttribute('#panel .sb-rating .stars', 'data-score'), '4', 'rating before');
+  await page.click('#panel .remove-rating');
+  await page.waitForSelector('#confirm-dialog[open]');
+  assert((await page.textContent('#confirm-body')).includes('4-star rating and its comment'), 'confirmation text');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/conversations/${seed.rate.id}/rating`)),
+    page.click('#confirm-ok'),
+  ]);
+  assertEqual(response.status(), 204, 'DELETE rating status');
+  await page.waitForSelector('#panel .sb-rating .no-rating');
+  assertEqual(await fact(page, 'sb-rating'), 'No rating', 'sidebar');
+  assertEqual(await page.textContent(`#table-root tr.row[data-session="rate-me"] .col-rating`), '—', 'table row');
+  assertEqual((await apiGet(`/conversations/${seed.rate.id}`)).body.rating, null, 'API still has the rating');
+});
+
+test('delete asks for confirmation, then the row disappears', async (page) => {
+  await gotoApp(page);
+  const row = '#table-root tr.row[data-session="delete-me"]';
+  await page.click(`${row} .delete-row`);
+  await page.waitForSelector('#confirm-dialog[open]');
+  assertEqual(await page.textContent('#confirm-title'), 'Delete this conversation forever?', 'title');
+  const body = await page.textContent('#confirm-body');
+  for (const s of ['delete-me', 'permanently removed', '3 messages', 'voice recordings', 'its client rating', 'cannot be undone']) {
+    assert(body.includes(s), `confirmation lacks "${s}": ${body}`);
+  }
+  await page.click('#confirm-dialog button[value="cancel"]');
+  assert(await page.$(row), 'cancel removed the row');
+  assertEqual((await apiGet(`/conversations/${seed.delete.id}`)).status, 200, 'cancel deleted it');
+  await page.click(`${row} .delete-row`);
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/conversations/${seed.delete.id}`)),
+    page.click('#confirm-ok'),
+  ]);
+  assertEqual(response.status(), 204, 'DELETE status');
+  await page.waitForSelector(row, { state: 'detached' });
+  assertEqual((await apiGet(`/conversations/${seed.delete.id}`)).status, 404, 'conversation still exists');
+  assertEqual(await page.textContent('#summary'), `Showing 49 of ${seed.total - 1} conversations`, 'summary after delete');
+});
+
+test('deleting from the detail panel closes it', async (page) => {
+  await gotoApp(page, '?q=bulk-001');
+  await openDetail(page, 'bulk-001');
+  await page.click('#panel .delete-conversation');
+  await page.waitForSelector('#confirm-dialog[open]');
+  await page.click('#confirm-ok');
+  await page.waitForSelector('#panel:not(.open)', { state: 'attached' });
+  await page.waitForSelector('#table-root tr.row[data-session="bulk-001"]', { state: 'detached' });
+});
+
+test('a bad API key gets an error that lets the user enter a new one', async (page) => {
+  await page.goto(`${BASE}/`);
+  await page.evaluate(() => localStorage.setItem('convdash.apiKey', 'not-a-valid-key'));
+  await gotoApp(page);
+  await page.waitForSelector('.table-status.state-error');
+  assert((await page.textContent('.table-status')).includes('Your API key was not accepted'), 'error text');
+  await page.click('.table-status button:has-text("Enter API key")');
+  await page.waitForSelector('#key-dialog[open]');
+  await page.fill('#key-input', KEY);
+  await reloadTable(page, () => page.click('#key-form button[value="save"]'));
+  assert((await rows(page)).length > 0, 'no rows with the corrected key');
+});
+
+test('database down shows a clear error', async (page) => {
+  assert(DOWN, 'E2E_DOWN_URL not set');
+  await page.goto(`${DOWN}/`);
+  await page.waitForSelector('#key-dialog[open]');
+  await page.fill('#key-input', KEY);
+  await page.click('#key-form button[value="save"]');
+  await page.waitForSelector('.table-status.state-error');
+  assert((await page.textContent('.table-status')).includes('The database is unavailable'), `error text: ${await page.textContent('.table-status')}`);
+});
+
+test('phone layout shows cards and a full-screen panel', async (page) => {
+  await gotoApp(page);
+  assertEqual(await page.$eval('#table-root tbody tr.row', (tr) => getComputedStyle(tr).display), 'grid', 'rows are cards');
+  assert(await page.locator('#table-root th button.sort[data-sort="rating"]').isVisible(), 'sort buttons hidden');
+  await page.screenshot({ path: path.join(SHOTS, 'phone.png') });
+  await openDetail(page, 'voice-call-1');
+  await page.waitForTimeout(350);
+  const box = await page.locator('#panel').boundingBox();
+  assertEqual([Math.round(box.x), Math.round(box.width)], [0, 390], 'panel position and width');
+  await page.screenshot({ path: path.join(SHOTS, 'phone-detail.png') });
+}, { viewport: { width: 390, height: 844 } });
+
+const failed = await run({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', screenshotDir: SHOTS, only: process.env.E2E_ONLY });
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests of the dashboard page (api/static) in headless
+# Debian Chromium driven by playwright-core, against the real service and a
+# seeded database. Called by test/suites.sh inside pg_virtualenv (PGHOST,
+# PGPORT, PGUSER, PGPASSWORD of a superuser); prints "ok - name" lines.
+#
+# Developers can point it at a running service instead (an empty account):
+#   E2E_BASE_URL=http://127.0.0.1:8080 E2E_API_KEY=... test/e2e/run.sh
+# E2E_ONLY=<text> runs only the cases whose name contains the text.
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+db=convdash_e2e
+api="$root/api/convdash-api"
+chromium=${CHROMIUM:-$(command -v chromium || true)}
+work=$(mktemp -d)
+pids=()
+
+# Report a setup failure as a failed case and stop.
+fail() {
+	echo "not ok - e2e setup: $*"
+	for f in "$work"/*.log; do [ -s "$f" ] && sed 's/^/#   /' "$f" | tail -20; done
+	exit 1
+}
+
+# Stop the services this script started and remove its temporary files.
+cleanup() {
+	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
+	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+# Print a free TCP port on 127.0.0.1.
+free_port() {
+	node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
+}
+
+# Start one service instance on a port with a database conninfo.
+start_api() {
+	local port=$1 conninfo=$2 log=$3
+	CONVDASH_DATABASE_URL="$conninfo" CONVDASH_LISTEN="127.0.0.1:$port" "$api" >"$work/$log.log" 2>&1 &
+	pids+=($!)
+}
+
+# Wait until a URL answers with one of the given HTTP statuses (10 s at most).
+wait_http() {
+	local url=$1 want=$2 code
+	for _ in $(seq 100); do
+		code=$(curl -s -o /dev/null -w '%{http_code}' "$url" || true)
+		[[ " $want " == *" $code "* ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+[ -n "$chromium" ] || fail "chromium is not installed (see scripts/deps/e2e.apt)"
+(cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1) || fail "npm ci"
+
+if [ -z "${E2E_BASE_URL:-}" ]; then
+	[ -x "$api" ] || fail "api/convdash-api is not built"
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
+		>"$work/psql.log" 2>&1 || fail "cannot create database $db"
+	E2E_API_KEY=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" \
+		-c "CREATE EXTENSION convdash CASCADE" \
+		-c "SELECT convdash.create_api_key(convdash.create_account('Acme'), 'e2e')" 2>"$work/psql.log" | tail -1)
+	[ -n "$E2E_API_KEY" ] || fail "cannot create the extension, account or API key"
+	conninfo="host=${PGHOST:-localhost} port=${PGPORT:-5432} user=${PGUSER:-postgres} password=${PGPASSWORD:-}"
+	port=$(free_port)
+	down_port=$(free_port)
+	start_api "$port" "$conninfo dbname=$db" api
+	start_api "$down_port" "$conninfo dbname=${db}_missing connect_timeout=2" api-down
+	E2E_BASE_URL="http://127.0.0.1:$port"
+	E2E_DOWN_URL="http://127.0.0.1:$down_port"
+	wait_http "$E2E_BASE_URL/healthz" 200 || fail "the service did not become healthy"
+	wait_http "$E2E_DOWN_URL/healthz" "200 503" || fail "the service without a database did not start"
+fi
+[ -n "${E2E_API_KEY:-}" ] || fail "E2E_API_KEY is not set"
+
+(cd "$here" && node seed.mjs "$E2E_BASE_URL" "$E2E_API_KEY" >"$work/manifest.json" 2>"$work/seed.log") || fail "seeding through the API"
+
+cd "$here" && E2E_BASE_URL="$E2E_BASE_URL" E2E_API_KEY="$E2E_API_KEY" E2E_DOWN_URL="${E2E_DOWN_URL:-}" \
+	E2E_MANIFEST="$work/manifest.json" CHROMIUM="$chromium" node dashboard.test.mjs
+status=$?
+if [ "$status" -ne 0 ] && [ -s "$work/api.log" ]; then
+	echo "# service log (tail):"
+	tail -20 "$work/api.log" | sed 's/^/#   /'
+fi
+exit "$status"
