@@ -4,4 +4,4 @@
 # Assumes the extension is built and installed (make test does both).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-exec pg_virtualenv -v 15 -o 'max_connections=200' -o 'lc_messages=C' test/suites.sh "$@"
+exec pg_virtualenv -t -v 15 -o 'max_connections=200' -o 'lc_messages=C' test/suites.sh "$@"

@@ -24,7 +24,8 @@ check "seed data loads" test $? -eq 0
 
 psql -qX -d $src -f fingerprint.sql >"$work/src.txt"
 check "fingerprint covers every table" test "$(grep -c '^convdash\.' "$work/src.txt")" -ge 20
-check "seeded tables are not empty" bash -c "! grep -qE '^convdash\.(conversations|messages|ratings|tracker_events)\|0\|' '$work/src.txt'"
+check "the seed has two audio clips as large objects" grep -q '^large objects|2|' "$work/src.txt"
+check "seeded tables are not empty" bash -c "! grep -qE '^convdash\.(conversations|messages|ratings|tracker_events|audio_clips)\|0\|' '$work/src.txt'"
 
 pg_dump -Fc -d $src -f "$work/db.dump"
 check "pg_dump succeeds" test $? -eq 0

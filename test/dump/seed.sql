@@ -18,5 +18,10 @@ SELECT convdash.rate_conversation(:c1, 5, 'Parfait');
 SELECT convdash.set_sentiment(:c1, NULL, 0.8);
 SELECT convdash.close_conversation(:c1, 'Resolved', '2026-05-01 09:02:00+00');
 SELECT convdash.start_conversation(:agent, 'dump-2', 'voip', 'human', '2026-05-02 10:00:00+00') AS c2 \gset
-SELECT convdash.append_message(:c2, 'user', 'Allô ?', NULL, NULL, '2026-05-02 10:00:01+00');
+SELECT convdash.append_message(:c2, 'user', 'Allô ?', NULL, NULL, '2026-05-02 10:00:01+00') AS m2 \gset
+\ir ../../scripts/wav.sql
+SELECT convdash.attach_audio(:m2, 'audio/wav', pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(
+	SELECT round(8000 * sin(2 * pi() * 440 * n / 8000))::bigint FROM generate_series(0, 7999) n), 16)));
+SELECT convdash.attach_audio(convdash.append_message(:c2, 'assistant', 'Bonjour !', NULL, NULL, '2026-05-02 10:00:03+00'),
+	'audio/ogg', '\x4f676753000200000000'::bytea, 1200);
 SELECT convdash.archive_conversation(:c2);
