@@ -1,0 +1,201 @@
+-- The oracle's checks (see run.sh). Deterministic: setseed(:seed).
+SET client_min_messages = warning;
+SET search_path = pg_catalog, public;
+\o /dev/null
+SELECT setseed(1.0 / (1 + :seed));
+\o
+
+-- Search terms: words and substrings of real messages (1 to 8 characters),
+-- session and agent fragments, order ids, case variants, LIKE metacharacters,
+-- strings found nowhere, text only in system/tool messages.
+CREATE TEMP TABLE pool AS
+WITH m AS (SELECT content FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 400)
+SELECT substr(content, 1 + floor(random() * greatest(length(content) - 8, 1))::int, 1 + floor(random() * 8)::int) AS q
+FROM m
+UNION ALL SELECT (SELECT split_part(content, ' ', 2) FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 1)
+FROM generate_series(1, 60)
+UNION ALL SELECT upper(w) FROM (SELECT split_part(content, ' ', 3) AS w FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 20) x
+UNION ALL SELECT substr(session_id, 1 + floor(random() * 10)::int, 2 + floor(random() * 6)::int)
+FROM (SELECT session_id FROM convdash.conversations ORDER BY random() LIMIT 40) s
+UNION ALL SELECT substr(name, 1 + floor(random() * 4)::int, 3 + floor(random() * 8)::int)
+FROM (SELECT name FROM convdash.agents ORDER BY random() LIMIT 20) a
+UNION ALL SELECT substring(content FROM 'ORD-[0-9]+') FROM convdash.messages WHERE content LIKE '%ORD-%' AND seq IS NOT NULL
+	AND id % 97 = 0
+UNION ALL SELECT unnest(ARRAY['%', '_', '\', '50%', 'a_b', '%%', 'x\y', '.', '?', ', ', ' e', 'qjx', '~', 'ǂ', 'zq',
+	'lookup_order', 'You are', 'Be concise', 'ORD-', 'sess_', 'call-', 'e', 'a', 'th', 'Th', '  padded  ', 'Ü', 'é']);
+DELETE FROM pool WHERE q IS NULL OR q = '';
+CREATE TEMP TABLE pool_n AS SELECT row_number() OVER (ORDER BY q) AS i, q FROM (SELECT DISTINCT q FROM pool) p;
+
+-- One random combination of parameters.
+CREATE FUNCTION pg_temp.random_case(acct bigint) RETURNS jsonb
+LANGUAGE plpgsql AS $$
+DECLARE
+	r jsonb := '{}';
+	d1 date;
+	d2 date;
+	k int;
+BEGIN
+	IF random() < 0.3 THEN
+		r := r || jsonb_build_object('status', (SELECT jsonb_agg(s) FROM unnest('{active,closed,archived}'::text[]) s WHERE random() < 0.5));
+	END IF;
+	IF random() < 0.3 THEN
+		r := r || jsonb_build_object('channel', (SELECT jsonb_agg(s) FROM unnest('{web,widget,telegram,whatsapp,voip,messenger,crm}'::text[]) s WHERE random() < 0.35));
+	END IF;
+	IF random() < 0.25 THEN
+		r := r || jsonb_build_object('agent_id', (SELECT jsonb_agg(id) FROM convdash.agents
+			WHERE (account_id = acct AND random() < 0.3) OR random() < 0.02));
+	END IF;
+	IF random() < 0.25 THEN
+		r := r || jsonb_build_object('min_rating', 1 + floor(random() * 5)::int);
+	END IF;
+	d1 := '2025-11-20'::date + floor(random() * 370)::int;
+	d2 := d1 + floor(random() * random() * 200)::int;
+	IF random() < 0.3 THEN r := r || jsonb_build_object('date_from', d1::text); END IF;
+	IF random() < 0.3 THEN r := r || jsonb_build_object('date_to', d2::text); END IF;
+	IF random() < 0.75 THEN
+		k := 1 + floor(random() * (SELECT count(*) FROM pool_n))::int;
+		r := r || jsonb_build_object('q', (SELECT q FROM pool_n WHERE i = k));
+	END IF;
+	RETURN r || jsonb_build_object(
+		'sort', (ARRAY['date', 'agent', 'status', 'messages', 'rating'])[1 + floor(random() * 5)::int],
+		'order', (ARRAY['asc', 'desc'])[1 + floor(random() * 2)::int],
+		'limit', (ARRAY[1, 2, 3, 7, 10, 25, 50, 200])[1 + floor(random() * 8)::int],
+		'with_total', random() < 0.3,
+		'probe', (ARRAY['', '', '1', '3', '40'])[1 + floor(random() * 5)::int],
+		'candidates', (ARRAY['', '', '1', '5', '200'])[1 + floor(random() * 5)::int]);
+END
+$$;
+
+-- A text[] (or bigint[]) of a JSON array, NULL when absent.
+CREATE FUNCTION pg_temp.arr(j jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT CASE WHEN jsonb_typeof(j) = 'array' THEN ARRAY(SELECT jsonb_array_elements_text(j)) END
+$$;
+
+-- The reference answer: ids in order, the obvious way.
+CREATE FUNCTION pg_temp.reference(acct bigint, p jsonb) RETURNS bigint[]
+LANGUAGE plpgsql AS $$
+DECLARE
+	q text := nullif(btrim(p ->> 'q'), '');
+	zone text := (SELECT time_zone FROM convdash.accounts WHERE id = acct);
+	dir text := p ->> 'order';
+	ids bigint[];
+BEGIN
+	EXECUTE format($q$
+		SELECT coalesce(array_agg(c.id ORDER BY %s), '{}')
+		FROM convdash.conversations c
+		JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+		WHERE c.account_id = $1
+		  AND ($2 IS NULL OR cardinality($2) = 0 OR c.status::text = ANY($2))
+		  AND ($3 IS NULL OR cardinality($3) = 0 OR c.channel::text = ANY($3))
+		  AND ($4 IS NULL OR cardinality($4) = 0 OR c.agent_id = ANY($4))
+		  AND ($5 IS NULL OR (c.rating IS NOT NULL AND c.rating >= $5))
+		  AND ($6 IS NULL OR (c.started_at AT TIME ZONE $9)::date >= $6::date)
+		  AND ($7 IS NULL OR (c.started_at AT TIME ZONE $9)::date <= $7::date)
+		  AND ($8 IS NULL
+		       OR strpos(lower(c.session_id), lower($8)) > 0
+		       OR strpos(lower(a.name), lower($8)) > 0
+		       OR EXISTS (SELECT FROM convdash.messages m
+		                  WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+		                    AND m.role IN ('user', 'assistant') AND strpos(lower(m.content), lower($8)) > 0))$q$,
+		CASE p ->> 'sort'
+			WHEN 'date' THEN format('c.started_at %s, c.id %s', dir, dir)
+			WHEN 'agent' THEN format('a.name %s, c.id %s', dir, dir)
+			WHEN 'status' THEN format('c.status %s, c.id %s', dir, dir)
+			WHEN 'messages' THEN format('c.message_count %s, c.id %s', dir, dir)
+			WHEN 'rating' THEN format('c.rating IS NULL, c.rating %s, c.id %s', dir, dir)
+		END)
+	INTO ids
+	USING acct, pg_temp.arr(p -> 'status'), pg_temp.arr(p -> 'channel'), pg_temp.arr(p -> 'agent_id')::bigint[],
+		(p ->> 'min_rating')::int, p ->> 'date_from', p ->> 'date_to', q, zone;
+	RETURN ids;
+END
+$$;
+
+-- What is wrong with a row of a page (NULL when nothing): its fields and match.
+CREATE FUNCTION pg_temp.row_problem(acct bigint, e jsonb, q text) RETURNS text
+LANGUAGE sql AS $$
+	SELECT CASE
+		WHEN c.id IS NULL THEN 'unknown id'
+		WHEN e ->> 'session_id' IS DISTINCT FROM c.session_id OR (e ->> 'message_count')::int IS DISTINCT FROM c.message_count
+			OR (e ->> 'rating')::int IS DISTINCT FROM c.rating OR e ->> 'status' IS DISTINCT FROM c.status::text
+			OR e ->> 'channel' IS DISTINCT FROM c.channel::text OR e #>> '{agent,name}' IS DISTINCT FROM a.name
+			OR (e #>> '{agent,id}')::bigint IS DISTINCT FROM a.id OR e #>> '{agent,company}' IS DISTINCT FROM a.company
+			OR e ->> 'started_at' IS DISTINCT FROM to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+			THEN 'fields differ: ' || e::text
+		WHEN nullif(btrim(q), '') IS NULL THEN CASE WHEN e ? 'match' THEN 'match without q' END
+		WHEN e #>> '{match,in}' IS DISTINCT FROM CASE
+			WHEN strpos(lower(c.session_id), lower(btrim(q))) > 0 THEN 'session'
+			WHEN strpos(lower(a.name), lower(btrim(q))) > 0 THEN 'agent' ELSE 'message' END
+			THEN 'wrong match: ' || (e -> 'match')::text
+		WHEN e #>> '{match,in}' = 'message' AND strpos(lower(e #>> '{match,snippet}'), lower(btrim(q))) = 0
+			THEN 'snippet without the term: ' || (e -> 'match')::text
+	END
+	FROM (SELECT 1) one
+	LEFT JOIN convdash.conversations c ON c.account_id = acct AND c.id = (e ->> 'id')::bigint
+	LEFT JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id
+$$;
+
+-- Runs one combination: walks up to 15 pages and compares; one result line.
+CREATE FUNCTION pg_temp.check_case(n int, acct bigint, p jsonb) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	ref bigint[];
+	lim int := (p ->> 'limit')::int;
+	got bigint[] := '{}';
+	cur text;
+	page jsonb;
+	pages int := 0;
+	problem text;
+	label text := format('oracle %s: tenant %s %s', n, acct, p::text);
+BEGIN
+	ref := pg_temp.reference(acct, p);
+	PERFORM set_config('convdash.account_id', acct::text, false);
+	PERFORM set_config('convdash.search_probe', p ->> 'probe', false);
+	PERFORM set_config('convdash.search_candidates', p ->> 'candidates', false);
+	LOOP
+		page := convdash.list_conversations(status => pg_temp.arr(p -> 'status'), channel => pg_temp.arr(p -> 'channel'),
+			agent_id => pg_temp.arr(p -> 'agent_id')::bigint[], min_rating => (p ->> 'min_rating')::int,
+			date_from => p ->> 'date_from', date_to => p ->> 'date_to', q => p ->> 'q', sort => p ->> 'sort',
+			"order" => p ->> 'order', "limit" => lim, cursor => cur, with_total => (p ->> 'with_total')::boolean);
+		pages := pages + 1;
+		SELECT string_agg(x, '; ') INTO problem
+		FROM (SELECT pg_temp.row_problem(acct, e, p ->> 'q') AS x FROM jsonb_array_elements(page -> 'data') e) r
+		WHERE x IS NOT NULL;
+		IF problem IS NOT NULL THEN
+			RETURN format('not ok - %s: page %s: %s', label, pages, problem);
+		END IF;
+		IF (p ->> 'with_total')::boolean AND (page ->> 'total')::int IS DISTINCT FROM cardinality(ref) THEN
+			RETURN format('not ok - %s: total %s, expected %s', label, page ->> 'total', cardinality(ref));
+		END IF;
+		got := got || ARRAY(SELECT (e ->> 'id')::bigint FROM jsonb_array_elements(page -> 'data') WITH ORDINALITY x(e, o) ORDER BY o);
+		cur := page ->> 'next_cursor';
+		IF got IS DISTINCT FROM ref[1:cardinality(got)] THEN
+			RETURN format('not ok - %s: page %s differs: got %s, expected %s', label, pages,
+				got[greatest(1, cardinality(got) - lim + 1):], ref[greatest(1, cardinality(got) - lim + 1):cardinality(got)]);
+		END IF;
+		IF cur IS NULL THEN
+			IF cardinality(got) <> cardinality(ref) THEN
+				RETURN format('not ok - %s: ended after %s rows, expected %s', label, cardinality(got), cardinality(ref));
+			END IF;
+			EXIT;
+		END IF;
+		IF jsonb_array_length(page -> 'data') <> lim THEN
+			RETURN format('not ok - %s: short page %s with a next cursor', label, pages);
+		END IF;
+		IF cardinality(got) = cardinality(ref) THEN
+			RETURN format('not ok - %s: a next cursor after the last row', label);
+		END IF;
+		EXIT WHEN pages >= 15;
+	END LOOP;
+	RETURN format('ok - %s: %s of %s rows in %s pages', label, cardinality(got), cardinality(ref), pages);
+EXCEPTION WHEN OTHERS THEN
+	RETURN format('not ok - %s: error %s %s', label, SQLSTATE, SQLERRM);
+END
+$$;
+
+SELECT pg_temp.check_case(n, acct, pg_temp.random_case(acct))
+FROM generate_series(1, :cases) n,
+	LATERAL (SELECT id AS acct FROM convdash.accounts WHERE name = CASE WHEN n % 5 = 0 THEN 'Oracle 2' ELSE 'Oracle' END
+		AND n > 0) a
+ORDER BY n;

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Correctness oracle of convdash.list_conversations: on a generated data set
+# (scripts/generate_data.sql, 3,000 conversations, 2 tenants), many random
+# combinations of filters x sorts x orders x search terms x page sizes x
+# search-phase settings are walked page by page through the cursors, and
+# every page is compared with a plain, obviously correct SQL query (strpos on
+# lower(), role IN (user, assistant), dates via AT TIME ZONE, ORDER BY the
+# full key). Checks: same rows in the same order, no duplicates, no gaps,
+# full pages until the last, next_cursor null exactly at the end, the exact
+# total, each row's fields, and each hit's match (session, agent, message)
+# and snippet. Prints "ok - ..." / "not ok - ..." per combination.
+# Env: ORACLE_CASES (default 200), ORACLE_SEED (default 1).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+db=convdash_oracle_$$
+cases=${ORACLE_CASES:-200}
+seed=${ORACLE_SEED:-1}
+
+# Drops the oracle's database.
+cleanup() {
+	psql -XAtq -d postgres -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1
+}
+trap cleanup EXIT
+
+psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" >/dev/null || exit 1
+psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION convdash CASCADE" >/dev/null 2>&1 || {
+	echo "not ok - oracle: CREATE EXTENSION failed"; exit 1; }
+psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -v conversations=3000 -v accounts=2 -v account_name=Oracle \
+	-v seed=11 -v end_date=2026-11-24 -f scripts/generate_data.sql >/dev/null 2>&1 || {
+	echo "not ok - oracle: data generation failed"; exit 1; }
+# the second tenant reads its dates in another zone
+psql -XAtq -d "$db" -c "SELECT convdash.set_account_time_zone(id, 'America/New_York') FROM convdash.accounts WHERE name = 'Oracle 2'" >/dev/null
+
+out=$(psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -v cases="$cases" -v seed="$seed" -f test/oracle/oracle.sql 2>&1)
+status=$?
+echo "$out"
+[ $status -eq 0 ] || echo "not ok - oracle: psql exited with status $status"
+[ $status -eq 0 ] && ! grep -q '^not ok' <<<"$out"
