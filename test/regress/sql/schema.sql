@@ -5,11 +5,16 @@
 \i test/regress/include/err.sql
 \set QUIET off
 
+-- convdash.cursor_secret is the one table that is not tenant data: a
+-- singleton key of the installation (signs list cursors), readable by the
+-- owner only (RLS without a policy) and deliberately not dumped, so that a
+-- restored database makes its own. It is exempt from the rules below.
+
 -- tenant tables: account_id leads every primary, unique and foreign key
 SELECT c.conrelid::regclass AS tbl, c.conname
 FROM pg_constraint c
 WHERE c.connamespace = 'convdash'::regnamespace AND c.contype IN ('p', 'u', 'f')
-  AND c.conrelid <> 'convdash.accounts'::regclass
+  AND c.conrelid NOT IN ('convdash.accounts'::regclass, 'convdash.cursor_secret'::regclass)
   AND (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = c.conkey[1]) <> 'account_id'
 ORDER BY 1, 2;
 
@@ -17,7 +22,7 @@ ORDER BY 1, 2;
 SELECT i.indexrelid::regclass AS idx
 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
 WHERE t.relnamespace = 'convdash'::regnamespace AND i.indisunique
-  AND t.oid <> 'convdash.accounts'::regclass
+  AND t.oid NOT IN ('convdash.accounts'::regclass, 'convdash.cursor_secret'::regclass)
   AND (SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = i.indkey[0]) <> 'account_id'
   AND i.indexrelid <> 'convdash.audio_clips_loid_idx'::regclass
 ORDER BY 1;
@@ -40,13 +45,15 @@ ORDER BY 1;
 SELECT t.oid::regclass AS tbl, t.relrowsecurity
 FROM pg_class t
 WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind = 'r'
-  AND (NOT t.relrowsecurity OR NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = t.oid))
+  AND (NOT t.relrowsecurity
+       OR (NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = t.oid) AND t.oid <> 'convdash.cursor_secret'::regclass))
 ORDER BY 1;
 
 -- every table and sequence is dumped by pg_dump (pg_extension_config_dump)
 SELECT t.oid::regclass AS not_dumped
 FROM pg_class t
 WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind IN ('r', 'S')
+  AND t.oid <> 'convdash.cursor_secret'::regclass
   AND t.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'convdash')::oid[])
 ORDER BY 1;
 
