@@ -22,21 +22,35 @@ DECLARE
 	acct bigint := delete_conversation_rows.account_id;
 	who text := coalesce(nullif(current_setting('convdash.actor', true), ''), session_user);
 	locked bigint[];
+	clip_conv bigint[];
+	clip_n bigint[];
+	msg_conv bigint[];
+	msg_n bigint[];
 BEGIN
 	locked := ARRAY(SELECT c.id FROM convdash.conversations c
 		WHERE c.account_id = acct AND c.id = ANY (conversation_ids)
 		ORDER BY c.id FOR UPDATE);
+	-- clips first, in one statement (their trigger unlinks the large objects);
+	-- the counts come from what each DELETE removed
+	WITH d AS (
+		DELETE FROM convdash.audio_clips a WHERE a.account_id = acct AND a.conversation_id = ANY (locked)
+		RETURNING a.conversation_id)
+	SELECT array_agg(g.id), array_agg(g.n) INTO clip_conv, clip_n
+	FROM (SELECT d.conversation_id AS id, count(*) AS n FROM d GROUP BY 1) g;
+	WITH d AS (
+		DELETE FROM convdash.messages m WHERE m.account_id = acct AND m.conversation_id = ANY (locked)
+		RETURNING m.conversation_id)
+	SELECT array_agg(g.id), array_agg(g.n) INTO msg_conv, msg_n
+	FROM (SELECT d.conversation_id AS id, count(*) AS n FROM d GROUP BY 1) g;
+	-- the rating and anything else hanging off the conversation go by cascade
+	DELETE FROM convdash.conversations c WHERE c.account_id = acct AND c.id = ANY (locked);
 	RETURN QUERY
 	INSERT INTO convdash.deletion_log AS l (account_id, conversation_id, deleted_by, reason, message_count, clip_count)
-	SELECT acct, x.id, who, delete_conversation_rows.reason,
-		(SELECT count(*) FROM convdash.messages m WHERE m.account_id = acct AND m.conversation_id = x.id),
-		(SELECT count(*) FROM convdash.audio_clips a WHERE a.account_id = acct AND a.conversation_id = x.id)
+	SELECT acct, x.id, who, delete_conversation_rows.reason, coalesce(m.n, 0), coalesce(a.n, 0)
 	FROM unnest(locked) AS x(id)
+	LEFT JOIN unnest(msg_conv, msg_n) AS m(id, n) ON m.id = x.id
+	LEFT JOIN unnest(clip_conv, clip_n) AS a(id, n) ON a.id = x.id
 	RETURNING l.conversation_id, l.message_count, l.clip_count;
-	-- clips first, in one statement; the cascades below then find none
-	DELETE FROM convdash.audio_clips a WHERE a.account_id = acct AND a.conversation_id = ANY (locked);
-	DELETE FROM convdash.messages m WHERE m.account_id = acct AND m.conversation_id = ANY (locked);
-	DELETE FROM convdash.conversations c WHERE c.account_id = acct AND c.id = ANY (locked);
 END
 $$;
 COMMENT ON FUNCTION convdash.delete_conversation_rows(bigint, bigint[], text) IS
