@@ -122,6 +122,7 @@ DECLARE
 	st convdash.conversation_status[];
 	acct bigint;
 	ids bigint[];
+	last_id bigint;
 	batch integer := 0;
 	done_conv bigint := 0;
 	done_msg bigint := 0;
@@ -157,12 +158,16 @@ BEGIN
 		conversations := 0;
 		messages := 0;
 		clips := 0;
+		last_id := NULL;
 		LOOP
+			-- keyset: each batch starts after the last one, never rescanning what it deleted
 			ids := ARRAY(SELECT c.id FROM convdash.conversations c
 				WHERE c.account_id = acct AND c.status = ANY (st)
 				  AND coalesce(c.ended_at, c.last_message_at, c.started_at) < cutoff
+				  AND (last_id IS NULL OR c.id > last_id)
 				ORDER BY c.id LIMIT batch_size);
 			EXIT WHEN cardinality(ids) = 0;
+			last_id := ids[cardinality(ids)];
 			SELECT count(*), coalesce(sum(d.messages), 0), coalesce(sum(d.clips), 0) INTO n, nm, nc
 			FROM convdash.delete_conversation_rows(acct, ids, 'retention') d;
 			conversations := conversations + n;
