@@ -427,7 +427,7 @@ test('client data tab shows grid, memory, tracker, pageviews, events and trigger
   const pageviews = await page.$$eval('#panel .pageview', (els) => els.map((e) => e.querySelector('.pv-title').textContent + ' | ' + e.querySelector('.pv-stats').textContent));
   assertEqual(pageviews, ['Pricing | Time spent 3m 05sScroll depth 80%', 'Checkout | Time spent 42sScroll depth 35%'], 'pageviews');
   const events = await page.$$eval('#panel .event .event-name', (els) => els.map((e) => e.textContent));
-  assertEqual(events, ['add_to_cart', 'exit_intent'], 'events');
+  assertEqual(events, ['add_to_cart', 'scrolled_to_faq'], 'events (triggers are listed apart)');
   assertEqual(await page.textContent('#panel .trigger-name'), 'Exit intent offer', 'trigger');
   assert(await page.locator('#panel .trigger-data pre').isHidden(), 'trigger JSON expanded before a click');
   await page.click('#panel .trigger-data summary');

@@ -41,6 +41,7 @@ function timeout(ms, name) {
 export async function run({ executablePath, screenshotDir, only }) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'convdash-e2e-profile-'));
   fs.mkdirSync(screenshotDir, { recursive: true });
+  for (const f of fs.readdirSync(screenshotDir)) if (f.startsWith('failed-')) fs.rmSync(path.join(screenshotDir, f));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath, headless: true, args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC',

@@ -27,20 +27,24 @@ fail() {
 cleanup() {
 	for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null; done
 	for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
+	[ -n "${created_db:-}" ] && dropdb --if-exists "$db" 2>/dev/null
 	rm -rf "$work"
 }
 trap cleanup EXIT
 
-# Print a free TCP port on 127.0.0.1.
-free_port() {
-	node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
-}
-
-# Start one service instance on a port with a database conninfo.
+# Start one service instance on a free port; sets $started_url.
 start_api() {
-	local port=$1 conninfo=$2 log=$3
-	CONVDASH_DATABASE_URL="$conninfo" CONVDASH_LISTEN="127.0.0.1:$port" "$api" >"$work/$log.log" 2>&1 &
+	local conninfo=$1 log=$work/$2.log port=""
+	CONVDASH_DATABASE_URL="$conninfo" CONVDASH_LISTEN=127.0.0.1:0 CONVDASH_THREADS=4 \
+		CONVDASH_STATIC_DIR="$root/api/static" "$api" >"$log" 2>&1 &
 	pids+=($!)
+	for _ in $(seq 100); do
+		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$log" | head -1)
+		[ -n "$port" ] && break
+		sleep 0.1
+	done
+	[ -n "$port" ] || return 1
+	started_url="http://127.0.0.1:$port"
 }
 
 # Wait until a URL answers with one of the given HTTP statuses (10 s at most).
@@ -61,19 +65,26 @@ if [ -z "${E2E_BASE_URL:-}" ]; then
 	[ -x "$api" ] || fail "api/convdash-api is not built"
 	psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" \
 		>"$work/psql.log" 2>&1 || fail "cannot create database $db"
-	E2E_API_KEY=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" \
-		-c "CREATE EXTENSION convdash CASCADE" \
-		-c "SELECT convdash.create_api_key(convdash.create_account('Acme'), 'e2e')" 2>"$work/psql.log" | tail -1)
-	[ -n "$E2E_API_KEY" ] || fail "cannot create the extension, account or API key"
-	conninfo="host=${PGHOST:-localhost} port=${PGPORT:-5432} user=${PGUSER:-postgres} password=${PGPASSWORD:-}"
-	port=$(free_port)
-	down_port=$(free_port)
-	start_api "$port" "$conninfo dbname=$db" api
-	start_api "$down_port" "$conninfo dbname=${db}_missing connect_timeout=2" api-down
-	E2E_BASE_URL="http://127.0.0.1:$port"
-	E2E_DOWN_URL="http://127.0.0.1:$down_port"
+	created_db=1
+	password=e2e-$RANDOM$RANDOM
+	E2E_API_KEY=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" 2>"$work/psql.log" <<-SQL | tail -1
+		CREATE EXTENSION convdash CASCADE;
+		DO \$\$ BEGIN
+			IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_e2e_service') THEN
+				CREATE ROLE convdash_e2e_service LOGIN IN ROLE convdash_api;
+			END IF;
+		END \$\$;
+		ALTER ROLE convdash_e2e_service PASSWORD '$password';
+		SELECT convdash.create_api_key(convdash.create_account('Acme'), 'e2e');
+	SQL
+	)
+	[ -n "$E2E_API_KEY" ] || fail "cannot create the extension, service role, account or API key"
+	conninfo="host=${PGHOST:-localhost} port=${PGPORT:-5432} user=convdash_e2e_service password=$password"
+	start_api "$conninfo dbname=$db" api || fail "the service did not start"
+	E2E_BASE_URL=$started_url
+	start_api "$conninfo dbname=${db}_missing connect_timeout=2" api-down || fail "the service without a database did not start"
+	E2E_DOWN_URL=$started_url
 	wait_http "$E2E_BASE_URL/healthz" 200 || fail "the service did not become healthy"
-	wait_http "$E2E_DOWN_URL/healthz" "200 503" || fail "the service without a database did not start"
 fi
 [ -n "${E2E_API_KEY:-}" ] || fail "E2E_API_KEY is not set"
 

@@ -105,6 +105,7 @@ async function main() {
   await call('POST', `/tracker/sessions/${tracker}/pageviews`, { url: 'https://shop.example/pricing', title: 'Pricing', time_spent_seconds: 185, scroll_depth: 80, viewed_at: '2024-03-30T09:50:00Z' });
   await call('POST', `/tracker/sessions/${tracker}/pageviews`, { url: 'https://shop.example/checkout', title: 'Checkout', time_spent_seconds: 42, scroll_depth: 35, viewed_at: '2024-03-30T09:54:00Z' });
   await call('POST', `/tracker/sessions/${tracker}/events`, { name: 'add_to_cart', type: 'click', occurred_at: '2024-03-30T09:53:00Z' });
+  await call('POST', `/tracker/sessions/${tracker}/events`, { name: 'scrolled_to_faq', type: 'scroll', occurred_at: '2024-03-30T09:55:00Z' });
   await call('POST', `/tracker/sessions/${tracker}/events`, {
     name: 'exit_intent', type: 'trigger', occurred_at: '2024-03-30T09:58:00Z',
     trigger: { name: 'Exit intent offer', action: 'open_chat', data: { discount: 'SPRING10', cart_value: 129.9, items: ['Pro plan'] } },
