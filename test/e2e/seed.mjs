@@ -169,7 +169,7 @@ async function main() {
       ].join('\n') },
     ],
   });
-  await call('POST', `/conversations/${xss.id}/close`, {});
+  await call('POST', `/conversations/${xss.id}/close`, { ended_at: '2024-03-29T09:02:30Z' });
   manifest.xss = { id: xss.id };
 
   // Targets of the destructive tests.
