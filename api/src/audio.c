@@ -139,7 +139,9 @@ static int clip_info_parse(const char *text, clip_info *info)
 	return 0;
 }
 
-/* Streams [first, last] of the clip in chunks; -1 when the database or client failed. */
+/* Streams [first, last] of the clip in chunks; the last chunk's read also
+ * ends the transaction. Returns -1 when the database or client failed (the
+ * transaction is then still open). */
 static int stream_clip(request *r, long long first, long long last)
 {
 	long long	off = first;
@@ -147,25 +149,28 @@ static int stream_clip(request *r, long long first, long long last)
 	while (off <= last)
 	{
 		long long	want = last - off + 1 < AUDIO_CHUNK ? last - off + 1 : AUDIO_CHUNK;
+		int			final = off + want > last;
 		char		offset[24], length[24];
 		const char *values[3] = {r->id_text[0], offset, length};
 		PGresult   *res;
 		db_error	err;
-		int			got;
+		int			got, rc;
 
 		snprintf(offset, sizeof offset, "%lld", off);
 		snprintf(length, sizeof length, "%lld", want);
-		if (db_exec(r->db, ST_AUDIO_READ, 3, values, NULL, NULL, &res, &err) != 0)
+		rc = final ? db_exec_commit(r->db, ST_AUDIO_READ, 3, values, NULL, NULL, &res, &err)
+			: db_exec(r->db, ST_AUDIO_READ, 3, values, NULL, NULL, &res, &err);
+		if (rc != 0)
 		{
 			log_msg("error", "audio %s read failed at %lld: SQLSTATE %s: %s", r->id_text[0], off,
 					err.sqlstate, err.message);
-			return -1;
+			return final ? 0 : -1;
 		}
 		got = PQntuples(res) == 1 ? PQgetlength(res, 0, 0) : 0;
-		if (got <= 0 || got > want || http_write(r, PQgetvalue(res, 0, 0), (size_t) got) != 0)
+		if (got != want || http_write(r, PQgetvalue(res, 0, 0), (size_t) got) != 0)
 		{
 			PQclear(res);
-			return -1;
+			return final ? 0 : -1;
 		}
 		PQclear(res);
 		off += got;
@@ -173,7 +178,8 @@ static int stream_clip(request *r, long long first, long long last)
 	return 0;
 }
 
-/* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, in one snapshot. */
+/* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, all chunks
+ * from one snapshot (a concurrent delete cannot cut a download short). */
 void h_audio_get(request *r)
 {
 	const char *values[1] = {r->id_text[0]};
@@ -184,17 +190,12 @@ void h_audio_get(request *r)
 	int			range;
 	char		buf[128];
 
-	if (db_begin(r->db, r->account, 1, &err) != 0)
+	if (db_begin(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
 	}
-	if (db_exec(r->db, ST_AUDIO_INFO, 1, values, NULL, NULL, &res, &err) != 0)
-	{
-		db_rollback(r->db);
-		http_db_error(r, &err);
-		return;
-	}
+	r->auth_pending = 0;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || clip_info_parse(PQgetvalue(res, 0, 0), &info) != 0)
 	{
 		PQclear(res);
@@ -232,12 +233,10 @@ void h_audio_get(request *r)
 		http_header(r, "Content-Range", buf);
 	}
 	http_end_headers(r);
-	if (!r->head && stream_clip(r, first, last) != 0)
-	{
+	if (r->head || last < first)
 		db_rollback(r->db);
-		return;
-	}
-	db_rollback(r->db);			/* read only: nothing to commit */
+	else if (stream_clip(r, first, last) != 0)
+		db_rollback(r->db);
 }
 
 /* GET /api/v1/audio/{id}/peaks?buckets=N (default 512). */
@@ -356,29 +355,19 @@ void h_audio_put(request *r)
 		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
 		return;
 	}
+	if (db_begin(r->db, r->key, 0, ST_AUDIO_BEGIN, 3, values, &res, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	r->auth_pending = 0;
 	buf = malloc(AUDIO_CHUNK);
-	if (buf == NULL)
-	{
-		http_fail(r, 500, NULL, "internal error");
-		return;
-	}
-	if (db_begin(r->db, r->account, 0, &err) != 0)
-	{
-		free(buf);
-		http_db_error(r, &err);
-		return;
-	}
-	if (db_exec(r->db, ST_AUDIO_BEGIN, 3, values, NULL, NULL, &res, &err) != 0)
-	{
-		db_rollback(r->db);
-		free(buf);
-		http_db_error(r, &err);
-		return;
-	}
 	clip[0] = PQgetvalue(res, 0, 0);
-	total = upload_body(r, clip[0], buf);
+	total = buf == NULL ? -1 : upload_body(r, clip[0], buf);
 	free(buf);
-	if (total == 0)
+	if (buf == NULL)
+		http_fail(r, 500, NULL, "internal error");
+	else if (total == 0)
 		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
 	if (total <= 0)
 	{
@@ -386,20 +375,13 @@ void h_audio_put(request *r)
 		db_rollback(r->db);
 		return;
 	}
-	if (db_exec(r->db, ST_AUDIO_FINISH, 1, clip, NULL, NULL, &out, &err) != 0)
+	if (db_exec_commit(r->db, ST_AUDIO_FINISH, 1, clip, NULL, NULL, &out, &err) != 0)
 	{
 		PQclear(res);
-		db_rollback(r->db);
 		http_db_error(r, &err);
 		return;
 	}
 	PQclear(res);
-	if (db_commit(r->db, &err) != 0)
-	{
-		PQclear(out);
-		http_db_error(r, &err);
-		return;
-	}
 	respond_result(r, 201, out);
 	PQclear(out);
 }

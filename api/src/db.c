@@ -17,6 +17,7 @@
 typedef enum pending_kind
 {
 	P_PREPARE,					/* PQsendPrepare of stmt */
+	P_TENANT,					/* ST_TENANT: 42501 there means a bad key */
 	P_QUERY,					/* a command whose result is dropped */
 	P_KEEP,						/* a command whose result is returned */
 	P_SYNC						/* PQpipelineSync */
@@ -147,9 +148,10 @@ static int db_push(db_t *db, pending_kind kind, int stmt)
 	return 0;
 }
 
-/* Queues a prepared statement (preparing it first if this connection has not). */
+/* Queues a prepared statement (preparing it first if this connection has
+ * not); kind says how its result is read. */
 static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
-						const int *formats, int keep)
+						const int *formats, pending_kind kind)
 {
 	const statement *s = &statements[id];
 
@@ -161,7 +163,23 @@ static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, 
 	}
 	if (!PQsendQueryPrepared(db->conn, s->name, n, values, lengths, formats, s->binary_result))
 		return -1;
-	return db_push(db, keep ? P_KEEP : P_QUERY, id);
+	return db_push(db, kind, id);
+}
+
+/* Queues the statement that authenticates the key and sets its tenant. */
+static int db_send_tenant(db_t *db, const char *key)
+{
+	const char *values[1] = {key};
+
+	return db_send_stmt(db, ST_TENANT, 1, values, NULL, NULL, P_TENANT);
+}
+
+/* Fills err as "the API key is invalid or revoked" (SQLSTATE 28000). */
+static void db_error_bad_key(db_error *err)
+{
+	memset(err, 0, sizeof *err);
+	strcpy(err->sqlstate, "28000");
+	snprintf(err->message, sizeof err->message, "the API key is invalid or revoked");
 }
 
 /* Queues a parameterless command such as BEGIN or COMMIT. */
@@ -249,6 +267,8 @@ static int db_drain(db_t *db, PGresult **kept, db_error *err)
 					db_error_unavailable(err, "the transaction was aborted");
 				else
 					db_fill_error(res, err);
+				if (p->kind == P_TENANT && strcmp(err->sqlstate, "42501") == 0)
+					db_error_bad_key(err);
 				failed = 1;
 			}
 		}
@@ -289,11 +309,12 @@ static void db_make_idle(db_t *db)
 		db_lost(db, &ignored);
 }
 
-/* Runs one statement, optionally after setting the tenant, in an implicit
- * transaction ended by a sync: one round trip. A read-only statement is tried
- * once more on a new connection when a reused one turns out to be lost. */
-static int db_run(db_t *db, const char *account, stmt_id id, int n, const char *const *values,
-				  PGresult **out, db_error *err)
+/* Runs one statement, after authenticating the key and setting its tenant
+ * when key is given, then the statement then (if any), in an implicit
+ * transaction ended by a sync: one round trip. A read-only call is tried once
+ * more on a new connection when a reused one turns out to be lost. */
+static int db_run(db_t *db, const char *key, stmt_id id, int n, const char *const *values,
+				  stmt_id then, PGresult **out, db_error *err)
 {
 	int			attempt;
 
@@ -301,12 +322,13 @@ static int db_run(db_t *db, const char *account, stmt_id id, int n, const char *
 	for (attempt = 0;; attempt++)
 	{
 		int			fresh;
-		const char *tenant[1] = {account};
 
 		if (db_connect(db, &fresh, err) != 0)
 			return -1;
-		if ((account != NULL && db_send_stmt(db, ST_TENANT, 1, tenant, NULL, NULL, 0) != 0) ||
-			db_send_stmt(db, id, n, values, NULL, NULL, 1) != 0 || db_send_sync(db) != 0)
+		if ((key != NULL && db_send_tenant(db, key) != 0) ||
+			db_send_stmt(db, id, n, values, NULL, NULL, then == ST_NONE ? P_KEEP : P_QUERY) != 0 ||
+			(then != ST_NONE && db_send_stmt(db, then, 0, NULL, NULL, NULL, P_KEEP) != 0) ||
+			db_send_sync(db) != 0)
 		{
 			db_lost(db, err);
 		}
@@ -322,7 +344,7 @@ int db_ping(db_t *db, db_error *err)
 {
 	PGresult   *res;
 
-	if (db_run(db, NULL, ST_PING, 0, NULL, &res, err) != 0)
+	if (db_run(db, NULL, ST_PING, 0, NULL, ST_NONE, &res, err) != 0)
 		return -1;
 	PQclear(res);
 	return 0;
@@ -335,7 +357,7 @@ int db_authenticate(db_t *db, const char *key, long long *account, db_error *err
 	PGresult   *res;
 
 	*account = 0;
-	if (db_run(db, NULL, ST_AUTH, 1, values, &res, err) != 0)
+	if (db_run(db, NULL, ST_AUTH, 1, values, ST_NONE, &res, err) != 0)
 		return -1;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		*account = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -343,25 +365,30 @@ int db_authenticate(db_t *db, const char *key, long long *account, db_error *err
 	return 0;
 }
 
-/* Runs one statement in a transaction of the tenant (one round trip); *out is the result on 0. */
-int db_call(db_t *db, const char *account, stmt_id id, int n, const char *const *values,
-			PGresult **out, db_error *err)
+/* Runs one statement in a transaction of the key's tenant, then the read
+ * statement then (ST_NONE for none), in one round trip; *out is the last
+ * result on 0. */
+int db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *values,
+			stmt_id then, PGresult **out, db_error *err)
 {
-	return db_run(db, account, id, n, values, out, err);
+	return db_run(db, key, id, n, values, then, out, err);
 }
 
-/* Starts an explicit transaction of the tenant; snapshot = repeatable read, read only. */
-int db_begin(db_t *db, const char *account, int snapshot, db_error *err)
+/* Starts an explicit transaction of the key's tenant (snapshot: repeatable
+ * read, read only) and runs its first statement in the same round trip. */
+int db_begin(db_t *db, const char *key, int snapshot, stmt_id first, int n,
+			 const char *const *values, PGresult **out, db_error *err)
 {
-	const char *tenant[1] = {account};
 	int			fresh;
 
+	*out = NULL;
 	if (db_connect(db, &fresh, err) != 0)
 		return -1;
 	if (db_send_plain(db, snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN") != 0 ||
-		db_send_stmt(db, ST_TENANT, 1, tenant, NULL, NULL, 0) != 0 || db_send_flush(db) != 0)
+		db_send_tenant(db, key) != 0 || db_send_stmt(db, first, n, values, NULL, NULL, P_KEEP) != 0 ||
+		db_send_flush(db) != 0)
 		return db_lost(db, err);
-	if (db_drain(db, NULL, err) != 0)
+	if (db_drain(db, out, err) != 0)
 	{
 		db_rollback(db);
 		return -1;
@@ -379,9 +406,30 @@ int db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *l
 		db_error_unavailable(err, "the database is unavailable");
 		return -1;
 	}
-	if (db_send_stmt(db, id, n, values, lengths, formats, 1) != 0 || db_send_flush(db) != 0)
+	if (db_send_stmt(db, id, n, values, lengths, formats, P_KEEP) != 0 || db_send_flush(db) != 0)
 		return db_lost(db, err);
 	return db_drain(db, out, err);
+}
+
+/* Runs the last statement of db_begin's transaction and commits, in one round trip. */
+int db_exec_commit(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
+				   const int *formats, PGresult **out, db_error *err)
+{
+	*out = NULL;
+	if (db->conn == NULL)
+	{
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	if (db_send_stmt(db, id, n, values, lengths, formats, P_KEEP) != 0 ||
+		db_send_plain(db, "COMMIT") != 0 || db_send_sync(db) != 0)
+		return db_lost(db, err);
+	if (db_drain(db, out, err) != 0)
+	{
+		db_make_idle(db);
+		return -1;
+	}
+	return 0;
 }
 
 /* Commits db_begin's transaction; 0 when it committed. */

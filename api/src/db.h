@@ -1,6 +1,7 @@
 /* One libpq connection per worker thread: connected lazily, in pipeline mode,
  * statements prepared on first use, re-established after it is lost. Every
- * call runs in a transaction that first sets the tenant. */
+ * call runs in a transaction that first authenticates the API key and sets
+ * its tenant (ST_TENANT); a bad key fails as SQLSTATE 28000. */
 #ifndef CONVDASH_DB_H
 #define CONVDASH_DB_H
 
@@ -31,16 +32,24 @@ int			db_ping(db_t *db, db_error *err);
 /* Looks up an API key: 0 with *account set (0 when the key is unknown), -1 on error. */
 int			db_authenticate(db_t *db, const char *key, long long *account, db_error *err);
 
-/* Runs one statement in a transaction of the tenant (one round trip); *out is the result on 0. */
-int			db_call(db_t *db, const char *account, stmt_id id, int n, const char *const *values,
-					PGresult **out, db_error *err);
+/* Runs one statement in a transaction of the key's tenant, then the read
+ * statement then (ST_NONE for none), in one round trip; *out is the last
+ * result on 0. */
+int			db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *values,
+					stmt_id then, PGresult **out, db_error *err);
 
-/* Starts an explicit transaction of the tenant; snapshot = repeatable read, read only. */
-int			db_begin(db_t *db, const char *account, int snapshot, db_error *err);
+/* Starts an explicit transaction of the key's tenant (snapshot: repeatable
+ * read, read only) and runs its first statement in the same round trip. */
+int			db_begin(db_t *db, const char *key, int snapshot, stmt_id first, int n,
+					 const char *const *values, PGresult **out, db_error *err);
 
 /* Runs one statement inside db_begin's transaction; lengths/formats may be NULL (text). */
 int			db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
 					const int *formats, PGresult **out, db_error *err);
+
+/* Runs the last statement of db_begin's transaction and commits, in one round trip. */
+int			db_exec_commit(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
+						   const int *formats, PGresult **out, db_error *err);
 
 /* Commits db_begin's transaction; 0 when it committed. */
 int			db_commit(db_t *db, db_error *err);

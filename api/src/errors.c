@@ -22,6 +22,7 @@ static const sqlstate_rule rules[] = {
 	{"23505", 409, "conflict"},		/* duplicate */
 	{"55000", 409, "conflict"},		/* object_not_in_prerequisite_state */
 	{"P0001", 400, "invalid_parameter"},	/* plain RAISE EXCEPTION */
+	{"28000", 401, "unauthorized"},	/* invalid_authorization_specification: bad API key */
 	{"P0002", 404, "not_found"},		/* no_data_found: not the tenant's or missing */
 	{"42501", 403, "forbidden"},		/* insufficient_privilege */
 	{"54000", 413, "payload_too_large"},	/* program_limit_exceeded */

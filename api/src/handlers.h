@@ -15,9 +15,9 @@ void		respond_call(request *r, int status, stmt_id id, int n, const char *const 
 /* Runs one statement for the tenant and answers 204 when it succeeds. */
 void		respond_no_content(request *r, stmt_id id, int n, const char *const *values);
 
-/* Runs a write that returns an id, then the read of that id, in one transaction
- * (the read functions are STABLE, so they cannot see a write of their own
- * statement); answers the read's JSON with status. */
+/* Runs a write that keeps its id in convdash_api.id, then the read of that id,
+ * in one transaction and one round trip (the read functions are STABLE, so they
+ * cannot see a write of their own statement); answers the read's JSON with status. */
 void		respond_write_read(request *r, int status, stmt_id write, int n, const char *const *values,
 							   stmt_id read);
 

@@ -72,13 +72,41 @@ void http_no_content(request *r)
 	http_end_headers(r);
 }
 
+/* Whether a request whose key is not confirmed yet carries a bad key; the
+ * first error such a client sees is 401, never a validation error. */
+static int http_bad_key(request *r)
+{
+	long long	account;
+	db_error	err;
+
+	if (!r->auth_pending)
+		return 0;
+	r->auth_pending = 0;
+	return db_authenticate(r->db, r->key, &account, &err) == 0 && account <= 0;
+}
+
 /* Answers {"error":{"code","message","field"?,"hint"?}} with the status. */
 void http_error(request *r, int status, const char *code, const char *message,
 				const char *field, const char *hint)
 {
-	json_t	   *err = json_object();
-	json_t	   *root = json_object();
+	json_t	   *err;
+	json_t	   *root;
 	char	   *text;
+
+	if (status >= 400 && status < 500 && status != 401 && http_bad_key(r))
+	{
+		status = 401;
+		code = "unauthorized";
+		message = "the API key is invalid or revoked";
+		field = hint = NULL;
+	}
+	if (status == 401)
+	{
+		r->extra_name = "WWW-Authenticate";
+		snprintf(r->extra_value, sizeof r->extra_value, "Bearer realm=\"convdash\"");
+	}
+	err = json_object();
+	root = json_object();
 
 	json_object_set_new(err, "code", json_string(code));
 	/* messages may echo user input: send them only when valid UTF-8 */
@@ -119,6 +147,8 @@ void http_db_error(request *r, const db_error *err)
 {
 	http_error_kind k = sqlstate_to_http(err->sqlstate);
 
+	if (strcmp(err->sqlstate, "28000") != 0)
+		r->auth_pending = 0;	/* the key passed: the tenant statement came first */
 	if (k.status >= 500)
 	{
 		log_msg("error", "%s %s: SQLSTATE %s: %s", r->method, r->path, err->sqlstate, err->message);

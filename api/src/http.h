@@ -28,7 +28,8 @@ typedef struct request
 	long long	ids[MAX_PATH_IDS];	/* the {id} segments of the path, in order */
 	char		id_text[MAX_PATH_IDS][24];
 	int			nids;
-	char		account[24];	/* the authenticated tenant, as text */
+	const char *key;			/* the Bearer API key (checked by the database in each call) */
+	int			auth_pending;	/* the key has not been confirmed yet */
 	db_t	   *db;
 	int			status;			/* the status sent */
 	long long	bytes;			/* body bytes sent */

@@ -27,7 +27,9 @@ static void one_line(char *buf, size_t len, const char *text)
 	size_t i;
 
 	for (i = 0; text[i] != '\0' && i + 1 < len; i++)
-		buf[i] = ((unsigned char) text[i] < 0x20 || text[i] == 0x7f) ? '?' : text[i];
+		buf[i] = ((unsigned char) text[i] < 0x20 || text[i] == 0x7f) ? ' ' : text[i];
+	while (i > 0 && buf[i - 1] == ' ')
+		i--;
 	buf[i] = '\0';
 }
 

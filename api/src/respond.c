@@ -22,7 +22,7 @@ void respond_call(request *r, int status, stmt_id id, int n, const char *const *
 	PGresult   *res;
 	db_error	err;
 
-	if (db_call(r->db, r->account, id, n, values, &res, &err) != 0)
+	if (db_call(r->db, r->key, id, n, values, ST_NONE, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
@@ -37,7 +37,7 @@ void respond_no_content(request *r, stmt_id id, int n, const char *const *values
 	PGresult   *res;
 	db_error	err;
 
-	if (db_call(r->db, r->account, id, n, values, &res, &err) != 0)
+	if (db_call(r->db, r->key, id, n, values, ST_NONE, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
@@ -46,34 +46,21 @@ void respond_no_content(request *r, stmt_id id, int n, const char *const *values
 	http_no_content(r);
 }
 
-/* Runs a write that returns an id, then the read of that id, in one
- * transaction; answers the read's JSON with status. */
+/* Runs a write that keeps its id in convdash_api.id, then the read of that
+ * id, in one transaction and one round trip; answers the read's JSON with status. */
 void respond_write_read(request *r, int status, stmt_id write, int n, const char *const *values,
 						stmt_id read)
 {
-	PGresult   *res = NULL, *out = NULL;
+	PGresult   *res;
 	db_error	err;
-	const char *id[1];
 
-	if (db_begin(r->db, r->account, 0, &err) != 0)
-		goto fail;
-	if (db_exec(r->db, write, n, values, NULL, NULL, &res, &err) != 0)
-		goto rollback;
-	id[0] = PQgetisnull(res, 0, 0) ? NULL : PQgetvalue(res, 0, 0);
-	if (db_exec(r->db, read, 1, id, NULL, NULL, &out, &err) != 0)
-		goto rollback;
-	if (db_commit(r->db, &err) != 0)
-		goto fail;
-	respond_result(r, status, out);
+	if (db_call(r->db, r->key, write, n, values, read, &res, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	respond_result(r, status, res);
 	PQclear(res);
-	PQclear(out);
-	return;
-rollback:
-	db_rollback(r->db);
-fail:
-	PQclear(res);
-	PQclear(out);
-	http_db_error(r, &err);
 }
 
 #define MAX_INGEST_FIELDS 16

@@ -1,10 +1,19 @@
 /* Every SQL statement the service runs: fixed text with bound parameters,
  * prepared once per connection. Casts make each parameter's type explicit,
- * so a value that is not of its type fails as 22P02 (400), never as SQL. */
+ * so a value that is not of its type fails as 22P02 (400), never as SQL.
+ *
+ * ST_TENANT authenticates the API key and sets the tenant in one statement:
+ * an unknown or revoked key leaves the tenant empty, so require_account()
+ * raises 42501 and the rest of the pipeline is skipped (the service answers
+ * 401). The write statements keep the id they return in the transaction
+ * setting convdash_api.id, so the read of that id (a STABLE function, which
+ * could not see a write of its own statement) follows in the same round trip. */
 #include "statements.h"
 
 const statement statements[ST_COUNT] = {
-	[ST_TENANT] = {"cd_tenant", "SELECT pg_catalog.set_config('convdash.account_id', $1, true)", 0, 1},
+	[ST_TENANT] = {"cd_tenant",
+		"SELECT convdash.require_account() FROM (SELECT pg_catalog.set_config('convdash.account_id',"
+		" coalesce(convdash.authenticate($1)::text, ''), true)) AS t", 0, 1},
 	[ST_AUTH] = {"cd_auth", "SELECT convdash.authenticate($1)", 0, 1},
 	[ST_PING] = {"cd_ping", "SELECT 1", 0, 1},
 	[ST_LIST] = {"cd_list",
@@ -21,18 +30,35 @@ const statement statements[ST_COUNT] = {
 	[ST_DELETE] = {"cd_delete", "SELECT convdash.delete_conversation($1::bigint)", 0, 0},
 	[ST_REMOVE_RATING] = {"cd_remove_rating", "SELECT convdash.remove_rating($1::bigint)", 0, 0},
 	[ST_LIST_AGENTS] = {"cd_list_agents", "SELECT convdash.list_agents()", 0, 1},
-	[ST_AGENT] = {"cd_agent", "SELECT convdash.agent($1::bigint)", 0, 1},
-	[ST_MESSAGE] = {"cd_message", "SELECT convdash.message($1::bigint)", 0, 1},
-	[ST_CREATE_AGENT] = {"cd_create_agent", "SELECT convdash.create_agent($1::text, $2::text, $3::text)", 0, 0},
+	[ST_DETAIL_LAST] = {"cd_detail_last",
+		"SELECT convdash.conversation_detail(pg_catalog.current_setting('convdash_api.id')::bigint)", 0, 0},
+	[ST_AGENT_LAST] = {"cd_agent_last",
+		"SELECT convdash.agent(pg_catalog.current_setting('convdash_api.id')::bigint)", 0, 0},
+	[ST_MESSAGE_LAST] = {"cd_message_last",
+		"SELECT convdash.message(pg_catalog.current_setting('convdash_api.id')::bigint)", 0, 0},
+	[ST_CREATE_AGENT] = {"cd_create_agent",
+		"SELECT pg_catalog.set_config('convdash_api.id', convdash.create_agent($1::text, $2::text, $3::text)::text, true)", 0, 0},
 	[ST_START_CONVERSATION] = {"cd_start_conversation",
-		"SELECT convdash.start_conversation($1::bigint, $2::text, $3::text, $4::text, $5::timestamptz, $6::bigint)", 0, 0},
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.start_conversation($1::bigint, $2::text, $3::text, $4::text, $5::timestamptz, $6::bigint)::text, true)", 0, 0},
 	[ST_APPEND_MESSAGE] = {"cd_append_message",
-		"SELECT convdash.append_message($1::bigint, $2::text, $3::text, $4::integer, $5::integer, $6::timestamptz)", 0, 0},
-	[ST_CLOSE] = {"cd_close", "SELECT convdash.close_conversation($1::bigint, $2::text, $3::timestamptz)", 0, 0},
-	[ST_ARCHIVE] = {"cd_archive", "SELECT convdash.archive_conversation($1::bigint)", 0, 0},
-	[ST_SENTIMENT] = {"cd_sentiment", "SELECT convdash.set_sentiment($1::bigint, $2::text, $3::double precision)", 0, 0},
-	[ST_CONVERTED] = {"cd_converted", "SELECT convdash.set_converted($1::bigint, $2::boolean)", 0, 0},
-	[ST_RATE] = {"cd_rate", "SELECT convdash.rate_conversation($1::bigint, $2::integer, $3::text)", 0, 0},
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.append_message($1::bigint, $2::text, $3::text, $4::integer, $5::integer, $6::timestamptz)::text, true)", 0, 0},
+	[ST_CLOSE] = {"cd_close",
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.close_conversation($1::bigint, $2::text, $3::timestamptz)::text, true)", 0, 0},
+	[ST_ARCHIVE] = {"cd_archive",
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.archive_conversation($1::bigint)::text, true)", 0, 0},
+	[ST_SENTIMENT] = {"cd_sentiment",
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.set_sentiment($1::bigint, $2::text, $3::double precision)::text, true)", 0, 0},
+	[ST_CONVERTED] = {"cd_converted",
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.set_converted($1::bigint, $2::boolean)::text, true)", 0, 0},
+	[ST_RATE] = {"cd_rate",
+		"SELECT pg_catalog.set_config('convdash_api.id',"
+		" convdash.rate_conversation($1::bigint, $2::integer, $3::text)::text, true)", 0, 0},
 	[ST_MEMORY] = {"cd_memory",
 		"SELECT pg_catalog.jsonb_build_object('memory', convdash.merge_memory($1::bigint, $2::jsonb))", 0, 0},
 	[ST_TRACKER_SESSION] = {"cd_tracker_session",

@@ -61,6 +61,11 @@ t "unknown key: 401" 401 '.error.code == "unauthorized"' GET /api/v1/agents -H "
 t "malformed key: 401" 401 '' GET /api/v1/agents -H "Authorization: Bearer not a key"
 t "Basic auth instead of Bearer: 401" 401 '' GET /api/v1/agents -H "Authorization: Basic dXNlcjpwdw=="
 t "revoked key: 401" 401 '' GET /api/v1/agents -H "Authorization: Bearer $KR"
+t "revoked key on a write: 401, nothing written" 401 '' POST /api/v1/agents -H "Authorization: Bearer $KR" -H 'Content-Type: application/json' -d '{"name":"Intruder"}'
+t "bad key and a bad parameter: 401 comes first" 401 '.error.code == "unauthorized"' GET "/api/v1/conversations?limit=abc" -H "Authorization: Bearer $KR"
+t "bad key and a bad body: 401 comes first" 401 '' POST /api/v1/agents -H "Authorization: Bearer $KR" -H 'Content-Type: application/json' -d '{"name":5}'
+t "bad key and a wrong content type: 401 comes first" 401 '' PUT /api/v1/messages/1/audio -H "Authorization: Bearer $KR" -H 'Content-Type: text/plain' -d 'x'
+t "bad key on an audio download: 401" 401 '' GET /api/v1/audio/1 -H "Authorization: Bearer $KR"
 t "unknown route under /api: 404 JSON" 404 '.error.code == "not_found"' GET /api/v1/nothing "${A[@]}"
 t "unknown route without a key is 404 too" 404 '' GET /api/v2/conversations
 t "wrong method: 405" 405 '.error.code == "method_not_allowed"' PUT /api/v1/agents "${A[@]}"
@@ -100,6 +105,7 @@ t "body over the cap: 413" 413 '.error.code == "payload_too_large"' \
 	POST /api/v1/agents "${A[@]}" "${J[@]}" --data-binary @"$work/big.json"
 t "chunked body over the cap: 413" 413 '' POST /api/v1/agents "${A[@]}" "${J[@]}" \
 	-H 'Transfer-Encoding: chunked' --data-binary @"$work/big.json"
+check "the revoked key wrote nothing" test "$(sql "SELECT count(*) FROM convdash.agents WHERE name = 'Intruder'")" = 0
 t "GET agents: only the tenant's" 200 '(.data | length) == 2 and ([.data[].name] | sort) == ["Ava","Max"]' \
 	GET /api/v1/agents "${A[@]}"
 t "GET agents (tenant B): only B's" 200 '(.data | length) == 1 and .data[0].id == '"$agent_b" GET /api/v1/agents "${B[@]}"

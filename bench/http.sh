@@ -1,0 +1,244 @@
+#!/usr/bin/env bash
+# The HTTP service against its SQL baselines (PERFORMANCE.md), each figure
+# beside the baseline measured in the same run, against the cluster of the
+# environment (PGHOST, PGPORT, PGUSER a superuser, PGDATABASE with the
+# extension and data; bench/run.sh provides them):
+#   1. list endpoint latency, one connection: p50/p95 over HTTP (wrk) beside
+#      the same list_conversations call by pgbench (pipelined tenant + call,
+#      as the service sends it), for the default page, a filter + sort
+#      combination and the next page of a keyset cursor (target p95 <= 10 ms);
+#   2. list endpoint throughput, 2 threads / 32 connections: req/s and p99
+#      (wrk) beside pgbench with 32 clients;
+#   3. append message over HTTP, 2 connections, beside append_message by
+#      pgbench with 2 clients (target >= 0.5x);
+#   4. a 1 MiB clip over HTTP, whole and by 64 KiB ranges, beside lo_get from
+#      C (bench/audio_read.c) in binary (target >= 0.5x);
+#   5. soak: mixed load (list, search, detail, transcript, client data,
+#      append, audio ranges) on 16 connections for HTTP_SOAK_SECONDS; service
+#      RSS after the first minute and at the end (target growth <= 10%).
+# Writes go to an account of its own ("bench-http"), so the list and search
+# data are left as they were. Env: HTTP_SECONDS (default 15 per measurement),
+# HTTP_SOAK_SECONDS (default 300), HTTP_THREADS (service threads, default 40).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${HTTP_SECONDS:-15}
+soak=${HTTP_SOAK_SECONDS:-300}
+threads=${HTTP_THREADS:-40}
+work=$(mktemp -d)
+api_pid=
+psql_q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+
+# Stops the service and removes the bench key.
+cleanup() {
+	[ -n "$api_pid" ] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
+	psql_q -c "DELETE FROM convdash.api_keys WHERE label = 'bench-http'" >/dev/null 2>&1 || true
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+make -s -C api convdash-api
+cc -O2 -Wall -Wextra -Werror -I"$(pg_config --includedir)" bench/audio_read.c \
+	-L"$(pg_config --libdir)" -lpq -o "$work/audio_read"
+
+# ---- the service's login role, the largest tenant's key, a write account
+psql_q >/dev/null <<'SQL'
+DO $$ BEGIN
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_bench_service') THEN
+		CREATE ROLE convdash_bench_service LOGIN IN ROLE convdash_api;
+	END IF;
+END $$;
+SQL
+acct=$(psql_q -c "SELECT account_id FROM convdash.conversations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
+key=$(psql_q -c "SELECT convdash.create_api_key($acct, 'bench-http')")
+read -r wacct agent < <(psql_q -F' ' <<'SQL'
+SELECT set_config('convdash.account_id', coalesce(
+	(SELECT id FROM convdash.accounts WHERE name = 'bench-http'),
+	convdash.create_account('bench-http'))::text, false) \gset
+SELECT coalesce((SELECT id FROM convdash.agents WHERE account_id = convdash.current_account() AND name = 'http'),
+	convdash.create_agent('http')) AS agent \gset
+SELECT count(*) AS have FROM convdash.conversations WHERE account_id = convdash.current_account() \gset
+SELECT count(convdash.start_conversation(:agent, 'http-' || g, 'web')) AS created FROM generate_series(:have + 1, 1000) g \gset
+SELECT convdash.current_account(), :agent;
+SQL
+)
+wkey=$(psql_q -c "SELECT convdash.create_api_key($wacct, 'bench-http')")
+read -r wlo whi < <(psql_q -F' ' -c "SELECT min(id), max(id) FROM convdash.conversations WHERE account_id = $wacct")
+
+"$PWD/api/convdash-api" --listen 127.0.0.1:0 --threads "$threads" \
+	--database-url "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=convdash_bench_service" 2>"$work/api.log" &
+api_pid=$!
+for _ in $(seq 50); do grep -q 'listening on port' "$work/api.log" && break; sleep 0.1; done
+base=http://127.0.0.1:$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$work/api.log" | head -1)
+curl -sf "$base/healthz" >/dev/null || { echo "the service did not start"; cat "$work/api.log"; exit 1; }
+
+# wrk's report: req/s, p50, p95, p99 (ms), errors (non-2xx and socket errors)
+cat >"$work/report.lua" <<'LUA'
+done = function(summary, latency, requests)
+	local e = summary.errors
+	io.write(string.format("RESULT %.1f %.2f %.2f %.2f %d\n", summary.requests / (summary.duration / 1e6),
+		latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+		e.status + e.connect + e.read + e.write + e.timeout))
+end
+LUA
+
+# Runs wrk; prints "req/s p50 p95 p99 errors". Usage: http_run CONNS THREADS SCRIPT|- PATH [key]
+http_run() {
+	local conns=$1 thr=$2 script=$3 path=$4 k=${5:-$key}
+	local s=$work/report.lua
+	[ "$script" != - ] && { cat "$script" "$work/report.lua" >"$work/run.lua"; s=$work/run.lua; }
+	wrk -t"$thr" -c"$conns" -d"${secs}s" -s "$s" -H "Authorization: Bearer $k" "$base$path" |
+		sed -n 's/^RESULT //p'
+}
+
+# Runs pgbench on a script; prints "tps p50 p95 p99" from its per-transaction log.
+sql_run() {
+	local clients=$1 script=$2
+	rm -f "$work"/pgbench_log.*
+	(cd "$work" && pgbench -n -M prepared -c "$clients" -j "$(( clients < 2 ? 1 : 2 ))" -T "$secs" \
+		-l --log-prefix=pgbench_log -f "$script" >"$work/pgbench.out" 2>&1)
+	local tps
+	tps=$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$work/pgbench.out")
+	cat "$work"/pgbench_log.* | awk '{ print $3 / 1000 }' | sort -g |
+		awk -v tps="$tps" '{ v[NR] = $1 } END { printf "%.1f %.2f %.2f %.2f\n", tps,
+			v[int(NR * 0.50 + 0.999)], v[int(NR * 0.95 + 0.999)], v[int(NR * 0.99 + 0.999)] }'
+}
+
+# A pgbench script calling list_conversations as the service does.
+list_sql() {
+	cat >"$work/list.sql" <<SQL
+\\startpipeline
+SELECT set_config('convdash.account_id', '$acct', true);
+SELECT convdash.list_conversations($1);
+\\endpipeline
+SQL
+	echo "$work/list.sql"
+}
+
+echo "== http: list endpoint, 1 connection (ms; target p95 <= 10 ms over HTTP)"
+cursor=$(curl -sf -H "Authorization: Bearer $key" "$base/api/v1/conversations" | jq -r .next_cursor)
+ucursor=$(jq -rn --arg c "$cursor" '$c | @uri')
+qcursor=$(psql_q -c "SELECT quote_literal('$cursor')")
+printf '%-34s %9s %7s %7s %7s %7s   %9s %7s %7s\n' case 'HTTP r/s' p50 p95 p99 errors 'SQL tps' p50 p95
+list_case() {
+	local name=$1 path=$2 args=$3 h s
+	h=$(http_run 1 1 - "$path")
+	s=$(sql_run 1 "$(list_sql "$args")")
+	read -r hr h50 h95 h99 he <<<"$h"
+	read -r sr s50 s95 _ <<<"$s"
+	printf '%-34s %9s %7s %7s %7s %7s   %9s %7s %7s\n' "$name" "$hr" "$h50" "$h95" "$h99" "$he" "$sr" "$s50" "$s95"
+}
+N=NULL
+list_case "default (newest first)" /api/v1/conversations "$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,false"
+list_case "closed web/widget, rating>=3, by rating" "/api/v1/conversations?status=closed&channel=web,widget&min_rating=3&sort=rating" \
+	"'{closed}','{web,widget}',$N,3,$N,$N,$N,'rating',$N,$N,$N,false"
+list_case "by messages asc, limit 200" "/api/v1/conversations?sort=messages&order=asc&limit=200" \
+	"$N,$N,$N,$N,$N,$N,$N,'messages','asc',200,$N,false"
+list_case "second page (cursor)" "/api/v1/conversations?cursor=$ucursor" "$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,$qcursor,false"
+
+echo "== http: list endpoint throughput, wrk 2 threads / 32 connections vs pgbench 32 clients"
+printf '%-34s %9s %7s %7s %7s\n' what 'req/s' p50 p99 errors
+read -r hr h50 _ h99 he <<<"$(http_run 32 2 - /api/v1/conversations)"
+printf '%-34s %9s %7s %7s %7s\n' "HTTP GET /api/v1/conversations" "$hr" "$h50" "$h99" "$he"
+read -r sr s50 _ s99 <<<"$(sql_run 32 "$(list_sql "$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,false")")"
+printf '%-34s %9s %7s %7s %7s\n' "pgbench list_conversations" "$sr" "$s50" "$s99" -
+awk -v h="$hr" -v s="$sr" 'BEGIN { printf "HTTP / SQL throughput: %.2f\n", h / s }'
+
+echo "== http: append message, 2 connections vs append_message by pgbench, 2 clients (target >= 0.5x)"
+cat >"$work/append.lua" <<LUA
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+	local c = math.random($wlo, $whi)
+	local n = math.random(1, 1000000)
+	return wrk.format(nil, "/api/v1/conversations/" .. c .. "/messages", nil,
+		'{"role":"user","content":"Hi, order ' .. n .. ' has not arrived yet, can you check the delivery to ' ..
+		n .. '@example.com?","prompt_tokens":12,"completion_tokens":0}')
+end
+LUA
+cat >"$work/append.sql" <<SQL
+\\set c random($wlo, $whi)
+\\set n random(1, 1000000)
+\\startpipeline
+BEGIN;
+SELECT set_config('convdash.account_id', '$wacct', true);
+SELECT convdash.append_message(:c, 'user', 'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || :n || '@example.com?', 12, 0);
+END;
+\\endpipeline
+SQL
+read -r hr h50 h95 _ he <<<"$(http_run 2 2 "$work/append.lua" /api/v1/agents "$wkey")"
+read -r sr s50 s95 _ <<<"$(sql_run 2 "$work/append.sql")"
+printf '%-34s %9s %7s %7s %7s\n' what 'per s' p50 p95 errors
+printf '%-34s %9s %7s %7s %7s\n' "HTTP POST .../messages" "$hr" "$h50" "$h95" "$he" "pgbench append_message" "$sr" "$s50" "$s95" -
+awk -v h="$hr" -v s="$sr" 'BEGIN { printf "HTTP / SQL append rate: %.2f (target >= 0.5)\n", h / s }'
+
+echo "== http: 1 MiB clip, whole and by 64 KiB ranges (MB/s), 1 connection vs lo_get from C (target >= 0.5x)"
+read -r clip loid < <(PGOPTIONS="-c convdash.account_id=$wacct" psql_q -F ' ' <<SQL
+SELECT convdash.attach_audio(
+	convdash.append_message(convdash.start_conversation($agent, 'http-audio', 'voip'), 'user', 'read me'),
+	'audio/ogg', (SELECT decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 65536) AS i))->>'id' AS clip \\gset
+SELECT id, loid FROM convdash.audio_clips WHERE account_id = $wacct AND id = :clip;
+SQL
+)
+psql_q >/dev/null <<SQL
+DROP TABLE IF EXISTS public.bench_http_bytea;
+CREATE TABLE public.bench_http_bytea (id integer PRIMARY KEY, data bytea);
+ALTER TABLE public.bench_http_bytea ALTER data SET STORAGE EXTERNAL;
+INSERT INTO public.bench_http_bytea SELECT 1, lo_get($loid);
+SQL
+"$work/audio_read" "$wacct" "$clip" "$loid" public.bench_http_bytea 1048576 50 >"$work/lo.txt"
+psql_q -c "DROP TABLE public.bench_http_bytea" >/dev/null
+cat >"$work/range.lua" <<'LUA'
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+request = function()
+	local first = math.random(0, 15) * 65536
+	wrk.headers["Range"] = "bytes=" .. first .. "-" .. (first + 65535)
+	return wrk.format()
+end
+LUA
+read -r whole_rps _ <<<"$(http_run 1 1 - "/api/v1/audio/$clip" "$wkey")"
+read -r range_rps _ <<<"$(http_run 1 1 "$work/range.lua" "/api/v1/audio/$clip" "$wkey")"
+lo_whole=$(awk -F'\t' '$1 ~ /lo_get/ && $1 ~ /whole/ { print $2 }' "$work/lo.txt" | head -1)
+lo_range=$(awk -F'\t' '$1 ~ /lo_get/ && $1 ~ /rang/ { print $2 }' "$work/lo.txt" | head -1)
+sed 's/^/  baseline: /' "$work/lo.txt"
+awk -v w="$whole_rps" -v r="$range_rps" -v lw="$lo_whole" -v lr="$lo_range" 'BEGIN {
+	printf "%-34s %9s %12s %7s\n", "read", "HTTP MB/s", "lo_get MB/s", "ratio"
+	printf "%-34s %9.1f %12.1f %7.2f\n", "whole clip", w, lw, (lw > 0 ? w / lw : 0)
+	printf "%-34s %9.1f %12.1f %7.2f\n", "64 KiB ranges", r / 16, lr, (lr > 0 ? r / 16 / lr : 0) }'
+
+echo "== http: soak, mixed load on 16 connections for ${soak}s (RSS growth target <= 10%)"
+cat >"$work/mixed.lua" <<LUA
+math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+local paths = {
+	"/api/v1/conversations", "/api/v1/conversations?status=closed&sort=messages",
+	"/api/v1/conversations?q=order&limit=20", "/api/v1/conversations?channel=web&min_rating=4",
+	"/api/v1/agents", "/api/v1/conversations/%d", "/api/v1/conversations/%d/messages",
+	"/api/v1/conversations/%d/client-data", "/api/v1/conversations/%d/audio", "/nope/%d" }
+request = function()
+	local i = math.random(1, #paths + 2)
+	local c = math.random($wlo, $whi)
+	wrk.headers["Range"] = nil
+	wrk.headers["Content-Type"] = nil
+	if i == #paths + 1 then
+		wrk.headers["Content-Type"] = "application/json"
+		return wrk.format("POST", "/api/v1/conversations/" .. c .. "/messages", nil,
+			'{"role":"assistant","content":"soak ' .. math.random() .. '"}')
+	elseif i == #paths + 2 then
+		wrk.headers["Range"] = "bytes=" .. math.random(0, 1000000) .. "-"
+		return wrk.format("GET", "/api/v1/audio/$clip")
+	end
+	return wrk.format("GET", string.format(paths[i], c))
+end
+LUA
+rss() { awk '/^VmRSS/ { print $2 }' "/proc/$api_pid/status"; }
+rss_start=$(rss)
+wrk -t2 -c16 -d"${soak}s" -s "$work/mixed.lua" -H "Authorization: Bearer $wkey" "$base" >"$work/soak.txt" &
+soak_pid=$!
+sleep 60
+rss_1m=$(rss)
+wait $soak_pid
+rss_end=$(rss)
+grep -E 'Requests/sec|Non-2xx|Socket errors' "$work/soak.txt" | sed 's/^/  /'
+awk -v a="$rss_start" -v b="$rss_1m" -v c="$rss_end" 'BEGIN {
+	printf "RSS kB: start %d, after 1 min %d, at the end %d; growth after the first minute %.1f%% (target <= 10%%)\n",
+		a, b, c, (c - b) * 100.0 / b }'
