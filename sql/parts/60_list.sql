@@ -2,16 +2,19 @@
 -- first row): convdash.list_conversations() answers the dashboard's main
 -- table as JSON, with filters, sorts, keyset cursors and search.
 --
--- Sorts and their keys (ties broken by id in the same direction):
---   date      started_at                       index conversations_started_idx
---   messages  message_count                    index conversations_messages_idx
---   status    status (active, closed, archived), walked status by status
---             over conversations_status_idx
---   rating    coalesce(rating, 6) asc / coalesce(rating, 0) desc, so unrated
---             rows come last both ways         conversations_rating_{asc,desc}_idx
---   agent     agent name, walked agent by agent over conversations_agent_list_idx
--- Every sort walks an index in order from the cursor's position, so the
--- 1,000th page costs what the first does.
+-- Sorts and their keys, all in the requested direction, id last so that
+-- pages never repeat or skip rows:
+--   date      started_at, id                    index conversations_started_idx
+--   messages  message_count, id                 index conversations_messages_idx
+--   agent     agent name, started_at, id        conversations_agent_idx, agent by agent
+--   status    status (active, closed, archived), started_at, id
+--                                               conversations_status_started_idx, status by status
+--   rating    rating with unrated last both ways, started_at, id
+--                                               conversations_rating_started_idx, value by value
+-- (Within one agent, status or rating the newest come first when descending:
+-- what a user sorting by a column of few values expects.) Every sort walks
+-- indexes in order from the cursor's position, so the 1,000th page costs
+-- what the first does.
 --
 -- Search (q): the conversation matches when its session id, its agent's name
 -- or one of its user/assistant messages contains q (ILIKE, %, _ and \
@@ -65,9 +68,9 @@ CREATE INDEX conversations_session_search_idx ON convdash.conversations
 	USING gin (convdash.search_grams(session_id));
 
 -- List indexes the foundation does not have (see the sort table above).
-CREATE INDEX conversations_agent_list_idx ON convdash.conversations (account_id, agent_id, id);
-CREATE INDEX conversations_rating_asc_idx ON convdash.conversations (account_id, (coalesce(rating, 6)), id);
-CREATE INDEX conversations_rating_desc_idx ON convdash.conversations (account_id, (coalesce(rating, 0)), id);
+CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id);
+CREATE INDEX conversations_rating_started_idx ON convdash.conversations
+	(account_id, (coalesce(rating, 0)), started_at, id);
 
 -- The ILIKE pattern that finds q anywhere, with %, _ and \ taken literally.
 CREATE FUNCTION convdash.search_pattern(q text) RETURNS text
@@ -154,21 +157,21 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT translate(rtrim(encode(data, 'base64'), '='), E'+/\n', '-_') $$;
 COMMENT ON FUNCTION convdash.base64url(bytea) IS 'Read: base64url text (no padding) of the bytes';
 
--- The cursor after the row with sort key k and id: payload.mac, both base64url.
-CREATE FUNCTION convdash.cursor_encode(signature text, k text, id bigint) RETURNS text
+-- The cursor after the row with sort keys k, t and id: payload.mac, both base64url.
+CREATE FUNCTION convdash.cursor_encode(signature text, k text, t text, id bigint) RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 	SELECT convdash.base64url(p) || '.'
 		|| convdash.base64url(substr(convdash.hmac_sha256(s.secret, p || convert_to(signature, 'UTF8')), 1, 16))
 	FROM convdash.cursor_secret s,
-		LATERAL (SELECT convert_to(jsonb_build_object('k', k, 'i', id)::text, 'UTF8') AS p) x
+		LATERAL (SELECT convert_to(jsonb_strip_nulls(jsonb_build_object('k', k, 't', t, 'i', id))::text, 'UTF8') AS p) x
 $$;
-COMMENT ON FUNCTION convdash.cursor_encode(text, text, bigint) IS
-	'Admin: the opaque cursor after (k, id) for the query of this signature (HMAC-signed)';
+COMMENT ON FUNCTION convdash.cursor_encode(text, text, text, bigint) IS
+	'Admin: the opaque cursor after the row with sort keys (k, t) and id for the query of this signature (HMAC-signed)';
 
--- The (k, id) of a cursor made for the query of this signature; 22023 for anything else.
-CREATE FUNCTION convdash.cursor_decode(cursor text, signature text, OUT k text, OUT id bigint)
+-- The (k, t, id) of a cursor made for the query of this signature; 22023 for anything else.
+CREATE FUNCTION convdash.cursor_decode(cursor text, signature text, OUT k text, OUT t text, OUT id bigint)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
@@ -179,34 +182,41 @@ DECLARE
 	j jsonb;
 BEGIN
 	IF length(cursor) > 1000 OR cardinality(parts) <> 2 OR cursor !~ '^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$' THEN
-		PERFORM convdash.list_error('cursor', 'cursor is malformed', 'Pass next_cursor of the previous page unchanged.');
+		PERFORM convdash.list_error('cursor', 'invalid cursor', 'Pass next_cursor of the previous page unchanged.');
 	END IF;
 	BEGIN
 		payload := decode(rpad(translate(parts[1], '-_', '+/'), (length(parts[1]) + 3) / 4 * 4, '='), 'base64');
 		mac := decode(rpad(translate(parts[2], '-_', '+/'), (length(parts[2]) + 3) / 4 * 4, '='), 'base64');
 	EXCEPTION WHEN invalid_parameter_value OR invalid_text_representation THEN
-		PERFORM convdash.list_error('cursor', 'cursor is malformed', 'Pass next_cursor of the previous page unchanged.');
+		PERFORM convdash.list_error('cursor', 'invalid cursor', 'Pass next_cursor of the previous page unchanged.');
 	END;
-	IF mac IS DISTINCT FROM (SELECT substr(convdash.hmac_sha256(s.secret, payload || convert_to(signature, 'UTF8')), 1, 16)
-	                         FROM convdash.cursor_secret s) THEN
-		PERFORM convdash.list_error('cursor', 'cursor does not belong to this query',
-			'A cursor is valid only with the filters, search, sort and order it was made for.');
+	-- only the canonical spelling is accepted (base64 has spare bits in its last character)
+	IF convdash.base64url(payload) <> parts[1] OR convdash.base64url(mac) <> parts[2]
+		OR mac IS DISTINCT FROM (SELECT substr(convdash.hmac_sha256(s.secret, payload || convert_to(signature, 'UTF8')), 1, 16)
+		                         FROM convdash.cursor_secret s) THEN
+		PERFORM convdash.list_error('cursor', 'invalid cursor',
+			'A cursor is valid only unchanged, with the filters, search, sort and order it was made for.');
 	END IF;
 	j := convert_from(payload, 'UTF8')::jsonb;
 	k := j ->> 'k';
+	t := j ->> 't';
 	id := (j ->> 'i')::bigint;
 END
 $$;
 COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
-	'Admin: the sort key and id inside a cursor signed for this query signature; 22023 (cursor) when malformed, tampered or foreign';
+	'Admin: the sort keys and id inside a cursor signed for this query signature; 22023 (cursor) when malformed, tampered or foreign';
 
--- SQL of the conversations after the cursor in sort order, at most lim of them:
--- columns id, agent_id, session_id, sk (typed sort key), k (its cursor text).
--- conds: filter conditions on c; agent_cond: condition on the agent id
--- (expression "%s" is the column); keyset: whether $8/$9 hold a cursor.
--- Agent and status sorts walk their few key values in order (agents by
--- name, statuses in lifecycle order, only those the filters allow) and each
--- one's conversations by id, so no index range is skipped row by row.
+-- SQL of the conversations after the cursor in sort order, at most lim of them.
+-- Columns: id, agent_id, session_id, s1 and s2 (the typed sort keys before
+-- id), k and t (their cursor texts). conds: filter conditions on c;
+-- agent_cond: a condition on the agent id ("%s" stands for the column);
+-- keyset: whether $8 (k), $13 (t) and $9 (id) hold a cursor.
+-- Date and message-count sorts walk one index from the cursor. Agent, status
+-- and rating sorts walk their few values in order (agents by name, statuses
+-- in lifecycle order, ratings with unrated last; only values the filters
+-- allow) and within each value the conversations by start time over an
+-- index (account_id, value, started_at, id), so date filters are index
+-- ranges there too and no index range is skipped row by row.
 CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, agent_cond text,
 	keyset boolean, lim text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
@@ -215,47 +225,50 @@ AS $$
 DECLARE
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 	key text;
-	keytype text := CASE sort WHEN 'date' THEN 'timestamptz' WHEN 'status' THEN 'convdash.conversation_status'
-		WHEN 'agent' THEN 'text' ELSE 'integer' END;
-	ktext text;
+	keytype text;
 	outer_sql text;
+	pdir text := CASE sort WHEN 'rating' THEN 'asc' ELSE dir END;
+	rank_sql text := CASE dir WHEN 'asc' THEN '(r + 5) % 6' ELSE '5 - r' END;
+	ts_text constant text := 'to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 BEGIN
-	IF sort IN ('agent', 'status') THEN
+	IF sort IN ('agent', 'status', 'rating') THEN
+		-- kid: the value conversations are matched on; pk: its place in the order
 		outer_sql := CASE sort
-			WHEN 'agent' THEN format('SELECT a.id AS kid, a.name AS sk FROM convdash.agents a WHERE a.account_id = $1 %s',
+			WHEN 'agent' THEN format('SELECT a.id AS kid, a.name AS pk FROM convdash.agents a WHERE a.account_id = $1 %s',
 				coalesce(' AND ' || format(agent_cond, 'a.id'), ''))
-			ELSE format('SELECT s AS kid, s AS sk FROM unnest(enum_range(NULL::convdash.conversation_status)) s WHERE true %s',
-				CASE WHEN conds LIKE '%c.status = ANY($2)%' THEN ' AND s = ANY($2)' ELSE '' END) END;
+			WHEN 'status' THEN format('SELECT s AS kid, s AS pk FROM unnest(enum_range(NULL::convdash.conversation_status)) s WHERE true %s',
+				CASE WHEN strpos(conds, 'c.status = ANY($2)') > 0 THEN ' AND s = ANY($2)' ELSE '' END)
+			ELSE format('SELECT r AS kid, %s AS pk FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) r WHERE true %s', rank_sql,
+				CASE WHEN strpos(conds, 'c.rating >= $5') > 0 THEN ' AND r >= $5' ELSE '' END) END;
+		keytype := CASE sort WHEN 'agent' THEN 'text' WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
 		RETURN format($q$
-			SELECT c.id, c.agent_id, c.session_id, o.sk, o.sk::text AS k
-			FROM (%1$s %2$s ORDER BY 2 %3$s) o
+			SELECT c.id, c.agent_id, c.session_id, o.pk AS s1, c.started_at AS s2, o.pk::text AS k, %10$s AS t
+			FROM (%1$s %2$s) o
 			CROSS JOIN LATERAL (
-				SELECT c.id, c.agent_id, c.session_id FROM convdash.conversations c
-				WHERE c.account_id = $1 AND c.%4$s = o.kid %5$s %6$s
-				ORDER BY c.id %3$s LIMIT %7$s) c
-			ORDER BY o.sk %3$s, c.id %3$s LIMIT %7$s$q$,
+				SELECT c.id, c.agent_id, c.session_id, c.started_at FROM convdash.conversations c
+				WHERE c.account_id = $1 AND %3$s = o.kid %4$s %5$s
+				ORDER BY c.started_at %6$s, c.id %6$s LIMIT %7$s) c
+			ORDER BY o.pk %8$s, c.started_at %6$s, c.id %6$s LIMIT %7$s$q$,
 			outer_sql,
-			CASE WHEN keyset THEN format('AND %s %s= $8::%s', CASE sort WHEN 'agent' THEN 'a.name' ELSE 's' END,
-				cmp, keytype) ELSE '' END,
-			dir, CASE sort WHEN 'agent' THEN 'agent_id' ELSE 'status' END,
-			conds || CASE WHEN sort = 'status' THEN coalesce(' AND ' || format(agent_cond, 'c.agent_id'), '') ELSE '' END,
-			CASE WHEN keyset THEN format('AND c.id %s CASE WHEN o.sk = $8::%s THEN $9 ELSE %s END', cmp, keytype,
+			CASE WHEN keyset THEN format('AND %s %s= $8::%s', CASE sort WHEN 'agent' THEN 'a.name'
+				WHEN 'status' THEN 's' ELSE rank_sql END,
+				CASE pdir WHEN 'asc' THEN '>' ELSE '<' END, keytype) ELSE '' END,
+			CASE sort WHEN 'agent' THEN 'c.agent_id' WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
+			conds || CASE WHEN sort <> 'agent' THEN coalesce(' AND ' || format(agent_cond, 'c.agent_id'), '') ELSE '' END,
+			CASE WHEN keyset THEN format('AND (c.started_at, c.id) %s (CASE WHEN o.pk = $8::%s THEN $13::timestamptz ELSE %L END, '
+				'CASE WHEN o.pk = $8::%s THEN $9 ELSE %s END)', cmp, keytype,
+				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END, keytype,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			lim);
+			dir, lim, pdir, NULL, format(ts_text, 'c.started_at'));
 	END IF;
-	key := CASE sort
-		WHEN 'date' THEN 'c.started_at'
-		WHEN 'messages' THEN 'c.message_count'
-		WHEN 'rating' THEN CASE dir WHEN 'asc' THEN 'coalesce(c.rating, 6)' ELSE 'coalesce(c.rating, 0)' END
-	END;
-	ktext := CASE sort WHEN 'date' THEN format('to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')', key)
-		ELSE key || '::text' END;
+	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'c.message_count' END;
+	keytype := CASE sort WHEN 'date' THEN 'timestamptz' ELSE 'integer' END;
 	RETURN format($q$
-		SELECT c.id, c.agent_id, c.session_id, %1$s AS sk, %2$s AS k
+		SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, NULL::timestamptz AS s2, %2$s AS k, NULL::text AS t
 		FROM convdash.conversations c
 		WHERE c.account_id = $1 %3$s %4$s %5$s
 		ORDER BY %1$s %6$s, c.id %6$s LIMIT %7$s$q$,
-		key, ktext, conds,
+		key, CASE sort WHEN 'date' THEN format(ts_text, key) ELSE key || '::text' END, conds,
 		coalesce(' AND ' || format(agent_cond, 'c.agent_id'), ''),
 		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
 		dir, lim);
@@ -263,6 +276,15 @@ END
 $$;
 COMMENT ON FUNCTION convdash.list_source_sql(text, text, text, text, boolean, text) IS
 	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
+
+-- ORDER BY of rows with the columns of list_source_sql (alias x).
+CREATE FUNCTION convdash.list_order_sql(sort text, dir text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT format('x.s1 %s, x.s2 %s, x.id %s', CASE sort WHEN 'rating' THEN 'asc' ELSE dir END, dir, dir)
+$$;
+COMMENT ON FUNCTION convdash.list_order_sql(text, text) IS
+	'Admin: the ORDER BY of list_source_sql rows (alias x) for a sort and order';
 
 -- The dashboard's conversation list and search (DESIGN §4, §5).
 CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
@@ -299,6 +321,7 @@ DECLARE
 	overflow boolean := false;
 	signature text;
 	ck text;
+	ct text;
 	ci bigint;
 	conds text := '';
 	agent_cond text;
@@ -306,6 +329,7 @@ DECLARE
 	sql text;
 	ids bigint[];
 	ks text[];
+	ts text[];
 	probed integer;
 	total bigint;
 	result jsonb;
@@ -339,7 +363,7 @@ BEGIN
 	signature := jsonb_build_array(acct, srt, dir, statuses, channels, agents, min_rating,
 		date_from, date_to, term)::text;
 	IF cursor IS NOT NULL THEN
-		SELECT d.k, d.id INTO ck, ci FROM convdash.cursor_decode(cursor, signature) d;
+		SELECT d.k, d.t, d.id INTO ck, ct, ci FROM convdash.cursor_decode(cursor, signature) d;
 	END IF;
 
 	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
@@ -354,9 +378,9 @@ BEGIN
 
 	IF term IS NULL THEN
 		sql := convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, (n + 1)::text);
-		EXECUTE format('SELECT array_agg(x.id), array_agg(x.k) FROM (%s) x', sql)
-			INTO ids, ks
-			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci;
+		EXECUTE format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t) FROM (%s) x', sql)
+			INTO ids, ks, ts
+			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 		IF with_total THEN
 			EXECUTE format('SELECT count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s', conds)
 				INTO total USING acct, statuses, channels, agents, min_rating, t_from, t_to;
@@ -371,8 +395,8 @@ BEGIN
 		-- phase 1: probe the first conversations in sort order
 		src := convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, search_probe::text);
 		sql := format($q$
-			SELECT array_agg(p.id), array_agg(p.k) FROM (
-				SELECT p.id, p.k FROM (%s) p
+			SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t) FROM (
+				SELECT p.id, p.k, p.t FROM (%s) p
 				LEFT JOIN LATERAL (
 					SELECT true AS hit FROM convdash.messages m
 					WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
@@ -380,12 +404,12 @@ BEGIN
 					LIMIT 1) h ON true
 				WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
 				LIMIT %s) p$q$, '%s', n + 1);
-		EXECUTE format(sql, src) INTO ids, ks
-			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched;
+		EXECUTE format(sql, src) INTO ids, ks, ts
+			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 
 		IF coalesce(cardinality(ids), 0) <= n THEN
 			EXECUTE format('SELECT count(*) FROM (%s) x', src) INTO probed
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci;
+				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 			IF probed = search_probe THEN
 				-- phase 2: the matching conversations through the indexes, if there are few
 				EXECUTE $q$
@@ -405,22 +429,22 @@ BEGIN
 						INTO cand, overflow USING acct, keys, pat, search_candidates, coalesce(cand, '{}');
 				END IF;
 				IF NOT overflow THEN
-					sql := format('SELECT u.id, u.k, u.sk FROM (%s) u',
+					sql := format('SELECT * FROM (%s) u',
 						convdash.list_source_sql(srt, dir, conds || ' AND c.id = ANY($12)', agent_cond,
 							ck IS NOT NULL, (n + 1)::text));
 					IF cardinality(matched) > 0 THEN
-						sql := sql || format(' UNION SELECT u.id, u.k, u.sk FROM (%s) u',
+						sql := sql || format(' UNION SELECT * FROM (%s) u',
 							convdash.list_source_sql(srt, dir, conds, '%s = ANY($11)', ck IS NOT NULL, (n + 1)::text));
 					END IF;
-					EXECUTE format('SELECT array_agg(x.id), array_agg(x.k) FROM (SELECT * FROM (%s) y ORDER BY y.sk %s, y.id %s LIMIT %s) x',
-						sql, dir, dir, n + 1)
-						INTO ids, ks
-						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand;
+					EXECUTE format('SELECT array_agg(y.id), array_agg(y.k), array_agg(y.t) FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
+						sql, convdash.list_order_sql(srt, dir), n + 1)
+						INTO ids, ks, ts
+						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 				ELSE
 					-- phase 3: common overall, rare after the filters: probe without a cap
 					EXECUTE format(sql, convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, 'ALL'))
-						INTO ids, ks
-						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched;
+						INTO ids, ks, ts
+						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 				END IF;
 			END IF;
 		END IF;
@@ -458,7 +482,7 @@ BEGIN
 					 ORDER BY m.seq LIMIT 1)))
 			END
 			ORDER BY r.ord), '[]'::jsonb),
-		'next_cursor', CASE WHEN cardinality(ids) > n THEN convdash.cursor_encode(signature, ks[n], ids[n]) END)
+		'next_cursor', CASE WHEN cardinality(ids) > n THEN convdash.cursor_encode(signature, ks[n], ts[n], ids[n]) END)
 	INTO result
 	FROM unnest(ids[1:n]) WITH ORDINALITY AS r(id, ord)
 	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id

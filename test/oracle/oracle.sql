@@ -100,10 +100,10 @@ BEGIN
 		                    AND m.role IN ('user', 'assistant') AND strpos(lower(m.content), lower($8)) > 0))$q$,
 		CASE p ->> 'sort'
 			WHEN 'date' THEN format('c.started_at %s, c.id %s', dir, dir)
-			WHEN 'agent' THEN format('a.name %s, c.id %s', dir, dir)
-			WHEN 'status' THEN format('c.status %s, c.id %s', dir, dir)
+			WHEN 'agent' THEN format('a.name %s, c.started_at %s, c.id %s', dir, dir, dir)
+			WHEN 'status' THEN format('c.status %s, c.started_at %s, c.id %s', dir, dir, dir)
 			WHEN 'messages' THEN format('c.message_count %s, c.id %s', dir, dir)
-			WHEN 'rating' THEN format('c.rating IS NULL, c.rating %s, c.id %s', dir, dir)
+			WHEN 'rating' THEN format('c.rating IS NULL, c.rating %s, c.started_at %s, c.id %s', dir, dir, dir)
 		END)
 	INTO ids
 	USING acct, pg_temp.arr(p -> 'status'), pg_temp.arr(p -> 'channel'), pg_temp.arr(p -> 'agent_id')::bigint[],

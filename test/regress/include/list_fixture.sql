@@ -1,7 +1,8 @@
 -- Fixture of the list and search tests: a tenant in Europe/Berlin with three
--- agents and ten conversations (s01..s10: every channel and status, ties in
+-- agents and eleven conversations (s01..s11: every channel and status, ties in
 -- start time, message count and rating, unrated ones, starts around local
--- midnight, messages chosen for the search cases, system and tool messages),
+-- midnight, messages chosen for the search cases, system and tool messages,
+-- the last one created after the others but started before them),
 -- another tenant with one conversation. Sets psql variables acct, other,
 -- alpha, zed, mid, and helpers pg_temp.sessions(result) and pg_temp.walk(...);
 -- leaves the tenant set to :acct.
@@ -63,7 +64,10 @@ SELECT count(pg_temp.conv(a, s, ch, t, m, f, r)) AS conversations FROM (VALUES
 	(:alpha, 'wid-0009', 'widget', '2026-03-06 09:00:00+00',
 		ARRAY['user:short needle', 'assistant:x'], 'closed', NULL),
 	(:mid, 'call-0010', 'voip', '2026-03-07 09:00:00+00',
-		ARRAY['user:A b c', 'assistant:refund denied', 'user:why'], 'closed', 4)
+		ARRAY['user:A b c', 'assistant:refund denied', 'user:why'], 'closed', 4),
+	-- created last but started first: id order and start order differ
+	(:alpha, 'web-0011', 'web', '2026-02-28 12:00:00+00',
+		ARRAY['user:late import', 'assistant:noted'], 'closed', 5)
 ) v(a, s, ch, t, m, f, r);
 
 -- The session ids of a list result, in order.

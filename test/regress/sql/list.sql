@@ -56,10 +56,10 @@ SELECT convdash.list_conversations("limit" => 1, with_total => true, status => '
 SELECT convdash.list_conversations("limit" => 2, with_total => true,
 	cursor => convdash.list_conversations("limit" => 2) ->> 'next_cursor') -> 'total' AS second_page_total;
 -- the last page has no next cursor, also when it is exactly full
-SELECT convdash.list_conversations("limit" => 10) -> 'next_cursor' AS full_last_page;
+SELECT convdash.list_conversations("limit" => 11) -> 'next_cursor' AS full_last_page;
 SELECT convdash.list_conversations("limit" => 200) -> 'next_cursor' AS short_page;
-SELECT jsonb_array_length(convdash.list_conversations("limit" => 9) -> 'data') AS nine,
-	convdash.list_conversations("limit" => 9) -> 'next_cursor' IS NOT NULL AS has_next;
+SELECT jsonb_array_length(convdash.list_conversations("limit" => 10) -> 'data') AS ten,
+	convdash.list_conversations("limit" => 10) -> 'next_cursor' IS NOT NULL AS has_next;
 
 -- the cursor is opaque, signed and bound to tenant, filters, sort and order
 SELECT convdash.list_conversations("limit" => 2) ->> 'next_cursor' AS cur \gset
