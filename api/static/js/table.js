@@ -109,7 +109,10 @@ export class ConversationTable {
   renderSummary() {
     const shown = this.rows.length;
     if (!shown) { this.summary.textContent = ''; return; }
-    this.summary.textContent = this.total != null ? `Showing ${shown} of ${this.total} conversation${this.total === 1 ? '' : 's'}` : `Showing ${shown}`;
+    const plural = (n) => `conversation${n === 1 ? '' : 's'}`;
+    this.summary.textContent = this.total != null
+      ? `Showing ${shown} of ${this.total} ${plural(this.total)}`
+      : `Showing ${shown} matching ${plural(shown)}${this.nextCursor ? ', scroll for more' : ''}`;
   }
 
   // Load the first page for the current state, replacing what is shown.
@@ -122,7 +125,9 @@ export class ConversationTable {
     this.root.setAttribute('aria-busy', 'true');
     this.showStatus('loading', 'Loading conversations…');
     try {
-      const page = await api.listConversations({ ...listParams(state), limit: PAGE_SIZE, count: 'exact' });
+      // An exact total is cheap for filters but costs a full scan for a search: skip it there.
+      const count = state.q.trim() ? null : 'exact';
+      const page = await api.listConversations({ ...listParams(state), limit: PAGE_SIZE, count });
       if (generation !== this.generation) return;
       this.rows = page.data;
       this.total = page.total ?? null;
