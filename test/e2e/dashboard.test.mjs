@@ -358,6 +358,12 @@ test('transcription tab shows only user and assistant bubbles', async (page) => 
   ], 'bubbles, newest first');
   assertEqual(await page.textContent('#panel .transcript .bubble-assistant strong'), 'new address', 'bold in assistant message');
   assertEqual(await page.locator('#panel .transcript .play-voice').count(), 3, 'voice message buttons');
+  const marked = () => page.$$eval('#panel .transcript .bubble', (els) => els.map((e) => e.classList.contains('now-playing')));
+  await waitPlayer(page, () => document.querySelectorAll('#panel .bubble.now-playing').length === 1);
+  assertEqual(await marked(), [false, false, true], 'the first clip\'s bubble is marked');
+  await page.locator('#panel .transcript .play-voice').first().click();
+  await waitPlayer(page, () => document.querySelector('#panel .player-clip').textContent === 'Clip 3 of 3');
+  assertEqual(await marked(), [true, false, false], 'the played clip\'s bubble is marked');
 });
 
 test('transcript pages hold 50 messages, most recent first', async (page) => {

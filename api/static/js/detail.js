@@ -125,7 +125,7 @@ export class DetailPanel {
     if (d.text_only) {
       replace(playerSlot, h('div', { class: 'text-only' }, icon('chat'), ' Text-only conversation — no voice recording.'));
     } else {
-      this.player = new Player(playerSlot, d.id);
+      this.player = new Player(playerSlot, d.id, (clip) => this.markPlaying(clip.id));
       this.player.init();
     }
   }
@@ -142,7 +142,12 @@ export class DetailPanel {
     const d = this.detail;
     if (id === 'overview') this.renderOverview(root);
     else if (id === 'transcript') {
-      const transcript = new Transcript(root, d.id, { signal: this.abort.signal, onPlayClip: this.player ? (clipId) => this.player.playClip(clipId) : null });
+      const player = this.player;
+      const transcript = new Transcript(root, d.id, {
+        signal: this.abort.signal,
+        onPlayClip: player ? (clipId) => player.playClip(clipId) : null,
+        onRendered: () => { if (player && player.clip) this.markPlaying(player.clip.id); },
+      });
       transcript.show(1);
     } else showClientData(root, d.id, this.abort.signal);
   }
@@ -179,6 +184,11 @@ export class DetailPanel {
       fact('Rating', rating, 'sb-rating'),
       fact('Agent', h('span', {}, d.agent.name, d.agent.company ? h('span', { class: 'muted' }, ` · ${d.agent.company}`) : null,
         d.agent.mode ? h('span', { class: 'badge' }, capitalize(d.agent.mode)) : null), 'sb-agent'));
+  }
+
+  // Mark the transcript bubble whose voice clip is the player's current one.
+  markPlaying(clipId) {
+    for (const b of this.panel.querySelectorAll('.bubble')) b.classList.toggle('now-playing', b.dataset.audioId === String(clipId));
   }
 
   // Ask, then remove the client's rating and redraw the sidebar.

@@ -43,19 +43,12 @@ export function replace(node, ...children) {
 }
 
 const dateTimeFormat = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
-const timeFormat = new Intl.DateTimeFormat(undefined, { timeStyle: 'short' });
 
 // Format an RFC 3339 timestamp as a local date and time ("Mar 14, 2024, 10:32 AM").
 export function formatDateTime(iso) {
   if (!iso) return '—';
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? iso : dateTimeFormat.format(d);
-}
-
-// Format an RFC 3339 timestamp as a local time of day.
-export function formatTime(iso) {
-  const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : timeFormat.format(d);
 }
 
 // Format seconds as a player clock ("1:05").

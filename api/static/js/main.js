@@ -2,7 +2,7 @@
 // view state in the URL and wires the table, filters and detail panel.
 import { api, getKey, setKey, describeError } from './api.js';
 import { h } from './dom.js';
-import { readState, writeState, defaultOrder, emptyFilters } from './urlstate.js';
+import { readState, writeState, defaultOrder } from './urlstate.js';
 import { ConversationTable } from './table.js';
 import { Filters } from './filters.js';
 import { DetailPanel } from './detail.js';
@@ -139,7 +139,6 @@ $('key-button').addEventListener('click', () => changeKey());
 
 // Start: make sure there is a key, then load everything.
 async function start() {
-  if (!state.filters) state.filters = emptyFilters();
   if (!getKey()) setKey(await keyDialog());
   await loadAgents();
   filters.render();

@@ -35,10 +35,12 @@ function metadataLoaded(audio) {
 }
 
 export class Player {
-  // root: container element; conversationId: whose clips to play.
-  constructor(root, conversationId) {
+  // root: container element; conversationId: whose clips to play;
+  // onClipChange(clip): told which clip is current (the transcript marks it).
+  constructor(root, conversationId, onClipChange = () => {}) {
     this.root = root;
     this.conversationId = conversationId;
+    this.onClipChange = onClipChange;
     this.abort = new AbortController();
     this.clips = [];
     this.index = -1;
@@ -120,6 +122,7 @@ export class Player {
     this.wav = null;
     this.position = 0;
     this.root.dataset.clipId = String(this.clip.id);
+    this.onClipChange(this.clip);
     this.clipLabel.textContent = `Clip ${index + 1} of ${this.clips.length}`;
     this.prevButton.disabled = index === 0;
     this.nextButton.disabled = index === this.clips.length - 1;

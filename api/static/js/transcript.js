@@ -8,11 +8,13 @@ import { renderMarkdown } from './markdown.js';
 const PER_PAGE = 50;
 
 export class Transcript {
-  // root: the tab's container; onPlayClip(clipId): start a voice message in the player.
-  constructor(root, conversationId, { onPlayClip, signal }) {
+  // root: the tab's container; onPlayClip(clipId): start a voice message in
+  // the player; onRendered(): a page of bubbles was drawn.
+  constructor(root, conversationId, { onPlayClip, onRendered = () => {}, signal }) {
     this.root = root;
     this.conversationId = conversationId;
     this.onPlayClip = onPlayClip;
+    this.onRendered = onRendered;
     this.signal = signal;
     this.page = 1;
   }
@@ -39,6 +41,7 @@ export class Transcript {
       return;
     }
     replace(this.root, this.pager(result), h('ol', { class: 'transcript', reversed: true }, result.data.map((m) => this.bubble(m))), this.pager(result));
+    this.onRendered();
   }
 
   // Page controls: "Newer", "Page x of y (n messages)", "Older".
@@ -55,7 +58,9 @@ export class Transcript {
     const body = assistant
       ? h('div', { class: 'bubble-body rich' }, renderMarkdown(message.content))
       : h('div', { class: 'bubble-body plain' }, message.content);
-    return h('li', { class: `bubble bubble-${message.role}`, dataset: { id: message.id, role: message.role } },
+    const dataset = { id: message.id, role: message.role };
+    if (message.audio_id != null) dataset.audioId = message.audio_id;
+    return h('li', { class: `bubble bubble-${message.role}`, dataset },
       h('div', { class: 'bubble-meta' },
         h('span', { class: 'bubble-role' }, assistant ? 'Assistant' : 'User'),
         h('time', { datetime: message.created_at }, formatDateTime(message.created_at)),
