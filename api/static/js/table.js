@@ -36,9 +36,11 @@ function highlight(text, query) {
 function matchLine(match, query) {
   if (!match) return null;
   const where = { session: 'session id', agent: 'agent name', message: 'message' }[match.in] || match.in;
+  // Snippets are raw message text: drop Markdown emphasis marks unless they are searched for.
+  const snippet = match.snippet && !/[*_`]/.test(query) ? match.snippet.replace(/\*\*|__|`/g, '') : match.snippet;
   return h('div', { class: 'match', dataset: { in: match.in } },
     h('span', { class: 'match-in' }, `Matched in ${where}`),
-    match.snippet ? h('span', { class: 'match-snippet' }, '“', highlight(match.snippet, query), '”') : null);
+    snippet ? h('span', { class: 'match-snippet' }, '“', highlight(snippet, query), '”') : null);
 }
 
 export class ConversationTable {
