@@ -208,58 +208,83 @@ COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
 
 -- SQL of the conversations after the cursor in sort order, at most lim of them.
 -- Columns: id, agent_id, session_id, s1 and s2 (the typed sort keys before
--- id), k and t (their cursor texts). conds: filter conditions on c;
--- agent_cond: a condition on the agent id ("%s" stands for the column);
--- keyset: whether $8 (k), $13 (t) and $9 (id) hold a cursor.
--- Date and message-count sorts walk one index from the cursor. Agent, status
--- and rating sorts walk their few values in order (agents by name, statuses
--- in lifecycle order, ratings with unrated last; only values the filters
--- allow) and within each value the conversations by start time over an
--- index (account_id, value, started_at, id), so date filters are index
--- ranges there too and no index range is skipped row by row.
-CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, agent_cond text,
+-- id), k and t (their cursor texts). conds: filter conditions on c (the agent
+-- filter is "c.agent_id = ANY($4)"); matched: only conversations of the
+-- agents in $11; keyset: whether $8 (k), $13 (t) and $9 (id) hold a cursor.
+-- Date and message-count sorts walk one index from the cursor. The agent sort
+-- walks the agents by name and each one's conversations by start time
+-- (conversations_agent_idx). Status and rating sorts are a union of one
+-- branch per value (statuses in lifecycle order, ratings with unrated last),
+-- each walking (account_id, value, started_at, id) and planned with the
+-- value's own statistics; a merge of the branches gives the page. So date
+-- filters are index ranges everywhere and no index range is skipped row by row.
+CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, matched boolean,
 	keyset boolean, lim text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
+	ts_text constant text := 'to_char(c.started_at AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
+	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
+	inner_keyset text;
 	key text;
 	keytype text;
-	outer_sql text;
-	pdir text := CASE sort WHEN 'rating' THEN 'asc' ELSE dir END;
-	rank_sql text := CASE dir WHEN 'asc' THEN '(r + 5) % 6' ELSE '5 - r' END;
-	ts_text constant text := 'to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
+	branches text[];
 BEGIN
-	IF sort IN ('agent', 'status', 'rating') THEN
-		-- kid: the value conversations are matched on; pk: its place in the order
-		outer_sql := CASE sort
-			WHEN 'agent' THEN format('SELECT a.id AS kid, a.name AS pk FROM convdash.agents a WHERE a.account_id = $1 %s',
-				coalesce(' AND ' || format(agent_cond, 'a.id'), ''))
-			WHEN 'status' THEN format('SELECT s AS kid, s AS pk FROM unnest(enum_range(NULL::convdash.conversation_status)) s WHERE true %s',
-				CASE WHEN strpos(conds, 'c.status = ANY($2)') > 0 THEN ' AND s = ANY($2)' ELSE '' END)
-			ELSE format('SELECT r AS kid, %s AS pk FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) r WHERE true %s', rank_sql,
-				CASE WHEN strpos(conds, 'c.rating >= $5') > 0 THEN ' AND r >= $5' ELSE '' END) END;
-		keytype := CASE sort WHEN 'agent' THEN 'text' WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
+	IF sort IN ('status', 'rating') THEN
+		keytype := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
+		-- v: the value, pk: its place in the order (the status itself; a rank for ratings)
+		SELECT array_agg(format($q$(
+			SELECT c.id, c.agent_id, c.session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
+			FROM convdash.conversations c
+			WHERE c.account_id = $1 AND %5$s = %1$L %6$s %7$s %8$s
+			ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
+			x.v, x.pk, keytype, ts_text,
+			CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
+			-- values the filters exclude: a constant false the planner drops the branch for
+			conds || CASE WHEN sort = 'status' AND strpos(conds, 'c.status = ANY($2)') > 0
+					THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
+				WHEN sort = 'rating' AND strpos(conds, 'c.rating >= $5') > 0
+					THEN format(' AND %s >= $5', x.v) ELSE '' END,
+			matched_cond,
+			CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
+				'(CASE WHEN %1$L::%2$s = $8::%2$s THEN $13::timestamptz ELSE %5$L END, '
+				'CASE WHEN %1$L::%2$s = $8::%2$s THEN $9 ELSE %6$s END)', x.pk, keytype, pcmp, cmp,
+				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
+				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
+			dir, lim) ORDER BY x.o)
+		INTO branches
+		FROM (SELECT v::text AS v, v::text AS pk, row_number() OVER () * CASE dir WHEN 'asc' THEN 1 ELSE -1 END AS o
+		      FROM unnest(enum_range(NULL::convdash.conversation_status)) v WHERE sort = 'status'
+		      UNION ALL
+		      SELECT v::text, (CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END)::text,
+		             CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END
+		      FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) v WHERE sort = 'rating') x;
+		RETURN format('SELECT * FROM (%s) x ORDER BY %s LIMIT %s',
+			array_to_string(branches, ' UNION ALL '), convdash.list_order_sql(sort, dir), lim);
+	END IF;
+	IF sort = 'agent' THEN
 		RETURN format($q$
-			SELECT c.id, c.agent_id, c.session_id, o.pk AS s1, c.started_at AS s2, o.pk::text AS k, %10$s AS t
-			FROM (%1$s %2$s) o
+			SELECT c.id, c.agent_id, c.session_id, o.name AS s1, c.started_at AS s2, o.name AS k, %1$s AS t
+			FROM (SELECT a.id, a.name FROM convdash.agents a WHERE a.account_id = $1 %2$s %3$s %4$s
+			      ORDER BY a.name %5$s) o
 			CROSS JOIN LATERAL (
 				SELECT c.id, c.agent_id, c.session_id, c.started_at FROM convdash.conversations c
-				WHERE c.account_id = $1 AND %3$s = o.kid %4$s %5$s
-				ORDER BY c.started_at %6$s, c.id %6$s LIMIT %7$s) c
-			ORDER BY o.pk %8$s, c.started_at %6$s, c.id %6$s LIMIT %7$s$q$,
-			outer_sql,
-			CASE WHEN keyset THEN format('AND %s %s= $8::%s', CASE sort WHEN 'agent' THEN 'a.name'
-				WHEN 'status' THEN 's' ELSE rank_sql END,
-				CASE pdir WHEN 'asc' THEN '>' ELSE '<' END, keytype) ELSE '' END,
-			CASE sort WHEN 'agent' THEN 'c.agent_id' WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
-			conds || CASE WHEN sort <> 'agent' THEN coalesce(' AND ' || format(agent_cond, 'c.agent_id'), '') ELSE '' END,
-			CASE WHEN keyset THEN format('AND (c.started_at, c.id) %s (CASE WHEN o.pk = $8::%s THEN $13::timestamptz ELSE %L END, '
-				'CASE WHEN o.pk = $8::%s THEN $9 ELSE %s END)', cmp, keytype,
-				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END, keytype,
+				WHERE c.account_id = $1 AND c.agent_id = o.id %6$s %7$s
+				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
+			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
+			ts_text,
+			CASE WHEN strpos(conds, 'c.agent_id = ANY($4)') > 0 THEN 'AND a.id = ANY($4)' ELSE '' END,
+			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
+			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
+			dir, conds,
+			CASE WHEN keyset THEN format('AND (c.started_at, c.id) %s (CASE WHEN o.name = $8 THEN $13::timestamptz ELSE %L END, '
+				'CASE WHEN o.name = $8 THEN $9 ELSE %s END)', cmp,
+				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			dir, lim, pdir, NULL, format(ts_text, 'c.started_at'));
+			lim);
 	END IF;
 	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'c.message_count' END;
 	keytype := CASE sort WHEN 'date' THEN 'timestamptz' ELSE 'integer' END;
@@ -268,13 +293,13 @@ BEGIN
 		FROM convdash.conversations c
 		WHERE c.account_id = $1 %3$s %4$s %5$s
 		ORDER BY %1$s %6$s, c.id %6$s LIMIT %7$s$q$,
-		key, CASE sort WHEN 'date' THEN format(ts_text, key) ELSE key || '::text' END, conds,
-		coalesce(' AND ' || format(agent_cond, 'c.agent_id'), ''),
+		key, CASE sort WHEN 'date' THEN replace(ts_text, 'c.started_at', key) ELSE key || '::text' END, conds,
+		matched_cond,
 		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
 		dir, lim);
 END
 $$;
-COMMENT ON FUNCTION convdash.list_source_sql(text, text, text, text, boolean, text) IS
+COMMENT ON FUNCTION convdash.list_source_sql(text, text, text, boolean, boolean, text) IS
 	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
 
 -- ORDER BY of rows with the columns of list_source_sql (alias x).
@@ -324,7 +349,6 @@ DECLARE
 	ct text;
 	ci bigint;
 	conds text := '';
-	agent_cond text;
 	src text;
 	sql text;
 	ids bigint[];
@@ -368,16 +392,13 @@ BEGIN
 
 	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
 	IF channels IS NOT NULL THEN conds := conds || ' AND c.channel = ANY($3)'; END IF;
-	IF agents IS NOT NULL THEN
-		conds := conds || ' AND c.agent_id = ANY($4)';
-		agent_cond := '%s = ANY($4)';
-	END IF;
+	IF agents IS NOT NULL THEN conds := conds || ' AND c.agent_id = ANY($4)'; END IF;
 	IF min_rating IS NOT NULL THEN conds := conds || ' AND c.rating >= $5'; END IF;
 	IF t_from IS NOT NULL THEN conds := conds || ' AND c.started_at >= $6'; END IF;
 	IF t_to IS NOT NULL THEN conds := conds || ' AND c.started_at < $7'; END IF;
 
 	IF term IS NULL THEN
-		sql := convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, (n + 1)::text);
+		sql := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, (n + 1)::text);
 		EXECUTE format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t) FROM (%s) x', sql)
 			INTO ids, ks, ts
 			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
@@ -393,7 +414,7 @@ BEGIN
 		WHERE a.account_id = acct AND a.name ILIKE pat AND (agents IS NULL OR a.id = ANY(agents));
 
 		-- phase 1: probe the first conversations in sort order
-		src := convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, search_probe::text);
+		src := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, search_probe::text);
 		sql := format($q$
 			SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t) FROM (
 				SELECT p.id, p.k, p.t FROM (%s) p
@@ -430,11 +451,11 @@ BEGIN
 				END IF;
 				IF NOT overflow THEN
 					sql := format('SELECT * FROM (%s) u',
-						convdash.list_source_sql(srt, dir, conds || ' AND c.id = ANY($12)', agent_cond,
+						convdash.list_source_sql(srt, dir, conds || ' AND c.id = ANY($12)', false,
 							ck IS NOT NULL, (n + 1)::text));
 					IF cardinality(matched) > 0 THEN
 						sql := sql || format(' UNION SELECT * FROM (%s) u',
-							convdash.list_source_sql(srt, dir, conds, '%s = ANY($11)', ck IS NOT NULL, (n + 1)::text));
+							convdash.list_source_sql(srt, dir, conds, true, ck IS NOT NULL, (n + 1)::text));
 					END IF;
 					EXECUTE format('SELECT array_agg(y.id), array_agg(y.k), array_agg(y.t) FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
 						sql, convdash.list_order_sql(srt, dir), n + 1)
@@ -442,7 +463,7 @@ BEGIN
 						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 				ELSE
 					-- phase 3: common overall, rare after the filters: probe without a cap
-					EXECUTE format(sql, convdash.list_source_sql(srt, dir, conds, agent_cond, ck IS NOT NULL, 'ALL'))
+					EXECUTE format(sql, convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, 'ALL'))
 						INTO ids, ks, ts
 						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
 				END IF;
