@@ -16,13 +16,15 @@
 # runs LS_ROUNDS rounds (default 4) after a warm-up round, the baseline
 # LS_BASE_ROUNDS (default 1) round, each call capped by LS_BASE_TIMEOUT
 # (default 120s). p50/p95 are over all calls of the class.
-# Writes the table to $BENCH_RESULTS/list_search-<scale>.txt as well.
+# Then, for every class whose p95 misses its target, the plans of its slowest
+# call (auto_explain of the statements inside list_conversations).
+# Writes all of it to $BENCH_RESULTS/list_search-<scale>.txt as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_RESULTS:-bench/results}/list_search-${BENCH_SCALE:-x}.txt
 
 psql -XqAt -v ON_ERROR_STOP=1 -v rounds="${LS_ROUNDS:-4}" -v base_rounds="${LS_BASE_ROUNDS:-1}" \
-	-v base_timeout="${LS_BASE_TIMEOUT:-120s}" <<'SQL' | tee "$out"
+	-v base_timeout="${LS_BASE_TIMEOUT:-120s}" <<'SQL' 2>&1 | tee "$out"
 \pset footer off
 SET jit = off;
 SET check_function_bodies = off;
@@ -244,4 +246,31 @@ FROM timings t JOIN (SELECT DISTINCT class, target FROM cases) c ON c.class = t.
 WHERE side <> 'warm'
 GROUP BY t.class ORDER BY t.class;
 \echo (a baseline call cut by the timeout counts as 1e9 ms in its p50/p95)
+
+-- Plans of the slowest call of every class whose p95 misses its target:
+-- auto_explain shows each statement inside list_conversations that took 2 ms or more.
+\pset tuples_only on
+\pset format unaligned
+CREATE TEMP TABLE misses AS
+SELECT DISTINCT ON (t.class) t.class, t.variant, t.ms, c.fast, c.target
+FROM timings t JOIN cases c ON c.class = t.class AND c.variant = t.variant
+WHERE t.side = 'fast' AND t.class IN (
+	SELECT class FROM timings x JOIN (SELECT DISTINCT class AS k, target FROM cases) y ON y.k = x.class
+	WHERE side = 'fast'
+	GROUP BY class, y.target
+	HAVING percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) >
+		CASE WHEN y.target LIKE '%1 s' THEN 1000 ELSE substring(y.target FROM '<= ([0-9]+)')::float8 END)
+ORDER BY t.class, t.ms DESC;
+\echo
+SELECT CASE WHEN count(*) = 0 THEN 'every class met its target' ELSE 'classes over their target: ' || string_agg(class, ', ') END FROM misses;
+LOAD 'auto_explain';
+SET auto_explain.log_min_duration = '2ms';
+SET auto_explain.log_nested_statements = on;
+SET auto_explain.log_analyze = on;
+SET auto_explain.log_buffers = on;
+SET auto_explain.log_level = notice;
+SET client_min_messages = notice;
+SELECT format('SELECT %L AS "plan of the slowest call of"', class || ' (variant ' || variant || ', ' || round(ms::numeric, 1) || ' ms)'),
+	format('SELECT length((%s)::text) AS "result bytes"', fast)
+FROM misses ORDER BY class \gexec
 SQL
