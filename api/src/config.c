@@ -21,6 +21,8 @@ static const char usage[] =
 	"  --max-audio BYTES       audio upload cap (CONVDASH_MAX_AUDIO; default 52428800)\n"
 	"  --statement-timeout MS  per SQL statement (CONVDASH_STATEMENT_TIMEOUT; default 10000)\n"
 	"  --request-timeout MS    per client read/write (CONVDASH_REQUEST_TIMEOUT; default 30000)\n"
+	"  --auth-cache MS         how long a checked key is trusted, 0 = check every request\n"
+	"                          (CONVDASH_AUTH_CACHE; default 1000: a revoked key stops within 1 s)\n"
 	"  --db-role ROLE          SET ROLE after connecting, \"\" for none (CONVDASH_DB_ROLE; default convdash_api)\n"
 	"  --no-access-log         no per-request log lines (CONVDASH_ACCESS_LOG=0)\n";
 
@@ -88,6 +90,7 @@ int config_load(int argc, char **argv)
 		{"statement-timeout", required_argument, NULL, 'T'},
 		{"request-timeout", required_argument, NULL, 'R'},
 		{"db-role", required_argument, NULL, 'r'},
+		{"auth-cache", required_argument, NULL, 'A'},
 		{"no-access-log", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -99,6 +102,7 @@ int config_load(int argc, char **argv)
 	const char *req_timeout = getenv("CONVDASH_REQUEST_TIMEOUT");
 	const char *static_dir = getenv("CONVDASH_STATIC_DIR");
 	const char *access_log = getenv("CONVDASH_ACCESS_LOG");
+	const char *auth_cache = getenv("CONVDASH_AUTH_CACHE");
 	long long	v;
 	int			c;
 
@@ -126,6 +130,7 @@ int config_load(int argc, char **argv)
 			case 'T': stmt_timeout = optarg; break;
 			case 'R': req_timeout = optarg; break;
 			case 'r': g_config.db_role = optarg; break;
+			case 'A': auth_cache = optarg; break;
 			case 'q': g_config.access_log = 0; break;
 			case 'h': fputs(usage, stdout); return 1;
 			default: fputs(usage, stderr); return -1;
@@ -157,6 +162,10 @@ int config_load(int argc, char **argv)
 	if (set_number("request-timeout", req_timeout, 100, INT_MAX, &v) != 0)
 		return -1;
 	g_config.request_timeout_ms = (int) v;
+	v = 1000;
+	if (set_number("auth-cache", auth_cache, 0, 3600000, &v) != 0)
+		return -1;
+	g_config.auth_cache_ms = (int) v;
 
 	if (static_dir != NULL && *static_dir != '\0')
 		snprintf(g_config.static_dir, sizeof g_config.static_dir, "%s", static_dir);

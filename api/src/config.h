@@ -12,6 +12,7 @@ typedef struct config
 	long long	max_audio;		/* audio uploads, bytes */
 	int			statement_timeout_ms;
 	int			request_timeout_ms;	/* slow clients: each read/write of a request */
+	int			auth_cache_ms;	/* how long a thread trusts a checked key (0: never) */
 	const char *db_role;		/* SET ROLE after connecting; "" keeps the login role */
 	int			access_log;		/* 1: one line per request on stderr */
 } config_t;

@@ -105,6 +105,11 @@ t "body over the cap: 413" 413 '.error.code == "payload_too_large"' \
 	POST /api/v1/agents "${A[@]}" "${J[@]}" --data-binary @"$work/big.json"
 t "chunked body over the cap: 413" 413 '' POST /api/v1/agents "${A[@]}" "${J[@]}" \
 	-H 'Transfer-Encoding: chunked' --data-binary @"$work/big.json"
+KT=$(sql "SELECT convdash.create_api_key($acct_a, 'to revoke')")
+t "a key in use works" 200 '' GET /api/v1/agents -H "Authorization: Bearer $KT"
+sql "SELECT convdash.revoke_api_key('$KT')" >/dev/null
+sleep 1.2
+t "a key revoked while in use stops within the auth cache time (1 s)" 401 '' GET /api/v1/agents -H "Authorization: Bearer $KT"
 check "the revoked key wrote nothing" test "$(sql "SELECT count(*) FROM convdash.agents WHERE name = 'Intruder'")" = 0
 t "GET agents: only the tenant's" 200 '(.data | length) == 2 and ([.data[].name] | sort) == ["Ava","Max"]' \
 	GET /api/v1/agents "${A[@]}"
