@@ -9,11 +9,11 @@
 # full pages until the last, next_cursor null exactly at the end, the exact
 # total, each row's fields, and each hit's match (session, agent, message)
 # and snippet. Prints "ok - ..." / "not ok - ..." per combination.
-# Env: ORACLE_CASES (default 200), ORACLE_SEED (default 1).
+# Env: ORACLE_CASES (default 150), ORACLE_SEED (default 1).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 db=convdash_oracle_$$
-cases=${ORACLE_CASES:-200}
+cases=${ORACLE_CASES:-150}
 seed=${ORACLE_SEED:-1}
 
 # Drops the oracle's database.
