@@ -6,7 +6,9 @@
 #
 # Developers can point it at a running service instead (an empty account):
 #   E2E_BASE_URL=http://127.0.0.1:8080 E2E_API_KEY=... test/e2e/run.sh
-# E2E_ONLY=<text> runs only the cases whose name contains the text.
+# (the "database down" case then needs E2E_DOWN_URL of a service whose
+# database is unreachable). E2E_ONLY=<text> runs only the cases whose name
+# contains the text; E2E_VERBOSE=1 prints each case's time.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -58,6 +60,7 @@ wait_http() {
 	return 1
 }
 
+command -v node >/dev/null && command -v npm >/dev/null || fail "node and npm are not installed"
 [ -n "$chromium" ] || fail "chromium is not installed (see scripts/deps/e2e.apt)"
 (cd "$here" && npm ci --no-audit --no-fund --loglevel=error >"$work/npm.log" 2>&1) || fail "npm ci"
 
