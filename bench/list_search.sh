@@ -212,7 +212,7 @@ FROM terms t, sorts s WHERE t.kind = 'medium';
 \pset tuples_only off
 \pset format aligned
 \echo
-\echo search terms (share = fraction of the tenant's shown messages in a sample that contain the word)
+\echo search terms (share = fraction of the shown messages of the tenant, in a sample, that contain the word)
 SELECT kind, i, term, round(share::numeric * 100, 3) AS "share %" FROM terms ORDER BY kind, i;
 \pset tuples_only on
 \pset format unaligned
