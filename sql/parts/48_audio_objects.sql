@@ -53,8 +53,11 @@ $$;
 COMMENT ON FUNCTION convdash.unlink_clip_object() IS
 	'Admin: trigger function unlinking a clip''s large object when its row is deleted or re-pointed (like contrib lo_manage)';
 
--- Row-level (not statement-level) so that the many foreign-key cascade
--- statements that delete no clip cost nothing.
+-- Row-level, like lo_manage: its cost follows the number of clips deleted,
+-- whatever path deletes them. A statement-level trigger with a transition
+-- table measured the same for the bulk delete (10,000 conversations, 200
+-- clips: 1.34/1.73 s row-level vs 1.39/1.67 s, alternating in one session),
+-- since the delete functions remove a batch's clips in one statement.
 CREATE TRIGGER audio_clips_unlink_deleted AFTER DELETE ON convdash.audio_clips
 	FOR EACH ROW EXECUTE FUNCTION convdash.unlink_clip_object();
 CREATE TRIGGER audio_clips_unlink_replaced AFTER UPDATE OF loid ON convdash.audio_clips
