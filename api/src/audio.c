@@ -15,6 +15,7 @@
 #include "log.h"
 
 #define AUDIO_CHUNK (256 * 1024)
+#define AUDIO_WINDOW 3			/* chunk reads in flight while streaming */
 
 /* Parses a Range header for a body of size bytes into [*first, *last].
  * Returns 0 for no Range (whole body), 1 for a satisfiable single range,
@@ -139,43 +140,50 @@ static int clip_info_parse(const char *text, clip_info *info)
 	return 0;
 }
 
-/* Streams [first, last] of the clip in chunks; the last chunk's read also
- * ends the transaction. Returns -1 when the database or client failed (the
- * transaction is then still open). */
+/* Streams [first, last] of the clip in chunks, keeping up to AUDIO_WINDOW
+ * reads in flight so the database reads the next chunk while this one goes
+ * to the client; the last read also commits. Returns -1 when the database or
+ * the client failed (the transaction is then still open). */
 static int stream_clip(request *r, long long first, long long last)
 {
-	long long	off = first;
+	long long	queued = first;		/* next offset to ask for */
+	long long	off = first;		/* next offset to send */
+	db_error	err;
 
 	while (off <= last)
 	{
-		long long	want = last - off + 1 < AUDIO_CHUNK ? last - off + 1 : AUDIO_CHUNK;
-		int			final = off + want > last;
-		char		offset[24], length[24];
-		const char *values[3] = {r->id_text[0], offset, length};
 		PGresult   *res;
-		db_error	err;
-		int			got, rc;
+		long long	want = last - off + 1 < AUDIO_CHUNK ? last - off + 1 : AUDIO_CHUNK;
+		int			got;
 
-		snprintf(offset, sizeof offset, "%lld", off);
-		snprintf(length, sizeof length, "%lld", want);
-		rc = final ? db_exec_commit(r->db, ST_AUDIO_READ, 3, values, NULL, NULL, &res, &err)
-			: db_exec(r->db, ST_AUDIO_READ, 3, values, NULL, NULL, &res, &err);
-		if (rc != 0)
+		while (queued <= last && queued - off < (long long) AUDIO_WINDOW * AUDIO_CHUNK)
+		{
+			long long	len = last - queued + 1 < AUDIO_CHUNK ? last - queued + 1 : AUDIO_CHUNK;
+			char		offset[24], length[24];
+			const char *values[3] = {r->id_text[0], offset, length};
+
+			snprintf(offset, sizeof offset, "%lld", queued);
+			snprintf(length, sizeof length, "%lld", len);
+			if (db_queue(r->db, ST_AUDIO_READ, 3, values, queued + len > last, &err) != 0)
+				return -1;
+			queued += len;
+		}
+		if (db_next(r->db, &res, &err) != 0)
 		{
 			log_msg("error", "audio %s read failed at %lld: SQLSTATE %s: %s", r->id_text[0], off,
 					err.sqlstate, err.message);
-			return final ? 0 : -1;
+			return -1;
 		}
 		got = PQntuples(res) == 1 ? PQgetlength(res, 0, 0) : 0;
 		if (got != want || http_write(r, PQgetvalue(res, 0, 0), (size_t) got) != 0)
 		{
 			PQclear(res);
-			return final ? 0 : -1;
+			return -1;
 		}
 		PQclear(res);
 		off += got;
 	}
-	return 0;
+	return db_queue_end(r->db, &err) == 0 ? 0 : -1;
 }
 
 /* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, all chunks

@@ -47,7 +47,8 @@ struct db
 	int			auth_next;		/* slot the next checked key goes to */
 	const char *checking;		/* the key of the queued ST_TENANT */
 	unsigned char prepared[ST_COUNT];	/* 0 no, 1 yes, 2 queued */
-	pending		queue[MAX_PENDING];
+	pending		queue[MAX_PENDING];	/* a ring: results are read in send order */
+	int			head;			/* oldest queued command */
 	int			nqueue;
 };
 
@@ -72,7 +73,7 @@ static void db_disconnect(db_t *db)
 		return;
 	PQfinish(db->conn);
 	db->conn = NULL;
-	db->nqueue = 0;
+	db->nqueue = db->head = 0;
 	memset(db->prepared, 0, sizeof db->prepared);
 	metrics_db_connections(-1);
 }
@@ -144,7 +145,7 @@ static int db_connect(db_t *db, int *fresh, db_error *err)
 		return -1;
 	}
 	db->conn = conn;
-	db->nqueue = 0;
+	db->nqueue = db->head = 0;
 	memset(db->prepared, 0, sizeof db->prepared);
 	metrics_db_connections(1);
 	*fresh = 1;
@@ -154,10 +155,12 @@ static int db_connect(db_t *db, int *fresh, db_error *err)
 /* Remembers what a queued command was, to read its result in order. */
 static int db_push(db_t *db, pending_kind kind, int stmt)
 {
+	int			slot = (db->head + db->nqueue) % MAX_PENDING;
+
 	if (db->nqueue >= MAX_PENDING)
 		return -1;
-	db->queue[db->nqueue].kind = kind;
-	db->queue[db->nqueue].stmt = stmt;
+	db->queue[slot].kind = kind;
+	db->queue[slot].stmt = stmt;
 	db->nqueue++;
 	return 0;
 }
@@ -280,77 +283,93 @@ static void db_fill_error(const PGresult *res, db_error *err)
 	snprintf(err->hint, sizeof err->hint, "%s", hint ? hint : "");
 }
 
+/* Reads the result of the oldest queued command. A P_KEEP result goes to
+ * *kept unless an error came first; the first error goes to err and sets
+ * *failed. Returns -1 when the connection is lost (it is then dropped). */
+static int db_read_one(db_t *db, PGresult **kept, int *failed, db_error *err)
+{
+	pending    *p = &db->queue[db->head];
+	PGresult   *res = PQgetResult(db->conn);
+	PGresult   *extra;
+	ExecStatusType st;
+
+	if (res == NULL)
+		return -1;
+	db->head = (db->head + 1) % MAX_PENDING;
+	db->nqueue--;
+	st = PQresultStatus(res);
+	if (p->kind == P_SYNC)
+	{
+		PQclear(res);
+		return st == PGRES_PIPELINE_SYNC ? 0 : -1;
+	}
+	while ((extra = PQgetResult(db->conn)) != NULL)
+		PQclear(extra);
+	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+	{
+		if (p->kind == P_PREPARE)
+			db->prepared[p->stmt] = 1;
+		if (p->kind == P_TENANT && db->checking != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
+			db_remember(db, db->checking, PQgetvalue(res, 0, 0));
+		if (p->kind == P_KEEP && kept != NULL && !*failed)
+		{
+			if (*kept != NULL)
+				PQclear(*kept);
+			*kept = res;
+			res = NULL;
+		}
+	}
+	else
+	{
+		if (p->kind == P_PREPARE)
+			db->prepared[p->stmt] = 0;
+		if (!*failed)
+		{
+			if (st == PGRES_PIPELINE_ABORTED)
+				db_error_unavailable(err, "the transaction was aborted");
+			else
+				db_fill_error(res, err);
+			if (p->kind == P_TENANT && strcmp(err->sqlstate, "42501") == 0)
+				db_error_bad_key(err);
+			*failed = 1;
+		}
+	}
+	PQclear(res);
+	return 0;
+}
+
+/* Frees a result kept for a call that failed. */
+static void db_drop_kept(PGresult **kept)
+{
+	if (kept != NULL && *kept != NULL)
+	{
+		PQclear(*kept);
+		*kept = NULL;
+	}
+}
+
 /* Reads the results of every queued command in order; keeps the P_KEEP one in
  * *kept. Returns 0, or -1 with err set to the first error. */
 static int db_drain(db_t *db, PGresult **kept, db_error *err)
 {
 	int			failed = 0;
-	int			i;
 
-	for (i = 0; i < db->nqueue; i++)
+	while (db->nqueue > 0)
 	{
-		pending    *p = &db->queue[i];
-		PGresult   *res = PQgetResult(db->conn);
-		PGresult   *extra;
-		ExecStatusType st;
-
-		if (res == NULL)
-			break;
-		st = PQresultStatus(res);
-		if (p->kind == P_SYNC)
+		if (db_read_one(db, kept, &failed, err) != 0)
 		{
-			PQclear(res);
-			if (st != PGRES_PIPELINE_SYNC)
-				break;
-			continue;
+			db_drop_kept(kept);
+			return db_lost(db, err);
 		}
-		while ((extra = PQgetResult(db->conn)) != NULL)
-			PQclear(extra);
-		if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
-		{
-			if (p->kind == P_PREPARE)
-				db->prepared[p->stmt] = 1;
-			if (p->kind == P_TENANT && db->checking != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-				db_remember(db, db->checking, PQgetvalue(res, 0, 0));
-			if (p->kind == P_KEEP && kept != NULL && !failed)
-			{
-				*kept = res;
-				res = NULL;
-			}
-		}
-		else
-		{
-			if (p->kind == P_PREPARE)
-				db->prepared[p->stmt] = 0;
-			if (!failed)
-			{
-				if (st == PGRES_PIPELINE_ABORTED)
-					db_error_unavailable(err, "the transaction was aborted");
-				else
-					db_fill_error(res, err);
-				if (p->kind == P_TENANT && strcmp(err->sqlstate, "42501") == 0)
-					db_error_bad_key(err);
-				failed = 1;
-			}
-		}
-		PQclear(res);
 	}
-	if (i < db->nqueue || PQstatus(db->conn) == CONNECTION_BAD)
+	db->checking = NULL;
+	if (PQstatus(db->conn) == CONNECTION_BAD)
 	{
-		if (kept != NULL && *kept != NULL)
-		{
-			PQclear(*kept);
-			*kept = NULL;
-		}
+		db_drop_kept(kept);
 		return db_lost(db, err);
 	}
-	db->nqueue = 0;
-	db->checking = NULL;
-	if (failed && kept != NULL && *kept != NULL)
-	{
-		PQclear(*kept);
-		*kept = NULL;
-	}
+	if (failed)
+		db_drop_kept(kept);
 	return failed ? -1 : 0;
 }
 
@@ -487,6 +506,64 @@ int db_exec_commit(db_t *db, stmt_id id, int n, const char *const *values, const
 		db_send_plain(db, "COMMIT") != 0 || db_send_sync(db) != 0)
 		return db_lost(db, err);
 	if (db_drain(db, out, err) != 0)
+	{
+		db_make_idle(db);
+		return -1;
+	}
+	return 0;
+}
+
+/* Queues a statement of db_begin's transaction without waiting for it; with
+ * last set, COMMIT and the end of the pipeline follow it. Its result comes
+ * from db_next, in order. */
+int db_queue(db_t *db, stmt_id id, int n, const char *const *values, int last, db_error *err)
+{
+	if (db->conn == NULL)
+	{
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	if (db->nqueue + 4 > MAX_PENDING || db_send_stmt(db, id, n, values, NULL, NULL, P_KEEP) != 0 ||
+		(last ? db_send_plain(db, "COMMIT") != 0 || db_send_sync(db) != 0 : db_send_flush(db) != 0) ||
+		PQflush(db->conn) != 0)
+		return db_lost(db, err);
+	return 0;
+}
+
+/* Reads the result of the oldest statement queued with db_queue. After the
+ * last one, db_queue_end reads the commit. */
+int db_next(db_t *db, PGresult **out, db_error *err)
+{
+	int			failed = 0;
+
+	*out = NULL;
+	while (db->conn != NULL && db->nqueue > 0 && *out == NULL && !failed)
+	{
+		if (db_read_one(db, out, &failed, err) != 0)
+		{
+			db_drop_kept(out);
+			return db_lost(db, err);
+		}
+	}
+	if (failed || *out == NULL)
+	{
+		if (!failed)
+			db_error_unavailable(err, "no result was queued");
+		db_drop_kept(out);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads the commit queued by db_queue(last); 0 when it committed. */
+int db_queue_end(db_t *db, db_error *err)
+{
+	if (db->conn == NULL)
+	{
+		db_error_unavailable(err, "the database is unavailable");
+		return -1;
+	}
+	if (db_drain(db, NULL, err) != 0)
 	{
 		db_make_idle(db);
 		return -1;

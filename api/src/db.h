@@ -51,6 +51,18 @@ int			db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int 
 int			db_exec_commit(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
 						   const int *formats, PGresult **out, db_error *err);
 
+/* Queues a statement of db_begin's transaction without waiting for it; with
+ * last set, COMMIT and the end of the pipeline follow it. Its result comes
+ * from db_next, in order (a few may be in flight: streaming overlaps the
+ * database's reads with the client's writes). */
+int			db_queue(db_t *db, stmt_id id, int n, const char *const *values, int last, db_error *err);
+
+/* Reads the result of the oldest statement queued with db_queue. */
+int			db_next(db_t *db, PGresult **out, db_error *err);
+
+/* Reads the commit queued by db_queue(last); 0 when it committed. */
+int			db_queue_end(db_t *db, db_error *err);
+
 /* Commits db_begin's transaction; 0 when it committed. */
 int			db_commit(db_t *db, db_error *err);
 
