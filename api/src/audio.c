@@ -186,20 +186,78 @@ static int stream_clip(request *r, long long first, long long last)
 	return db_queue_end(r->db, &err) == 0 ? 0 : -1;
 }
 
+/* Whether a Range header is one bounded range "bytes=a-b" of at most one
+ * chunk, whose bytes can be read in the same round trip as the clip's info. */
+static int small_range(const char *h, long long *first, long long *last)
+{
+	const char *p;
+
+	if (h == NULL || parse_range(h, INT64_MAX, first, last) != 1)
+		return 0;
+	for (p = strchr(h, '=') + 1; *p == ' '; p++)
+		;
+	/* a suffix range needs the size; an open one comes out longer than a chunk */
+	return isdigit((unsigned char) *p) && *last - *first + 1 <= AUDIO_CHUNK;
+}
+
+/* Answers 304, 416 or the headers of a 200/206 for the clip; returns 1 when
+ * the body [*first, *last] is to follow, 0 when the answer is complete. */
+static int audio_head(request *r, const clip_info *info, long long *first, long long *last)
+{
+	int			range;
+	char		buf[128];
+
+	if (etag_matches(http_get_header(r, "If-None-Match"), info->etag))
+	{
+		http_begin(r, 304, NULL, -1);
+		http_header(r, "ETag", info->etag);
+		http_end_headers(r);
+		return 0;
+	}
+	range = parse_range(http_get_header(r, "Range"), info->bytes, first, last);
+	if (range < 0)
+	{
+		snprintf(r->extra_value, sizeof r->extra_value, "bytes */%lld", info->bytes);
+		r->extra_name = "Content-Range";
+		http_fail(r, 416, NULL, "the range cannot be served: use one range bytes=a-b, a- or -n within %lld bytes",
+				  info->bytes);
+		return 0;
+	}
+	http_begin(r, range ? 206 : 200, info->mime, *last - *first + 1);
+	http_header(r, "Accept-Ranges", "bytes");
+	http_header(r, "ETag", info->etag);
+	http_header(r, "Cache-Control", "private, no-cache");
+	if (range)
+	{
+		snprintf(buf, sizeof buf, "bytes %lld-%lld/%lld", *first, *last, info->bytes);
+		http_header(r, "Content-Range", buf);
+	}
+	http_end_headers(r);
+	return !r->head && *last >= *first;
+}
+
 /* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, all chunks
- * from one snapshot (a concurrent delete cannot cut a download short). */
+ * from one snapshot (a concurrent delete cannot cut a download short). A
+ * small bounded range is read together with the clip's info: one round trip. */
 void h_audio_get(request *r)
 {
 	const char *values[1] = {r->id_text[0]};
 	PGresult   *res;
 	db_error	err;
 	clip_info	info;
-	long long	first, last;
-	int			range;
-	char		buf[128];
+	long long	first, last, sfirst, slast;
+	int			small = small_range(http_get_header(r, "Range"), &sfirst, &slast) &&
+		http_get_header(r, "If-None-Match") == NULL;
+	char		offset[24], length[24];
+	const char *read[3] = {r->id_text[0], offset, length};
 
-	if (db_begin(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &res, &err) != 0)
+	snprintf(offset, sizeof offset, "%lld", small ? sfirst : 0);
+	snprintf(length, sizeof length, "%lld", small ? slast - sfirst + 1 : 0);
+	if (db_begin_send(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &err) != 0 ||
+		(small && db_queue(r->db, ST_AUDIO_READ, 3, read, 1, &err) != 0) ||
+		db_next(r->db, &res, &err) != 0)
 	{
+		db_rollback(r->db);
 		http_db_error(r, &err);
 		return;
 	}
@@ -212,37 +270,17 @@ void h_audio_get(request *r)
 		return;
 	}
 	PQclear(res);
-
-	if (etag_matches(http_get_header(r, "If-None-Match"), info.etag))
-	{
+	if (!audio_head(r, &info, &first, &last))
 		db_rollback(r->db);
-		http_begin(r, 304, NULL, -1);
-		http_header(r, "ETag", info.etag);
-		http_end_headers(r);
-		return;
-	}
-	range = parse_range(http_get_header(r, "Range"), info.bytes, &first, &last);
-	if (range < 0)
+	else if (small)
 	{
-		db_rollback(r->db);
-		snprintf(r->extra_value, sizeof r->extra_value, "bytes */%lld", info.bytes);
-		r->extra_name = "Content-Range";
-		http_fail(r, 416, NULL, "the range cannot be served: use one range bytes=a-b, a- or -n within %lld bytes",
-				  info.bytes);
-		return;
+		/* the read already asked for [first, last]: it was clipped to the clip's end the same way */
+		if (db_next(r->db, &res, &err) != 0 || PQgetlength(res, 0, 0) != last - first + 1 ||
+			http_write(r, PQgetvalue(res, 0, 0), (size_t) (last - first + 1)) != 0 ||
+			db_queue_end(r->db, &err) != 0)
+			db_rollback(r->db);
+		PQclear(res);
 	}
-	http_begin(r, range ? 206 : 200, info.mime, last - first + 1);
-	http_header(r, "Accept-Ranges", "bytes");
-	http_header(r, "ETag", info.etag);
-	http_header(r, "Cache-Control", "private, no-cache");
-	if (range)
-	{
-		snprintf(buf, sizeof buf, "bytes %lld-%lld/%lld", first, last, info.bytes);
-		http_header(r, "Content-Range", buf);
-	}
-	http_end_headers(r);
-	if (r->head || last < first)
-		db_rollback(r->db);
 	else if (stream_clip(r, first, last) != 0)
 		db_rollback(r->db);
 }

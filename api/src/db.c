@@ -455,21 +455,31 @@ int db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *val
 	return db_run(db, key, id, n, values, then, out, err);
 }
 
-/* Starts an explicit transaction of the key's tenant (snapshot: repeatable
- * read, read only) and runs its first statement in the same round trip. */
-int db_begin(db_t *db, const char *key, int snapshot, stmt_id first, int n,
-			 const char *const *values, PGresult **out, db_error *err)
+/* Sends BEGIN, the tenant and the transaction's first statement without
+ * waiting; the first statement's result comes from db_next. */
+int db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
+				  const char *const *values, db_error *err)
 {
 	int			fresh;
 
-	*out = NULL;
 	if (db_connect(db, &fresh, err) != 0)
 		return -1;
 	if (db_send_plain(db, snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN") != 0 ||
 		db_send_tenant(db, key) != 0 || db_send_stmt(db, first, n, values, NULL, NULL, P_KEEP) != 0 ||
 		db_send_flush(db) != 0)
 		return db_lost(db, err);
-	if (db_drain(db, out, err) != 0)
+	return 0;
+}
+
+/* Starts an explicit transaction of the key's tenant (snapshot: repeatable
+ * read, read only) and runs its first statement in the same round trip. */
+int db_begin(db_t *db, const char *key, int snapshot, stmt_id first, int n,
+			 const char *const *values, PGresult **out, db_error *err)
+{
+	*out = NULL;
+	if (db_begin_send(db, key, snapshot, first, n, values, err) != 0)
+		return -1;
+	if (db_next(db, out, err) != 0)
 	{
 		db_rollback(db);
 		return -1;

@@ -257,11 +257,12 @@ range_case() {
 }
 range_case "a-b" "bytes=0-99" 0 99
 range_case "a-" "bytes=300000-" 300000 $((wav_bytes - 1))
+range_case "-n with a space" "bytes= -50" $((wav_bytes - 50)) $((wav_bytes - 1))
 range_case "-n" "bytes=-50" $((wav_bytes - 50)) $((wav_bytes - 1))
 range_case "a-b across chunks" "bytes=262000-530000" 262000 530000
 range_case "b past the end" "bytes=10-99999999" 10 $((wav_bytes - 1))
 range_case "-n longer than the clip" "bytes=-99999999" 0 $((wav_bytes - 1))
-for bad in "bytes=$wav_bytes-" "bytes=abc" "bytes=5-1" "items=0-1" "bytes=0-1,4-5" "bytes=-0" "bytes=-" \
+for bad in "bytes=$wav_bytes-" "bytes=$wav_bytes-$((wav_bytes + 10))" "bytes=abc" "bytes=5-1" "items=0-1" "bytes=0-1,4-5" "bytes=-0" "bytes=-" \
 	"bytes=99999999999999999999-" "bytes=1-2-3" "bytes= 1x-2"; do
 	t "range '$bad': 416" 416 '.error.code == "range_not_satisfiable"' GET /api/v1/audio/$clip "${A[@]}" -H "Range: $bad"
 done
