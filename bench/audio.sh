@@ -49,7 +49,7 @@ timed() {
 	sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$work/timed.out"
 }
 
-echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds)"
+echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds, methods interleaved)"
 read -r clip loid < <(tpsql -F ' ' -f - <<SQL
 SELECT convdash.attach_audio(
 	convdash.append_message(convdash.start_conversation($agent, 'bench-read', 'voip'), 'user', 'read me'),
@@ -58,6 +58,7 @@ SELECT id, loid FROM convdash.audio_clips WHERE account_id = $acct AND id = :cli
 SQL
 )
 psql_q <<SQL
+SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.bench_audio_bytea;
 CREATE TABLE public.bench_audio_bytea (id integer PRIMARY KEY, data bytea);
 ALTER TABLE public.bench_audio_bytea ALTER data SET STORAGE EXTERNAL;

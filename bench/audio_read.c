@@ -4,8 +4,10 @@
  *		routes an audio byte can take: convdash.audio_read (what the HTTP
  *		service calls), plain lo_get on the clip's large object (the
  *		baseline of PERFORMANCE.md), and a bytea column holding the same bytes.
- *		Each is read whole (one call) and by 64 KiB ranges, `rounds` times;
- *		prints one line per method: name, median MB/s, p95 ms per clip read.
+ *		Each is read whole (one call) and by 64 KiB ranges, `rounds` times,
+ *		the methods interleaved within each round so that the load of a
+ *		shared machine hits them alike; prints one line per method: name,
+ *		median MB/s, p95 ms per clip read.
  *
  * Usage: audio_read <account id> <clip id> <loid> <bytea table> <bytes> <rounds>
  * (connection from the PG* environment).
@@ -94,27 +96,43 @@ cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Times rounds reads of the clip by the method and prints its line */
+/* Prints a method's line from its sorted read times */
 static void
-bench(PGconn *conn, const Method *m, const char *id, long size, int rounds)
+report(const Method *m, double *secs, int rounds, long size)
 {
-	double	   *secs = malloc(sizeof(double) * rounds);
+	int			p95 = (int) (rounds * 0.95);
 
-	read_clip(conn, m, id, size);	/* warm-up */
-	for (int r = 0; r < rounds; r++)
-	{
-		double		t0 = now_seconds();
-
-		if (read_clip(conn, m, id, size) != size)
-		{
-			fprintf(stderr, "audio_read: %s read a wrong number of bytes\n", m->name);
-			exit(1);
-		}
-		secs[r] = now_seconds() - t0;
-	}
 	qsort(secs, rounds, sizeof(double), cmp_double);
 	printf("%s\t%.0f\t%.2f\n", m->name, size / 1048576.0 / secs[rounds / 2],
-		   secs[(int) (rounds * 0.95) < rounds ? (int) (rounds * 0.95) : rounds - 1] * 1000);
+		   secs[p95 < rounds ? p95 : rounds - 1] * 1000);
+}
+
+/*
+ * Times rounds reads of the clip by every method, interleaved (each round
+ * reads once by each method, so load on a shared machine hits all alike),
+ * and prints one line per method.
+ */
+static void
+bench(PGconn *conn, const Method *methods, const char *const *ids, int n, long size, int rounds)
+{
+	double	   *secs = malloc(sizeof(double) * rounds * n);
+
+	for (int i = 0; i < n; i++)
+		read_clip(conn, &methods[i], ids[i], size);	/* warm-up */
+	for (int r = 0; r < rounds; r++)
+		for (int i = 0; i < n; i++)
+		{
+			double		t0 = now_seconds();
+
+			if (read_clip(conn, &methods[i], ids[i], size) != size)
+			{
+				fprintf(stderr, "audio_read: %s read a wrong number of bytes\n", methods[i].name);
+				exit(1);
+			}
+			secs[i * rounds + r] = now_seconds() - t0;
+		}
+	for (int i = 0; i < n; i++)
+		report(&methods[i], secs + i * rounds, rounds, size);
 	free(secs);
 }
 
@@ -150,25 +168,18 @@ main(int argc, char **argv)
 	snprintf(sql_whole, sizeof(sql_whole), "SELECT data FROM %s WHERE id = $1", argv[4]);
 	snprintf(sql_range, sizeof(sql_range), "SELECT substring(data FROM $2::int + 1 FOR $3::int) FROM %s WHERE id = $1", argv[4]);
 	{
-		const Method clip_methods[] = {
+		const Method methods[] = {
 			{"audio_read whole", "SELECT convdash.audio_read($1, $2, $3)", 0},
-			{"audio_read 64KiB ranges", "SELECT convdash.audio_read($1, $2, $3)", 1},
-		};
-		const Method lo_methods[] = {
 			{"lo_get whole (baseline)", "SELECT lo_get($1)", 0},
-			{"lo_get 64KiB ranges (baseline)", "SELECT lo_get($1, $2, $3)", 1},
-		};
-		const Method bytea_methods[] = {
 			{"bytea column whole", sql_whole, 0},
+			{"audio_read 64KiB ranges", "SELECT convdash.audio_read($1, $2, $3)", 1},
+			{"lo_get 64KiB ranges (baseline)", "SELECT lo_get($1, $2, $3)", 1},
 			{"bytea column 64KiB ranges", sql_range, 1},
 		};
+		const char *ids[] = {argv[2], argv[3], "1", argv[2], argv[3], "1"};
 
-		for (int i = 0; i < 2; i++)
-		{
-			bench(conn, &clip_methods[i], argv[2], size, rounds);
-			bench(conn, &lo_methods[i], argv[3], size, rounds);
-			bench(conn, &bytea_methods[i], "1", size, rounds);
-		}
+		bench(conn, methods, ids, 3, size, rounds);
+		bench(conn, methods + 3, ids + 3, 3, size, rounds);
 	}
 	PQfinish(conn);
 	return 0;
