@@ -45,10 +45,11 @@ static int http_error_json(struct mg_connection *conn, int status, const char *m
 
 	(void) msg;
 	n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-				 status_code_name(status), status >= 500 ? "internal error" : "the request is malformed");
+				 status == 400 ? "bad_request" : status_code_name(status),
+				 status >= 500 ? "internal error" : "the request is malformed or too large");
+	mg_disable_connection_keep_alive(conn);
 	mg_response_header_start(conn, status);
 	mg_response_header_add(conn, "Content-Type", "application/json", -1);
-	mg_response_header_add(conn, "Connection", "close", -1);
 	mg_response_header_send(conn);
 	mg_write(conn, body, (size_t) n);
 	log_access("-", "-", status, 0, n);

@@ -234,8 +234,7 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 		http_fail(&r, 500, NULL, "internal error");
 	else if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST))
 	{
-		r.extra_name = "Connection";
-		snprintf(r.extra_value, sizeof r.extra_value, "close");
+		mg_disable_connection_keep_alive(conn);
 		http_fail(&r, 503, NULL, "the service is shutting down");
 	}
 	else if (i >= 0)
