@@ -581,24 +581,6 @@ int db_queue_end(db_t *db, db_error *err)
 	return 0;
 }
 
-/* Commits db_begin's transaction; 0 when it committed. */
-int db_commit(db_t *db, db_error *err)
-{
-	if (db->conn == NULL)
-	{
-		db_error_unavailable(err, "the database is unavailable");
-		return -1;
-	}
-	if (db_send_plain(db, "COMMIT") != 0 || db_send_sync(db) != 0)
-		return db_lost(db, err);
-	if (db_drain(db, NULL, err) != 0)
-	{
-		db_make_idle(db);
-		return -1;
-	}
-	return 0;
-}
-
 /* Rolls back db_begin's transaction, also after a failed db_exec. */
 void db_rollback(db_t *db)
 {

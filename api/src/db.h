@@ -68,9 +68,6 @@ int			db_next(db_t *db, PGresult **out, db_error *err);
 /* Reads the commit queued by db_queue(last); 0 when it committed. */
 int			db_queue_end(db_t *db, db_error *err);
 
-/* Commits db_begin's transaction; 0 when it committed. */
-int			db_commit(db_t *db, db_error *err);
-
 /* Rolls back db_begin's transaction, also after a failed db_exec. */
 void		db_rollback(db_t *db);
 

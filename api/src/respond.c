@@ -8,6 +8,7 @@
 /* Answers the single JSON value of a result with status; 404 when it is NULL. */
 void respond_result(request *r, int status, PGresult *res)
 {
+	r->auth_pending = 0;		/* the database accepted the key */
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 	{
 		http_fail(r, 404, NULL, "not found");

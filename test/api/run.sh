@@ -458,6 +458,16 @@ check "access log: one line per request" grep -q 'access GET /api/v1/agents 200 
 check "logs never contain a key" bash -c "! grep -qF -e '$KA' -e '$KB' -e '${KA:20:20}' '$log'"
 check "logs never contain bodies" bash -c "! grep -qF -e 'where is my order' -e 'ann@example.com' '$log'"
 
+# ---- statement timeout (5 s in this suite): a conversation locked elsewhere answers 503 timeout
+psql -qAtX -d $db -c "BEGIN" -c "SELECT 1 FROM convdash.conversations WHERE id = $c1 FOR UPDATE" \
+	-c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null 2>&1 &
+locker=$!
+sleep 0.5
+t "statement timeout: 503 timeout" 503 '.error.code == "timeout"' POST $L/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user 'blocked' '')"
+wait $locker
+t "after the timeout the conversation works and the blocked message is not there" 200 '[.data[].content] | index("blocked") == null' \
+	GET "$L/$c1/messages?per_page=200" "${A[@]}"
+
 # ---- database restart: 503 while down, recovery without restarting the service
 cl=$(cluster)
 if [ -n "$cl" ] && pg_ctlcluster $cl stop -m fast; then
