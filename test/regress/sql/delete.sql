@@ -142,7 +142,9 @@ SELECT * FROM convdash.integrity_check();
 -- not extension members); after CREATE EXTENSION they are orphans, found and removed
 \set regress_db :DBNAME
 CREATE DATABASE convdash_drop_test;
+\set QUIET on
 \c convdash_drop_test
+\set QUIET off
 SET client_min_messages = warning;
 CREATE EXTENSION convdash CASCADE;
 SELECT set_config('convdash.account_id', convdash.create_account('Drop Co')::text, false) AS tenant \gset
@@ -154,5 +156,7 @@ CREATE EXTENSION convdash;
 SELECT problem FROM convdash.check_large_objects();
 SELECT convdash.remove_orphaned_large_objects() AS removed;
 SELECT count(*) AS objects_left FROM pg_largeobject_metadata;
+\set QUIET on
 \c :regress_db
+\set QUIET off
 DROP DATABASE convdash_drop_test;
