@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <civetweb.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "db.h"
@@ -78,7 +79,7 @@ int main(int argc, char **argv)
 		"num_threads", threads,
 		"request_timeout_ms", req_timeout,
 		"enable_keep_alive", "yes",
-		"keep_alive_timeout_ms", "5000",
+		"keep_alive_timeout_ms", "2000",	/* an idle keep-alive connection holds a worker */
 		"max_request_size", "16384",
 		"tcp_nodelay", "1",
 		NULL
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
 	sigaddset(&stop, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &stop, NULL);
 
+	json_object_seed(0);		/* before any thread uses jansson */
 	router_init();
 	mg_init_library(0);
 	memset(&cb, 0, sizeof cb);
