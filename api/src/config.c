@@ -167,6 +167,12 @@ int config_load(int argc, char **argv)
 		return -1;
 	g_config.auth_cache_ms = (int) v;
 
+	/* a bare port means the loopback address too: all interfaces only when asked for */
+	if (strspn(g_config.listen, "0123456789") == strlen(g_config.listen))
+	{
+		snprintf(g_config.listen_buf, sizeof g_config.listen_buf, "127.0.0.1:%s", g_config.listen);
+		g_config.listen = g_config.listen_buf;
+	}
 	if (static_dir != NULL && *static_dir != '\0')
 		snprintf(g_config.static_dir, sizeof g_config.static_dir, "%s", static_dir);
 	else

@@ -6,6 +6,7 @@ typedef struct config
 {
 	const char *database_url;	/* libpq conninfo or URI */
 	const char *listen;			/* civetweb listening_ports, e.g. 127.0.0.1:8080 */
+	char		listen_buf[64];	/* listen when a bare port was given */
 	int			threads;		/* worker threads = at most this many database connections */
 	char		static_dir[4096];	/* the dashboard page */
 	long long	max_body;		/* JSON request bodies, bytes */
