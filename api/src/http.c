@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -13,33 +14,72 @@
 #include "http.h"
 #include "log.h"
 
-/* Starts a response: status line and the headers every answer carries. */
+/* Whether civetweb will keep the connection open after this answer (its own
+ * rule: not after 401, not when the client asked to close or speaks
+ * HTTP/1.0 without keep-alive, not while shutting down). */
+static int http_keep_alive(request *r)
+{
+	const char *c = http_get_header(r, "Connection");
+
+	if (r->status == 401 || r->close)
+		return 0;
+	if (c != NULL)
+		return strcasestr(c, "keep-alive") != NULL;
+	return r->ri->http_version != NULL && strcmp(r->ri->http_version, "1.1") == 0;
+}
+
+/* Appends formatted text to the response head (silently cut at its size). */
+static void http_head_add(request *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void http_head_add(request *r, const char *fmt, ...)
+{
+	va_list		ap;
+	int			n;
+
+	if (r->head_len >= sizeof r->head_buf)
+		return;
+	va_start(ap, fmt);
+	n = vsnprintf(r->head_buf + r->head_len, sizeof r->head_buf - r->head_len, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		r->head_len = r->head_len + (size_t) n < sizeof r->head_buf ? r->head_len + (size_t) n : sizeof r->head_buf;
+}
+
+/* Starts a response: status line and the headers every answer carries. The
+ * head is built here and sent in one piece (with the body when it is small),
+ * instead of civetweb's one send per header line. */
 void http_begin(request *r, int status, const char *content_type, long long length)
 {
-	char		len[32];
+	char		date[64];
+	time_t		now = time(NULL);
+	struct tm	tm;
 
+	if (r->close)
+		mg_disable_connection_keep_alive(r->conn);
 	r->status = status;
-	mg_response_header_start(r->conn, status);
+	r->head_len = 0;
+	gmtime_r(&now, &tm);
+	strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	http_head_add(r, "HTTP/%s %d %s\r\nDate: %s\r\nConnection: %s\r\nX-Content-Type-Options: nosniff\r\n",
+				  r->ri->http_version ? r->ri->http_version : "1.1", status,
+				  mg_get_response_code_text(r->conn, status), date, http_keep_alive(r) ? "keep-alive" : "close");
 	if (content_type != NULL)
-		mg_response_header_add(r->conn, "Content-Type", content_type, -1);
+		http_head_add(r, "Content-Type: %s\r\n", content_type);
 	if (length >= 0)
-	{
-		snprintf(len, sizeof len, "%lld", length);
-		mg_response_header_add(r->conn, "Content-Length", len, -1);
-	}
-	mg_response_header_add(r->conn, "X-Content-Type-Options", "nosniff", -1);
+		http_head_add(r, "Content-Length: %lld\r\n", length);
 }
 
 /* Adds one header to a response started with http_begin. */
 void http_header(request *r, const char *name, const char *value)
 {
-	mg_response_header_add(r->conn, name, value, -1);
+	http_head_add(r, "%s: %s\r\n", name, value);
 }
 
-/* Ends the headers; the body, if any, follows with http_write. */
+/* Ends the headers and sends them; the body, if any, follows with http_write. */
 void http_end_headers(request *r)
 {
-	mg_response_header_send(r->conn);
+	http_head_add(r, "\r\n");
+	if (mg_write(r->conn, r->head_buf, r->head_len) != (int) r->head_len)
+		r->close = 1;
 }
 
 /* Writes body bytes (nothing for HEAD); returns -1 when the client is gone. */
@@ -53,6 +93,8 @@ int http_write(request *r, const void *data, size_t len)
 	return 0;
 }
 
+#define ONE_PIECE 16384			/* bodies up to this size go out with the head */
+
 /* Answers a complete body in one go. */
 void http_send(request *r, int status, const char *content_type, const char *body, size_t len)
 {
@@ -61,8 +103,16 @@ void http_send(request *r, int status, const char *content_type, const char *bod
 		http_header(r, r->extra_name, r->extra_value);
 	if (strncmp(content_type, "application/json", 16) == 0)
 		http_header(r, "Cache-Control", "no-store");
-	http_end_headers(r);
-	http_write(r, body, len);
+	http_head_add(r, "\r\n");
+	if (!r->head && len <= ONE_PIECE && r->head_len + len <= sizeof r->head_buf)
+	{
+		memcpy(r->head_buf + r->head_len, body, len);
+		if (mg_write(r->conn, r->head_buf, r->head_len + len) == (int) (r->head_len + len))
+			r->bytes += (long long) len;
+		return;
+	}
+	if (mg_write(r->conn, r->head_buf, r->head_len) == (int) r->head_len)
+		http_write(r, body, len);
 }
 
 /* Answers 204 No Content. */

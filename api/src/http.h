@@ -36,6 +36,9 @@ typedef struct request
 	query_param query[MAX_QUERY_PARAMS];
 	int			nquery;
 	char	   *query_buf;		/* owns the decoded query parameters */
+	int			close;			/* answer with Connection: close (shutting down) */
+	size_t		head_len;		/* the response head being built */
+	char		head_buf[2048 + 16384];	/* head, and a small body sent with it */
 	const char *extra_name;		/* one more header for the next http_send (Allow, ...) */
 	char		extra_value[256];
 } request;

@@ -234,7 +234,7 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 		http_fail(&r, 500, NULL, "internal error");
 	else if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST))
 	{
-		mg_disable_connection_keep_alive(conn);
+		r.close = 1;
 		http_fail(&r, 503, NULL, "the service is shutting down");
 	}
 	else if (i >= 0)
