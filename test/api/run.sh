@@ -31,11 +31,11 @@ dropdb --if-exists $db 2>/dev/null
 createdb $db && psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<SQL
 CREATE EXTENSION convdash CASCADE;
 DO \$\$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_service') THEN
-		CREATE ROLE convdash_service LOGIN IN ROLE convdash_api;
+	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_api_suite') THEN
+		CREATE ROLE convdash_api_suite LOGIN IN ROLE convdash_api;
 	END IF;
 END \$\$;
-ALTER ROLE convdash_service PASSWORD '$svc_password';
+ALTER ROLE convdash_api_suite PASSWORD '$svc_password';
 SELECT convdash.create_account('Acme'), convdash.create_account('Beta'), convdash.create_account('Gone');
 SQL
 check "database, extension and service role are created" test $? -eq 0
@@ -46,7 +46,7 @@ KA=$(sql "SELECT convdash.create_api_key($acct_a, 'suite')")
 KB=$(sql "SELECT convdash.create_api_key($acct_b, 'suite')")
 KR=$(sql "SELECT convdash.create_api_key($acct_a, 'revoked')")
 sql "SELECT convdash.revoke_api_key('$KR')" >/dev/null
-service_url="host=${PGHOST:-localhost} port=${PGPORT:-5432} dbname=$db user=convdash_service password=$svc_password"
+service_url="host=${PGHOST:-localhost} port=${PGPORT:-5432} dbname=$db user=convdash_api_suite password=$svc_password"
 A=(-H "Authorization: Bearer $KA")
 B=(-H "Authorization: Bearer $KB")
 J=(-H "Content-Type: application/json")
@@ -366,17 +366,17 @@ check "isolation: A's conversation and clips are unchanged by B's attempts" bash
 
 # ---- the service role, even with raw SQL, sees one tenant and cannot read large objects
 loid_b=$(sql "SELECT loid FROM convdash.audio_clips WHERE id = $clip_b")
-svc() { PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" -p "${PGPORT:-5432}" -U convdash_service -d $db -c "$1" 2>&1; }
+svc() { PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" -p "${PGPORT:-5432}" -U convdash_api_suite -d $db -c "$1" 2>&1; }
 check "raw SQL as the service: no tenant set, no rows" test "$(svc "SET ROLE convdash_api; SELECT count(*) FROM convdash.conversations")" = 0
 check "raw SQL as the service: tenant A sees only A's rows" test "$(PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" \
-	-p "${PGPORT:-5432}" -U convdash_service -d $db -c 'SET ROLE convdash_api' -c BEGIN \
+	-p "${PGPORT:-5432}" -U convdash_api_suite -d $db -c 'SET ROLE convdash_api' -c BEGIN \
 	-c "SELECT set_config('convdash.account_id', '$acct_a', true)" \
 	-c "SELECT count(*) FILTER (WHERE account_id = $acct_b) || '/' || count(*) FROM convdash.conversations" -c COMMIT | tail -1)" = 0/3
 check "raw SQL as the service: lo_get of another tenant's clip is denied" bash -c \
-	"svc() { PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_service -d $db -c \"\$1\" 2>&1; }
+	"svc() { PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_api_suite -d $db -c \"\$1\" 2>&1; }
 	 svc \"SET ROLE convdash_api; SELECT lo_get($loid_b)\" | grep -q 'permission denied'"
 check "raw SQL as the service: api keys are not readable" bash -c \
-	"PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_service -d $db \
+	"PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_api_suite -d $db \
 	 -c 'SET ROLE convdash_api; SELECT count(*) FROM convdash.api_keys' 2>&1 | grep -q 'permission denied'"
 
 # ---- deletion
