@@ -371,14 +371,15 @@ int http_allow_params(request *r, const char *const *allowed)
 	return 0;
 }
 
-/* The decoded value of a query parameter, or NULL when absent. */
+/* The decoded value of a query parameter, or NULL when absent or empty
+ * (a form that sends status= means no status filter). */
 const char *http_param(const request *r, const char *name)
 {
 	int			i;
 
 	for (i = 0; i < r->nquery; i++)
 		if (strcmp(r->query[i].name, name) == 0)
-			return r->query[i].value;
+			return r->query[i].value[0] != '\0' ? r->query[i].value : NULL;
 	return NULL;
 }
 

@@ -78,7 +78,7 @@ int			http_parse_query(request *r);
 /* Answers 400 and returns -1 when a query parameter is not in the NULL-terminated list. */
 int			http_allow_params(request *r, const char *const *allowed);
 
-/* The decoded value of a query parameter, or NULL when absent. */
+/* The decoded value of a query parameter, or NULL when absent or empty. */
 const char *http_param(const request *r, const char *name);
 
 /* The value of a request header, or NULL. */
