@@ -56,6 +56,13 @@ test: deps
 	scripts/as-root.sh $(MAKE) install
 	test/run.sh
 
+# The API suite always runs the service built with AddressSanitizer and UBSan;
+# this runs that suite alone.
+test-asan: deps
+	$(MAKE) all api
+	scripts/as-root.sh $(MAKE) install
+	test/run.sh api
+
 demo: deps
 	$(MAKE) all api
 	scripts/as-root.sh $(MAKE) install
