@@ -10,23 +10,7 @@ bench_root=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 bench_data=$bench_root/.data
 pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 
-# Runs a command as the cluster's owner: postgres when we are root, else ourselves.
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
-# Prints the first TCP port from $1 on that nothing listens on at 127.0.0.1.
-free_port() {
-	local port=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
+source "$bench_root/../scripts/cluster-lib.sh"
 
 # Creates the cluster on first use and starts it; exports the connection.
 bench_start() {

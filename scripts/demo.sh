@@ -17,23 +17,7 @@ demo=$root/.demo
 pgbin=$(pg_config --bindir 2>/dev/null || echo /usr/lib/postgresql/15/bin)
 db=convdash
 
-# Runs a command as the cluster's owner: postgres when we are root, else ourselves.
-as_owner() {
-	if [ "$(id -u)" -eq 0 ]; then
-		runuser -u postgres -- "$@"
-	else
-		"$@"
-	fi
-}
-
-# Prints the first TCP port from $1 on that nothing listens on at 127.0.0.1.
-free_port() {
-	local port=$1
-	while (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; do
-		port=$((port + 1))
-	done
-	echo "$port"
-}
+source "$root/scripts/cluster-lib.sh"
 
 # Runs psql as the cluster's superuser against the demo database.
 demo_psql() {
@@ -108,7 +92,13 @@ start_service() {
 # Stops the service (SIGTERM lets in-flight requests finish) and the cluster.
 stop_all() {
 	if [ -f "$demo/api.pid" ]; then
-		kill "$(cat "$demo/api.pid")" 2>/dev/null || true
+		local pid
+		pid=$(cat "$demo/api.pid")
+		kill "$pid" 2>/dev/null || true
+		for _ in $(seq 150); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.2
+		done
 		rm -f "$demo/api.pid"
 	fi
 	if [ -f "$demo/data/PG_VERSION" ]; then
