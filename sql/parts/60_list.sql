@@ -23,7 +23,9 @@
 -- has an exact candidate filter. No single plan is fast for every term, so
 -- the search runs in up to three phases, each bounded:
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
---      cursor (filters applied) and stop at a full page: common terms;
+--      cursor (filters applied) and stop at a full page: common terms; when
+--      the matches found say that 8 times as many probes should fill the
+--      page, probe that many (terms in a few % of conversations);
 --   2. else collect the matching conversations through the indexes, at most
 --      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
 --   3. else (the term is common overall but rare after the filters) probe
@@ -355,6 +357,7 @@ DECLARE
 	ks text[];
 	ts text[];
 	probed integer;
+	probe_limit integer;
 	total bigint;
 	result jsonb;
 BEGIN
@@ -413,25 +416,34 @@ BEGIN
 		FROM convdash.agents a
 		WHERE a.account_id = acct AND a.name ILIKE pat AND (agents IS NULL OR a.id = ANY(agents));
 
-		-- phase 1: probe the first conversations in sort order
-		src := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, search_probe::text);
-		sql := format($q$
-			SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t) FROM (
-				SELECT p.id, p.k, p.t FROM (%s) p
-				LEFT JOIN LATERAL (
-					SELECT true AS hit FROM convdash.messages m
-					WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
-					  AND m.content ILIKE $10
-					LIMIT 1) h ON true
-				WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
-				LIMIT %s) p$q$, '%s', n + 1);
-		EXECUTE format(sql, src) INTO ids, ks, ts
-			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-
-		IF coalesce(cardinality(ids), 0) <= n THEN
+		-- phase 1: probe the first conversations in sort order; when that finds
+		-- matches but too few, the density seen says whether a probe 8 times as
+		-- long should fill the page, which is cheaper than collecting candidates
+		probe_limit := search_probe;
+		LOOP
+			src := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, probe_limit::text);
+			sql := format($q$
+				SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t) FROM (
+					SELECT p.id, p.k, p.t FROM (%s) p
+					LEFT JOIN LATERAL (
+						SELECT true AS hit FROM convdash.messages m
+						WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
+						  AND m.content ILIKE $10
+						LIMIT 1) h ON true
+					WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
+					LIMIT %s) p$q$, '%s', n + 1);
+			EXECUTE format(sql, src) INTO ids, ks, ts
+				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
+			EXIT WHEN coalesce(cardinality(ids), 0) > n;
 			EXECUTE format('SELECT count(*) FROM (%s) x', src) INTO probed
 				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-			IF probed = search_probe THEN
+			EXIT WHEN probed < probe_limit OR probe_limit > search_probe
+				OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+			probe_limit := search_probe * 8;
+		END LOOP;
+
+		IF coalesce(cardinality(ids), 0) <= n THEN
+			IF probed = probe_limit THEN
 				-- phase 2: the matching conversations through the indexes, if there are few
 				EXECUTE $q$
 					SELECT array_agg(DISTINCT x.conversation_id), count(*) > $4 FROM (
