@@ -73,6 +73,11 @@ CREATE INDEX conversations_session_search_idx ON convdash.conversations
 CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id);
 CREATE INDEX conversations_rating_started_idx ON convdash.conversations
 	(account_id, (coalesce(rating, 0)), started_at, id);
+-- With a minimum rating the status branches walk rated conversations only
+-- (active ones are rarely rated: without it, the "active" branch of
+-- status=active,archived & min_rating=2 reads every active conversation).
+CREATE INDEX conversations_status_rated_idx ON convdash.conversations (account_id, status, started_at, id)
+	WHERE rating IS NOT NULL;
 
 -- The ILIKE pattern that finds q anywhere, with %, _ and \ taken literally.
 CREATE FUNCTION convdash.search_pattern(q text) RETURNS text
