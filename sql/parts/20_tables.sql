@@ -131,13 +131,13 @@ COMMENT ON COLUMN convdash.conversations.completion_tokens IS 'Sum of completion
 COMMENT ON COLUMN convdash.conversations.rating IS 'Copy of ratings.score for sorting and filtering; kept by rate_conversation';
 COMMENT ON COLUMN convdash.conversations.end_reason IS 'Why it ended; NULL shows as "Completed"';
 
--- List indexes: default sort (newest first) and the other sorts; the list
--- functions add what their plans need.
+-- List indexes: default sort (newest first), per agent, by message count;
+-- the status and rating walks of the list are in 60_list.sql. Every append
+-- updates message_count, so each index here costs on that path too: keep
+-- only what a plan uses.
 CREATE INDEX conversations_started_idx ON convdash.conversations (account_id, started_at DESC, id DESC);
 CREATE INDEX conversations_agent_idx ON convdash.conversations (account_id, agent_id, started_at DESC, id DESC);
 CREATE INDEX conversations_messages_idx ON convdash.conversations (account_id, message_count DESC, id DESC);
-CREATE INDEX conversations_rating_idx ON convdash.conversations (account_id, rating DESC NULLS LAST, id DESC);
-CREATE INDEX conversations_status_idx ON convdash.conversations (account_id, status, id DESC);
 CREATE INDEX conversations_tracker_idx ON convdash.conversations (account_id, tracker_session_id)
 	WHERE tracker_session_id IS NOT NULL;
 
