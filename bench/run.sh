@@ -77,6 +77,9 @@ prepare_data() {
 		watch_index $!
 		wait $!
 	done < bench/.data/indexes-$scale.sql
+	say "adding voice clips to ~2% of the conversations (scripts/generate_audio.sql)"
+	psql -Xq -d "$db" -v seed="$seed" -f scripts/generate_audio.sql 2>&1 |
+		sed -u -n "s/.*NOTICE:  generated/  generated/p"
 	say "vacuum analyze"
 	psql -Xq -d "$db" -c "VACUUM (ANALYZE) convdash.conversations, convdash.messages, convdash.agents, convdash.ratings"
 	local g2=$(date +%s)
