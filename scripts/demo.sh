@@ -115,7 +115,7 @@ print_status() {
 	  Dashboard:  $url/
 	  API key:    $(cat "$demo/api_key")
 	  Try:        curl -H "Authorization: Bearer $(cat "$demo/api_key")" $url/api/v1/conversations?limit=2
-	  psql:       psql -h .demo/run -p $(cat "$demo/pg_port") -U postgres $db   (cluster data in .demo/data)
+	  psql:       psql -h $demo/run -p $(cat "$demo/pg_port") -U postgres $db   (cluster data in .demo/data)
 	  Logs:       .demo/api.log, .demo/postgres.log
 	  Stop:       make demo-stop        Start over: make demo-reset
 	EOF
