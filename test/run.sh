@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Runs every test suite inside one throwaway PostgreSQL 15 cluster
-# (pg_virtualenv) and ends with the line "N passed, N failed".
+# (pg_virtualenv -t) and ends with the line "N passed, N failed".
 # Assumes the extension is built and installed (make test does both).
+# Usage: test/run.sh [suite ...]   (default: every suite)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-exec pg_virtualenv -t -v 15 -o 'max_connections=200' -o 'lc_messages=C' test/suites.sh "$@"
+summary=$(mktemp)
+trap 'rm -f "$summary"' EXIT
+CONVDASH_TEST_SUMMARY=$summary pg_virtualenv -t -v 15 -o 'max_connections=200' -o 'lc_messages=C' \
+	test/suites.sh "$@"
+status=$?
+# pg_virtualenv prints its own lines after the suites: repeat the total last.
+if [ -s "$summary" ]; then
+	cat "$summary"
+else
+	echo "0 passed, 1 failed"
+	status=1
+fi
+exit $status

@@ -63,5 +63,5 @@ for s in "${suites[@]}"; do
 done
 
 rm -rf "$logdir"
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed" | tee "${CONVDASH_TEST_SUMMARY:-/dev/null}"
 [ "$failed" -eq 0 ]
