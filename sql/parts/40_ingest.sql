@@ -105,9 +105,10 @@ BEGIN
 	IF content IS NULL THEN
 		RAISE EXCEPTION 'content is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'content';
 	END IF;
-	PERFORM convdash.check_text(content, 'content', 1000000, false),
-		convdash.check_range(prompt_tokens, 'prompt_tokens', 0, 2147483647),
-		convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
+	-- one check per PERFORM: each is then a simple expression, not a query
+	PERFORM convdash.check_text(content, 'content', 1000000, false);
+	PERFORM convdash.check_range(prompt_tokens, 'prompt_tokens', 0, 2147483647);
+	PERFORM convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
 
 	UPDATE convdash.conversations x SET
 		message_count = x.message_count + shown::integer,
