@@ -14,7 +14,8 @@
 --   agents         agents per account (default 10): modes active, passive and
 --                  hybrid, with companies; existing agents of the same names are reused
 --   seed           integer seed (default 1)
---   end_date       last day of the data, 'YYYY-MM-DD' (default: today, UTC);
+--   end_date       last day of the data, 'YYYY-MM-DD' (default: none, the data
+--                  ends now, so no conversation starts in the future);
 --                  conversations start over the 365 days before it
 --   chunk          conversations per transaction (default 50000)
 --
@@ -54,8 +55,9 @@
 \set seed 1
 \endif
 \if :{?end_date}
+SELECT ((:'end_date'::date + 1)::timestamp AT TIME ZONE 'UTC')::text AS end_ts \gset
 \else
-SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS end_date \gset
+SELECT now()::text AS end_ts \gset
 \endif
 \if :{?chunk}
 \else
@@ -408,7 +410,7 @@ BEGIN
 END
 $$;
 
-CALL pg_temp.gen_all(:conversations, :chunk, :seed, (:'end_date'::date + 1)::timestamp AT TIME ZONE 'UTC', :agents);
+CALL pg_temp.gen_all(:conversations, :chunk, :seed, :'end_ts'::timestamptz, :agents);
 
 -- The generator chose ids itself: move the identity sequences past them.
 SELECT setval(pg_get_serial_sequence('convdash.conversations', 'id'), max(id)) FROM convdash.conversations \g /dev/null
