@@ -1,12 +1,5 @@
 -- client_data: summary grid, memory as stored, tracker session, pageviews, events, triggers; every error.
-\set QUIET on
-\i test/regress/include/err.sql
-\set ECHO none
-\o /dev/null
-\i test/regress/include/detail_fixture.sql
-\o
-\set ECHO all
-\set QUIET off
+\i test/regress/include/detail_setup.sql
 
 -- with a tracker session: pageviews, events (no triggers) and triggers in time order
 SELECT convdash.client_data(:c_closed) AS cd \gset

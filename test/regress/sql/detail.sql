@@ -1,12 +1,5 @@
 -- conversation_detail, list_agents, agent and message: every field and every error.
-\set QUIET on
-\i test/regress/include/err.sql
-\set ECHO none
-\o /dev/null
-\i test/regress/include/detail_fixture.sql
-\o
-\set ECHO all
-\set QUIET off
+\i test/regress/include/detail_setup.sql
 
 -- The detail without its ids and rated_at (checked separately: they depend on
 -- which tests ran before, and on the clock).

@@ -1,12 +1,5 @@
 -- rate_conversation and remove_rating: replacing, idempotent removal, the list's copy, every error.
-\set QUIET on
-\i test/regress/include/err.sql
-\set ECHO none
-\o /dev/null
-\i test/regress/include/detail_fixture.sql
-\o
-\set ECHO all
-\set QUIET off
+\i test/regress/include/detail_setup.sql
 
 -- The rating as the detail shows it (rated_at checked for presence), and the list's copy.
 CREATE FUNCTION pg_temp.rating_of(conversation bigint) RETURNS text

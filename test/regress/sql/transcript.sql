@@ -1,12 +1,5 @@
 -- transcript: user and assistant messages only, newest first, paged by seq; every error.
-\set QUIET on
-\i test/regress/include/err.sql
-\set ECHO none
-\o /dev/null
-\i test/regress/include/detail_fixture.sql
-\o
-\set ECHO all
-\set QUIET off
+\i test/regress/include/detail_setup.sql
 
 -- A page as one line: page/pages, per_page, total, and its messages (count, newest … oldest).
 CREATE FUNCTION pg_temp.page_line(t jsonb) RETURNS text
