@@ -11,4 +11,17 @@ extern void convdash_define_settings(void);
 /* convdash.max_clip_bytes (settings.c) */
 extern int	convdash_max_clip_bytes;
 
+/* convdash.claim: the signed tenant claim of the transaction (tenancy.c) */
+extern char *convdash_claim;
+
+/* Length of an HMAC-SHA-256 */
+#define CONVDASH_HMAC_LEN 32
+
+/* HMAC-SHA-256 of msg under key into out (hmac.c) */
+extern void convdash_hmac_sha256_raw(const uint8 *key, size_t keylen,
+									 const uint8 *msg, size_t msglen, uint8 *out);
+
+/* The owner of a relation (tenancy.c) */
+extern Oid	convdash_rel_owner(Oid relid);
+
 #endif							/* CONVDASH_H */

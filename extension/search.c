@@ -17,12 +17,13 @@
 
 #include "catalog/pg_collation.h"
 #include "catalog/pg_type.h"
-#include "common/hmac.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
+
+#include "convdash.h"
 
 PG_FUNCTION_INFO_V1(convdash_search_grams);
 PG_FUNCTION_INFO_V1(convdash_search_keys);
@@ -30,7 +31,6 @@ PG_FUNCTION_INFO_V1(convdash_hmac_sha256);
 
 #define GRAM_TAG_SHIFT	28
 #define GRAM_HASH_MASK	0x0FFFFFFF
-#define HMAC_SHA256_LEN 32
 
 /* Key of the n-gram at w[0..n-1]: a tag for n plus the code point or an FNV-1a hash */
 static inline int32
@@ -138,21 +138,11 @@ convdash_hmac_sha256(PG_FUNCTION_ARGS)
 {
 	bytea	   *key = PG_GETARG_BYTEA_PP(0);
 	bytea	   *msg = PG_GETARG_BYTEA_PP(1);
-	bytea	   *result = (bytea *) palloc(VARHDRSZ + HMAC_SHA256_LEN);
-	pg_hmac_ctx *ctx = pg_hmac_create(PG_SHA256);
+	bytea	   *result = (bytea *) palloc(VARHDRSZ + CONVDASH_HMAC_LEN);
 
-	if (ctx == NULL)
-		ereport(ERROR, (errcode(ERRCODE_OUT_OF_MEMORY), errmsg("out of memory")));
-	if (pg_hmac_init(ctx, (const uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) < 0 ||
-		pg_hmac_update(ctx, (const uint8 *) VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg)) < 0 ||
-		pg_hmac_final(ctx, (uint8 *) VARDATA(result), HMAC_SHA256_LEN) < 0)
-	{
-		const char *why = pg_hmac_error(ctx);
-
-		pg_hmac_free(ctx);
-		elog(ERROR, "could not compute HMAC-SHA-256: %s", why);
-	}
-	pg_hmac_free(ctx);
-	SET_VARSIZE(result, VARHDRSZ + HMAC_SHA256_LEN);
+	convdash_hmac_sha256_raw((const uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key),
+							 (const uint8 *) VARDATA_ANY(msg), VARSIZE_ANY_EXHDR(msg),
+							 (uint8 *) VARDATA(result));
+	SET_VARSIZE(result, VARHDRSZ + CONVDASH_HMAC_LEN);
 	PG_RETURN_BYTEA_P(result);
 }

@@ -2,11 +2,11 @@
  * settings.c
  *		The convdash.* configuration parameters (GUCs).
  *
- * convdash.account_id is deliberately not defined here: it is a plain
- * placeholder set per transaction with set_config(..., true), read by the
- * row-level security policies even before this library is loaded. For the
- * same reason the prefix is not reserved (MarkGUCPrefixReserved would turn
- * that placeholder into an error).
+ * convdash.account_id (an admin's choice of tenant) and convdash.note (a
+ * free-text note for the deletion log) are deliberately not defined here:
+ * they are plain placeholders that may be set before this library is
+ * loaded. For the same reason the prefix is not reserved
+ * (MarkGUCPrefixReserved would turn those placeholders into errors).
  */
 #include "postgres.h"
 
@@ -32,4 +32,14 @@ convdash_define_settings(void)
 							PGC_SUSET,
 							GUC_UNIT_BYTE,
 							NULL, NULL, NULL);
+
+	/* superuser-only: set by convdash.authenticate() alone, verified by tenancy.c */
+	DefineCustomStringVariable("convdash.claim",
+							   "The signed tenant claim of the current transaction.",
+							   "Installed by convdash.authenticate(key); valid only in the transaction that ran it.",
+							   &convdash_claim,
+							   "",
+							   PGC_SUSET,
+							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
+							   NULL, NULL, NULL);
 }

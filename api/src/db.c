@@ -14,7 +14,6 @@
 #include "metrics.h"
 
 #define MAX_PENDING 16
-#define AUTH_CACHE 4			/* keys remembered per thread */
 #define MAX_KEY 200
 
 typedef enum pending_kind
@@ -33,19 +32,9 @@ typedef struct pending
 } pending;
 
 /* A key the database accepted recently, and its account. */
-typedef struct auth_entry
-{
-	char		key[MAX_KEY + 1];
-	char		account[24];
-	double		at;				/* monotonic seconds when checked */
-} auth_entry;
-
 struct db
 {
 	PGconn	   *conn;
-	auth_entry	auth[AUTH_CACHE];
-	int			auth_next;		/* slot the next checked key goes to */
-	const char *checking;		/* the key of the queued ST_TENANT */
 	unsigned char prepared[ST_COUNT];	/* 0 no, 1 yes, 2 queued */
 	pending		queue[MAX_PENDING];	/* a ring: results are read in send order */
 	int			head;			/* oldest queued command */
@@ -183,56 +172,12 @@ static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, 
 	return db_push(db, kind, id);
 }
 
-/* Seconds on the monotonic clock. */
-static double db_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-/* The account of a key this thread checked less than auth_cache_ms ago, or NULL. */
-static const char *db_cached_account(db_t *db, const char *key)
-{
-	double		now = db_now();
-	int			i;
-
-	for (i = 0; i < AUTH_CACHE; i++)
-		if (db->auth[i].key[0] != '\0' && strcmp(db->auth[i].key, key) == 0 &&
-			now - db->auth[i].at < g_config.auth_cache_ms / 1000.0)
-			return db->auth[i].account;
-	return NULL;
-}
-
-/* Remembers that the database accepted key for account. */
-static void db_remember(db_t *db, const char *key, const char *account)
-{
-	auth_entry *e = &db->auth[db->auth_next];
-	int			i;
-
-	if (g_config.auth_cache_ms <= 0 || strlen(key) > MAX_KEY)
-		return;
-	for (i = 0; i < AUTH_CACHE; i++)
-		if (strcmp(db->auth[i].key, key) == 0)
-			e = &db->auth[i];
-	if (e == &db->auth[db->auth_next])
-		db->auth_next = (db->auth_next + 1) % AUTH_CACHE;
-	snprintf(e->key, sizeof e->key, "%s", key);
-	snprintf(e->account, sizeof e->account, "%s", account);
-	e->at = db_now();
-}
-
-/* Queues the statement that sets the key's tenant: from the thread's cache,
- * or checking the key in the database (its account is remembered when read). */
+/* Queues the statement that checks the key and makes its account the tenant
+ * of the transaction (the database caches the key check, not the service). */
 static int db_send_tenant(db_t *db, const char *key)
 {
-	const char *account = db_cached_account(db, key);
-	const char *values[1] = {account ? account : key};
+	const char *values[1] = {key};
 
-	if (account != NULL)
-		return db_send_stmt(db, ST_TENANT_CACHED, 1, values, NULL, NULL, P_QUERY);
-	db->checking = key;
 	return db_send_stmt(db, ST_TENANT, 1, values, NULL, NULL, P_TENANT);
 }
 
@@ -309,8 +254,6 @@ static int db_read_one(db_t *db, PGresult **kept, int *failed, db_error *err)
 	{
 		if (p->kind == P_PREPARE)
 			db->prepared[p->stmt] = 1;
-		if (p->kind == P_TENANT && db->checking != NULL && PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
-			db_remember(db, db->checking, PQgetvalue(res, 0, 0));
 		if (p->kind == P_KEEP && kept != NULL && !*failed)
 		{
 			if (*kept != NULL)
@@ -362,7 +305,6 @@ static int db_drain(db_t *db, PGresult **kept, db_error *err)
 			return db_lost(db, err);
 		}
 	}
-	db->checking = NULL;
 	if (PQstatus(db->conn) == CONNECTION_BAD)
 	{
 		db_drop_kept(kept);

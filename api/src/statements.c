@@ -2,23 +2,19 @@
  * prepared once per connection. Casts make each parameter's type explicit,
  * so a value that is not of its type fails as 22P02 (400), never as SQL.
  *
- * ST_TENANT authenticates the API key and sets the tenant in one statement:
- * an unknown or revoked key leaves the tenant empty, so require_account()
- * raises 42501 and the rest of the pipeline is skipped (the service answers
- * 401); it returns the account id, which each thread remembers for a key for
- * CONVDASH_AUTH_CACHE ms (default 1000), setting the tenant with
- * ST_TENANT_CACHED meanwhile (authenticate() costs more than a list page's
- * SQL). The write statements keep the id they return in the transaction
+ * ST_TENANT presents the API key to convdash.authenticate(), which makes its
+ * account the tenant of the transaction (a claim the database signed; the
+ * service cannot set a tenant itself): an unknown or revoked key installs
+ * none, so require_account() raises 42501 and the rest of the pipeline is
+ * skipped (the service answers 401). The database backend caches key checks
+ * for 1 s. The write statements keep the id they return in the transaction
  * setting convdash_api.id, so the read of that id (a STABLE function, which
  * could not see a write of its own statement) follows in the same round trip. */
 #include "statements.h"
 
 const statement statements[ST_COUNT] = {
 	[ST_TENANT] = {"cd_tenant",
-		"SELECT convdash.require_account() FROM (SELECT pg_catalog.set_config('convdash.account_id',"
-		" coalesce(convdash.authenticate($1)::text, ''), true)) AS t", 0, 1},
-	[ST_TENANT_CACHED] = {"cd_tenant_cached",
-		"SELECT pg_catalog.set_config('convdash.account_id', $1, true)", 0, 1},
+		"SELECT convdash.require_account() FROM (SELECT convdash.authenticate($1)) AS t", 0, 1},
 	[ST_AUTH] = {"cd_auth", "SELECT convdash.authenticate($1)", 0, 1},
 	[ST_PING] = {"cd_ping", "SELECT 1", 0, 1},
 	[ST_LIST] = {"cd_list",

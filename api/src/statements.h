@@ -7,7 +7,6 @@ typedef enum stmt_id
 {
 	ST_NONE = -1,			/* no statement */
 	ST_TENANT,
-	ST_TENANT_CACHED,
 	ST_AUTH,
 	ST_PING,
 	ST_LIST,

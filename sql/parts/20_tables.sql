@@ -204,7 +204,9 @@ CREATE TABLE convdash.deletion_log (
 	account_id       bigint NOT NULL REFERENCES convdash.accounts (id) ON DELETE CASCADE,
 	id               bigint GENERATED ALWAYS AS IDENTITY,
 	conversation_id  bigint NOT NULL,
-	deleted_by       text NOT NULL DEFAULT current_user,
+	deleted_by       text NOT NULL DEFAULT session_user,
+	api_key_id       bigint,
+	note             text CHECK (length(note) <= 200),
 	deleted_at       timestamptz NOT NULL DEFAULT now(),
 	reason           text NOT NULL DEFAULT 'request',
 	message_count    integer NOT NULL CHECK (message_count >= 0),
@@ -212,6 +214,8 @@ CREATE TABLE convdash.deletion_log (
 	PRIMARY KEY (account_id, id)
 );
 COMMENT ON TABLE convdash.deletion_log IS 'Audit of irreversible deletions: who, when, how many messages and clips (no content)';
+COMMENT ON COLUMN convdash.deletion_log.deleted_by IS 'Who deleted: "api key <id> (<label>)" for the service, else the session user; never taken from a setting';
+COMMENT ON COLUMN convdash.deletion_log.note IS 'Free-text note of the deleter (the setting convdash.note), at most 200 characters';
 
 -- pg_dump keeps the rows of extension tables only when registered.
 SELECT pg_catalog.pg_extension_config_dump('convdash.accounts', '');

@@ -65,20 +65,23 @@ $$;
 COMMENT ON FUNCTION convdash.check_range(bigint, text, bigint, bigint) IS
 	'Read: the number when NULL or within [low, high]; else 22023 naming the field';
 
--- Returns the timestamp when it is NULL or finite, else raises 22023.
+-- Returns the timestamp when it is NULL or one RFC 3339 can express in UTC
+-- (years 0001-9999, so every stored time is answered and sorts as given),
+-- else raises 22023.
 CREATE FUNCTION convdash.check_time(value timestamptz, field text) RETURNS timestamptz
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 BEGIN
-	IF value IS NOT NULL AND NOT isfinite(value) THEN
-		RAISE EXCEPTION '% must be a finite time', field
-			USING ERRCODE = 'invalid_parameter_value', COLUMN = field;
+	IF value IS NOT NULL AND NOT (value >= '0001-01-01 00:00:00+00' AND value < '10000-01-01 00:00:00+00') THEN
+		RAISE EXCEPTION '% must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z', field
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = field,
+			      DETAIL = 'Times are answered as RFC 3339 in UTC, which has no other years.';
 	END IF;
 	RETURN value;
 END
 $$;
 COMMENT ON FUNCTION convdash.check_time(timestamptz, text) IS
-	'Read: the timestamp when NULL or finite; else 22023 naming the field';
+	'Read: the timestamp when NULL or within years 0001-9999 UTC (what RFC 3339 in UTC expresses); else 22023 naming the field';
 
 -- Locks and returns a conversation of the current tenant; P0002 when there is none.
 CREATE FUNCTION convdash.lock_conversation(conversation_id bigint) RETURNS convdash.conversations

@@ -292,31 +292,75 @@ $$;
 COMMENT ON FUNCTION convdash.remove_rating(bigint) IS
 	'API: removes the conversation''s rating; not an error when there is none (returns false then)';
 
--- RFC 7386 JSON merge patch: objects merge key by key, null removes a key, anything else replaces.
+-- RFC 7386 JSON merge patch: objects merge key by key, null removes a key,
+-- anything else replaces. One pass per object level: the untouched keys of
+-- the target and the patched ones are aggregated once, never copied per key.
 CREATE FUNCTION convdash.json_merge_patch(target jsonb, patch jsonb) RETURNS jsonb
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 DECLARE
+	base jsonb := CASE WHEN jsonb_typeof(target) = 'object' THEN target ELSE '{}'::jsonb END;
 	result jsonb;
-	k text;
-	v jsonb;
 BEGIN
 	IF patch IS NULL OR jsonb_typeof(patch) <> 'object' THEN
 		RETURN patch;
 	END IF;
-	result := CASE WHEN jsonb_typeof(target) = 'object' THEN target ELSE '{}'::jsonb END;
-	FOR k, v IN SELECT * FROM jsonb_each(patch) LOOP
-		IF jsonb_typeof(v) = 'null' THEN
-			result := result - k;
-		ELSE
-			result := jsonb_set(result, ARRAY[k], convdash.json_merge_patch(result -> k, v));
-		END IF;
-	END LOOP;
+	SELECT coalesce(jsonb_object_agg(m.k, m.v), '{}'::jsonb) INTO result
+	FROM (
+		SELECT t.key AS k, t.value AS v FROM jsonb_each(base) t WHERE NOT patch ? t.key
+		UNION ALL
+		SELECT p.key, CASE WHEN jsonb_typeof(p.value) = 'object'
+		                   THEN convdash.json_merge_patch(base -> p.key, p.value) ELSE p.value END
+		FROM jsonb_each(patch) p WHERE jsonb_typeof(p.value) <> 'null') m;
 	RETURN result;
 END
 $$;
 COMMENT ON FUNCTION convdash.json_merge_patch(jsonb, jsonb) IS
 	'Read: RFC 7386 merge patch of target by patch (null removes a key, objects merge recursively)';
+
+-- Largest memory patch, in bytes of JSON text and in members at every level.
+CREATE FUNCTION convdash.max_memory_patch_bytes() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 262144 $$;
+COMMENT ON FUNCTION convdash.max_memory_patch_bytes() IS
+	'Read: the largest memory patch merge_memory accepts, in bytes of JSON text (256 KiB)';
+CREATE FUNCTION convdash.max_memory_patch_members() RETURNS integer
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT 10000 $$;
+COMMENT ON FUNCTION convdash.max_memory_patch_members() IS
+	'Read: the most keys and array elements, at every level, a memory patch may have (10000)';
+
+-- Checks a memory patch before any work: an object within the size and member caps.
+CREATE FUNCTION convdash.check_memory_patch(patch jsonb) RETURNS jsonb
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+	bytes integer;
+	members bigint;
+BEGIN
+	IF patch IS NULL OR jsonb_typeof(patch) <> 'object' THEN
+		RAISE EXCEPTION 'memory patch must be a JSON object'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'memory',
+			      DETAIL = format('It was %s.', coalesce(jsonb_typeof(patch), 'null'));
+	END IF;
+	bytes := octet_length(patch::text);
+	IF bytes > convdash.max_memory_patch_bytes() THEN
+		RAISE EXCEPTION 'memory patch is too large (% bytes, at most %)', bytes, convdash.max_memory_patch_bytes()
+			USING ERRCODE = 'program_limit_exceeded', COLUMN = 'memory';
+	END IF;
+	-- every member at every level, counted without building anything
+	SELECT count(*) INTO members
+	FROM (SELECT FROM jsonb_path_query(patch, 'strict $.**') LIMIT convdash.max_memory_patch_members() + 2) x;
+	IF members - 1 > convdash.max_memory_patch_members() THEN
+		RAISE EXCEPTION 'memory patch has too many members (more than %)', convdash.max_memory_patch_members()
+			USING ERRCODE = 'program_limit_exceeded', COLUMN = 'memory',
+			      HINT = 'Send the memory in several smaller patches.';
+	END IF;
+	RETURN patch;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_memory_patch(jsonb) IS
+	'Read: the patch when it is a JSON object within the size and member caps; else 22023 (not an object) or 54000 (too large)';
 
 -- Merges a JSON object into the conversation's memory; returns the new memory.
 CREATE FUNCTION convdash.merge_memory(conversation_id bigint, patch jsonb) RETURNS jsonb
@@ -324,15 +368,10 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	checked jsonb := convdash.check_memory_patch(patch);
 	c convdash.conversations := convdash.lock_conversation(conversation_id);
-	merged jsonb;
+	merged jsonb := convdash.json_merge_patch(c.memory, checked);
 BEGIN
-	IF patch IS NULL OR jsonb_typeof(patch) <> 'object' THEN
-		RAISE EXCEPTION 'memory patch must be a JSON object'
-			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'memory',
-			      DETAIL = format('It was %s.', coalesce(jsonb_typeof(patch), 'null'));
-	END IF;
-	merged := convdash.json_merge_patch(c.memory, patch);
 	IF octet_length(merged::text) > 1048576 THEN
 		RAISE EXCEPTION 'memory would exceed 1 MiB'
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'memory';
@@ -343,7 +382,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.merge_memory(bigint, jsonb) IS
-	'API: merges a JSON object into the conversation''s memory (null removes a key, nested objects merge); returns it';
+	'API: merges a JSON object into the conversation''s memory (null removes a key, nested objects merge; at most 256 KiB and 10000 members per patch, 1 MiB in all); returns it';
 
 -- Links a conversation to a tracker session of the same tenant (NULL unlinks).
 CREATE FUNCTION convdash.link_tracker_session(conversation_id bigint, tracker_session_id bigint)

@@ -33,17 +33,6 @@
 -- SEARCH_PROBE (400) and SEARCH_CANDIDATES (30000) can be changed with the
 -- settings convdash.search_probe and convdash.search_candidates.
 
--- Secret of the cursor MAC; not dumped (a restored database gets a new one,
--- so old cursors are refused). Row-level security without a policy hides it
--- from every role but the owner.
-CREATE TABLE convdash.cursor_secret (
-	singleton  boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-	secret     bytea NOT NULL CHECK (length(secret) = 32)
-);
-INSERT INTO convdash.cursor_secret (secret) VALUES (decode(convdash.random_hex(32), 'hex'));
-ALTER TABLE convdash.cursor_secret ENABLE ROW LEVEL SECURITY;
-COMMENT ON TABLE convdash.cursor_secret IS 'Key of the HMAC that signs list cursors (owner only)';
-
 CREATE FUNCTION convdash.search_grams(value text) RETURNS integer[]
 AS 'MODULE_PATHNAME', 'convdash_search_grams'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
@@ -171,7 +160,7 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 	SELECT convdash.base64url(p) || '.'
 		|| convdash.base64url(substr(convdash.hmac_sha256(s.secret, p || convert_to(signature, 'UTF8')), 1, 16))
-	FROM convdash.cursor_secret s,
+	FROM convdash.installation_secret s,
 		LATERAL (SELECT convert_to(jsonb_strip_nulls(jsonb_build_object('k', k, 't', t, 'i', id))::text, 'UTF8') AS p) x
 $$;
 COMMENT ON FUNCTION convdash.cursor_encode(text, text, text, bigint) IS
@@ -200,7 +189,7 @@ BEGIN
 	-- only the canonical spelling is accepted (base64 has spare bits in its last character)
 	IF convdash.base64url(payload) <> parts[1] OR convdash.base64url(mac) <> parts[2]
 		OR mac IS DISTINCT FROM (SELECT substr(convdash.hmac_sha256(s.secret, payload || convert_to(signature, 'UTF8')), 1, 16)
-		                         FROM convdash.cursor_secret s) THEN
+		                         FROM convdash.installation_secret s) THEN
 		PERFORM convdash.list_error('cursor', 'invalid cursor',
 			'A cursor is valid only unchanged, with the filters, search, sort and order it was made for.');
 	END IF;

@@ -5,8 +5,9 @@
 -- conversation: account, conversation id, who, when, why, how many
 -- messages (every role) and clips.
 --
--- Who: the setting convdash.actor when the caller sets one (the service may
--- put e.g. its API key id there), else the session user.
+-- Who: the API key whose claim holds in the transaction (its id and label),
+-- else the session user (convdash.current_actor()); a setting cannot change
+-- it. The setting convdash.note may add a free-text note (200 characters).
 -- Conversations are locked in id order before anything is deleted, so two
 -- sessions deleting overlapping sets wait for each other instead of
 -- deadlocking; the one that comes second finds nothing left (P0002 for a
@@ -20,7 +21,9 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	acct bigint := delete_conversation_rows.account_id;
-	who text := coalesce(nullif(current_setting('convdash.actor', true), ''), session_user);
+	who text := convdash.current_actor();
+	key_id bigint := convdash.claim_key_id();
+	note text := left(nullif(current_setting('convdash.note', true), ''), 200);
 	locked bigint[];
 	clip_conv bigint[];
 	clip_n bigint[];
@@ -45,8 +48,9 @@ BEGIN
 	-- the rating and anything else hanging off the conversation go by cascade
 	DELETE FROM convdash.conversations c WHERE c.account_id = acct AND c.id = ANY (locked);
 	RETURN QUERY
-	INSERT INTO convdash.deletion_log AS l (account_id, conversation_id, deleted_by, reason, message_count, clip_count)
-	SELECT acct, x.id, who, delete_conversation_rows.reason, coalesce(m.n, 0), coalesce(a.n, 0)
+	INSERT INTO convdash.deletion_log AS l
+		(account_id, conversation_id, deleted_by, api_key_id, note, reason, message_count, clip_count)
+	SELECT acct, x.id, who, key_id, note, delete_conversation_rows.reason, coalesce(m.n, 0), coalesce(a.n, 0)
 	FROM unnest(locked) AS x(id)
 	LEFT JOIN unnest(msg_conv, msg_n) AS m(id, n) ON m.id = x.id
 	LEFT JOIN unnest(clip_conv, clip_n) AS a(id, n) ON a.id = x.id
@@ -86,16 +90,16 @@ DECLARE
 	ids bigint[];
 	result jsonb;
 BEGIN
+	IF cardinality(conversation_ids) > 10000 THEN
+		RAISE EXCEPTION 'at most 10000 conversations per call'
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'conversation_ids',
+			      DETAIL = format('There were %s.', cardinality(ids));
+	END IF;
 	IF conversation_ids IS NULL OR array_position(conversation_ids, NULL) IS NOT NULL THEN
 		RAISE EXCEPTION 'conversation_ids must be an array of ids without nulls'
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'conversation_ids';
 	END IF;
 	ids := ARRAY(SELECT DISTINCT x FROM unnest(conversation_ids) AS x ORDER BY x);
-	IF cardinality(ids) > 100000 THEN
-		RAISE EXCEPTION 'at most 100000 conversations per call'
-			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'conversation_ids',
-			      DETAIL = format('There were %s.', cardinality(ids));
-	END IF;
 	WITH d AS (SELECT * FROM convdash.delete_conversation_rows(acct, ids, 'request'))
 	SELECT jsonb_build_object(
 		'deleted', (SELECT count(*) FROM d),
@@ -108,7 +112,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.delete_conversations(bigint[]) IS
-	'API: irreversibly deletes the tenant''s listed conversations (at most 100000; duplicates count once) like delete_conversation, all in one transaction; ids that do not exist are skipped; returns {deleted, messages, clips, not_found:[ids]}';
+	'API: irreversibly deletes the tenant''s listed conversations (at most 10000 per call, checked before any work; duplicates count once) like delete_conversation, all in one transaction; ids that do not exist are skipped; returns {deleted, messages, clips, not_found:[ids]}';
 
 -- Retention: deletes conversations in the given statuses whose last activity is older than older_than.
 CREATE FUNCTION convdash.purge_conversations(older_than interval, statuses text[] DEFAULT '{archived}',

@@ -29,4 +29,5 @@ $$;
 
 -- Tables and views: read-only, and row-level security filters every table.
 GRANT SELECT ON ALL TABLES IN SCHEMA convdash TO convdash_api, convdash_reader;
-REVOKE ALL ON convdash.api_keys FROM convdash_api, convdash_reader;
+REVOKE ALL ON convdash.api_keys, convdash.installation_secret, convdash.tenant_readers,
+	convdash.tenant_reader_grants FROM convdash_api, convdash_reader;

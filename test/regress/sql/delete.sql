@@ -84,19 +84,37 @@ SELECT pg_temp.left_of(:three) AS three, pg_temp.left_of(:four) AS four, pg_temp
 SELECT convdash.delete_conversations('{}');
 SELECT pg_temp.err('SELECT convdash.delete_conversations(NULL)');
 SELECT pg_temp.err('SELECT convdash.delete_conversations(ARRAY[1, NULL])');
-SELECT pg_temp.err('SELECT convdash.delete_conversations(ARRAY(SELECT generate_series(1, 100001)::bigint))');
+SELECT pg_temp.err('SELECT convdash.delete_conversations(ARRAY(SELECT generate_series(1, 10001)::bigint))');
 
--- the service role may delete (API functions); convdash.actor names who did
+-- the service may delete (API functions); the log names the API key that
+-- did, never what a setting claims; convdash.note adds a free-text note
+SELECT convdash.create_api_key(:acct, 'support bot') AS key \gset
+CREATE ROLE regress_delete_service LOGIN IN ROLE convdash_api;
+SET SESSION AUTHORIZATION regress_delete_service;
 SET ROLE convdash_api;
-SELECT set_config('convdash.actor', 'api key 42', false) AS actor \gset
+SELECT set_config('convdash.actor', 'admin@acme (forged)', false) AS forged \gset
+BEGIN;
+SELECT convdash.authenticate(:'key') = :acct AS authenticated;
+SELECT set_config('convdash.note', 'ticket #4711', true) AS note \gset
 SELECT convdash.delete_conversation(:five) ->> 'clips' AS clips;
-SELECT deleted_by FROM convdash.deletion_log WHERE conversation_id = :five;
+COMMIT;
+SELECT pg_temp.err(format('SELECT convdash.delete_conversation(%s)', :five));
+RESET ROLE;
+RESET SESSION AUTHORIZATION;
+SELECT regexp_replace(deleted_by, '[0-9]+', 'N') AS deleted_by,
+	api_key_id = (SELECT id FROM convdash.api_keys WHERE account_id = :acct AND label = 'support bot') AS key_id, note
+FROM convdash.deletion_log WHERE conversation_id = :five;
+DROP ROLE regress_delete_service;
+SET ROLE convdash_api;
 SELECT pg_temp.err('SELECT convdash.purge_conversations(''1 day'')');
 SELECT pg_temp.err('SELECT convdash.check_large_objects()');
 SELECT pg_temp.err('SELECT convdash.remove_orphaned_large_objects()');
 SELECT pg_temp.err(format('SELECT convdash.delete_conversation_rows(%s, ARRAY[1], %L)', :acct, 'x'));
 RESET ROLE;
 RESET convdash.actor;
+-- an admin in psql is logged as the session user
+SELECT deleted_by = session_user AS admin_logged FROM convdash.deletion_log
+WHERE conversation_id = (SELECT min(conversation_id) FROM convdash.deletion_log WHERE account_id = :acct);
 
 -- cascades from any path unlink too: a message deleted directly, an account deleted
 SELECT pg_temp.voice_conversation(:agent, 'six', 2) AS six \gset

@@ -30,6 +30,17 @@ SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, NULL, %L)', :a
 SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, NULL)', :ava, 's'));
 SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L, %L)', :ava, 's', 'web', 'robot'));
 SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L, %L, %L)', :ava, 's', 'web', 'ai', 'infinity'));
+-- only times RFC 3339 can answer in UTC (years 0001-9999): 00:00+01:00 on
+-- 0001-01-01 is still year 0 in UTC
+SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L, %L, %L)', :ava, 's', 'web', 'ai', '0001-01-01T00:00:00+01:00'));
+SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L, %L, %L)', :ava, 's', 'web', 'ai', '10000-01-01T00:00:00Z'));
+SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L, %L, %L)', :ava, 's', 'web', 'ai', '0001-06-01 00:00:00+00 BC'));
+BEGIN;
+SELECT convdash.start_conversation(:ava, 'edge-first', 'web', 'ai', '0001-01-01T00:00:00Z') AS edge1 \gset
+SELECT convdash.start_conversation(:ava, 'edge-last', 'web', 'ai', '9999-12-31T23:59:59.999999Z') AS edge2 \gset
+SELECT convdash.conversation_detail(:edge1) ->> 'started_at' AS earliest,
+	convdash.conversation_detail(:edge2) ->> 'started_at' AS latest;
+ROLLBACK;
 SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L, %L, NULL, 999999)', :ava, 's', 'web', 'ai'));
 SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L)', :ava, repeat('s', 201), 'web'));
 
@@ -78,7 +89,21 @@ SELECT convdash.merge_memory(:c1, '{}');
 SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, %L)', :c1, '[1,2]'));
 SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, %L)', :c1, '"text"'));
 SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, NULL)', :c1));
+-- costs are checked before any work: size and members of the patch, then the merged size
 SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, jsonb_build_object(%L, repeat(%L, 1048577)))', :c1, 'big', 'x'));
+SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, %L)', :c1,
+	(SELECT jsonb_object_agg('k' || i, i) FROM generate_series(1, 10001) i)));
+SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, %L)', :c1,
+	jsonb_build_object('deep', (SELECT jsonb_agg(i) FROM generate_series(1, 10001) i))));
+SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, %L)', :c1,
+	(SELECT jsonb_object_agg('k' || i, i) FROM generate_series(1, 9999) i)));
+SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, %L)', :c1,
+	(SELECT jsonb_object_agg('k' || i, NULL) FROM generate_series(1, 9999) i)));
+BEGIN;
+SELECT convdash.merge_memory(:c1, jsonb_build_object('big' || i, repeat('x', 250000))) IS NOT NULL AS merged
+FROM generate_series(1, 4) i;
+SELECT pg_temp.err(format('SELECT convdash.merge_memory(%s, jsonb_build_object(%L, repeat(%L, 250000)))', :c1, 'big5', 'x'));
+ROLLBACK;
 SELECT memory FROM convdash.conversations WHERE account_id = :acct AND id = :c1;
 
 -- ratings: replace, remove (idempotent), errors

@@ -5,8 +5,8 @@
 \i test/regress/include/err.sql
 \set QUIET off
 
--- convdash.cursor_secret is the one table that is not tenant data: a
--- singleton key of the installation (signs list cursors), readable by the
+-- convdash.installation_secret is the one table that is not tenant data: a
+-- singleton key of the installation (signs tenant claims and list cursors), readable by the
 -- owner only (RLS without a policy) and deliberately not dumped, so that a
 -- restored database makes its own. It is exempt from the rules below.
 
@@ -14,7 +14,7 @@
 SELECT c.conrelid::regclass AS tbl, c.conname
 FROM pg_constraint c
 WHERE c.connamespace = 'convdash'::regnamespace AND c.contype IN ('p', 'u', 'f')
-  AND c.conrelid NOT IN ('convdash.accounts'::regclass, 'convdash.cursor_secret'::regclass)
+  AND c.conrelid NOT IN ('convdash.accounts'::regclass, 'convdash.installation_secret'::regclass)
   AND (SELECT attname FROM pg_attribute WHERE attrelid = c.conrelid AND attnum = c.conkey[1]) <> 'account_id'
 ORDER BY 1, 2;
 
@@ -22,7 +22,7 @@ ORDER BY 1, 2;
 SELECT i.indexrelid::regclass AS idx
 FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
 WHERE t.relnamespace = 'convdash'::regnamespace AND i.indisunique
-  AND t.oid NOT IN ('convdash.accounts'::regclass, 'convdash.cursor_secret'::regclass)
+  AND t.oid NOT IN ('convdash.accounts'::regclass, 'convdash.installation_secret'::regclass)
   AND (SELECT attname FROM pg_attribute WHERE attrelid = i.indrelid AND attnum = i.indkey[0]) <> 'account_id'
   AND i.indexrelid <> 'convdash.audio_clips_loid_idx'::regclass
 ORDER BY 1;
@@ -46,14 +46,14 @@ SELECT t.oid::regclass AS tbl, t.relrowsecurity
 FROM pg_class t
 WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind = 'r'
   AND (NOT t.relrowsecurity
-       OR (NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = t.oid) AND t.oid <> 'convdash.cursor_secret'::regclass))
+       OR (NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = t.oid) AND t.oid <> 'convdash.installation_secret'::regclass))
 ORDER BY 1;
 
 -- every table and sequence is dumped by pg_dump (pg_extension_config_dump)
 SELECT t.oid::regclass AS not_dumped
 FROM pg_class t
 WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind IN ('r', 'S')
-  AND t.oid <> 'convdash.cursor_secret'::regclass
+  AND t.oid <> 'convdash.installation_secret'::regclass
   AND t.oid <> ALL ((SELECT extconfig FROM pg_extension WHERE extname = 'convdash')::oid[])
 ORDER BY 1;
 
@@ -74,6 +74,67 @@ FROM pg_proc p
 WHERE p.pronamespace = 'convdash'::regnamespace AND p.prosecdef
   AND NOT coalesce(p.proconfig, '{}') @> ARRAY['search_path=pg_catalog, convdash, pg_temp']
 ORDER BY 1;
+
+-- tenancy: every policy admits only the proven tenant, convdash.current_account()
+CREATE TEMP VIEW tenancy_policies AS
+SELECT p.polrelid::regclass AS tbl, p.polname
+FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid
+WHERE c.relnamespace = 'convdash'::regnamespace
+  AND (coalesce(pg_get_expr(p.polqual, p.polrelid), '') !~ '= convdash\.current_account\(\)'
+       OR coalesce(pg_get_expr(p.polwithcheck, p.polrelid), '') !~ '= convdash\.current_account\(\)');
+SELECT * FROM tenancy_policies ORDER BY 1;
+
+-- tenancy: no SQL function reads the tenant settings itself (only
+-- current_account() does, after verifying the claim)
+CREATE TEMP VIEW tenancy_settings AS
+SELECT p.oid::regprocedure AS reads_tenant_setting
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = 'convdash'::regnamespace AND l.lanname <> 'c'
+  AND p.prosrc ~ 'convdash\.(account_id|claim)\M';
+SELECT * FROM tenancy_settings ORDER BY 1;
+
+-- tenancy: views the service or BI roles read apply their row-level security
+CREATE TEMP VIEW tenancy_views AS
+SELECT c.oid::regclass AS definer_view
+FROM pg_class c
+WHERE c.relnamespace = 'convdash'::regnamespace AND c.relkind = 'v'
+  AND (has_table_privilege('convdash_api', c.oid, 'SELECT') OR has_table_privilege('convdash_reader', c.oid, 'SELECT'))
+  AND NOT coalesce(c.reloptions, '{}') @> '{security_invoker=true}';
+SELECT * FROM tenancy_views ORDER BY 1;
+
+-- tenancy: a SECURITY DEFINER function (it bypasses row-level security) that
+-- the service or BI roles may call and that names a tenant table scopes
+-- itself to convdash.require_account() or takes the row from a helper that
+-- does (lock_conversation, lock_tracker_session, find_clip)
+CREATE TEMP VIEW tenancy_definers AS
+SELECT p.oid::regprocedure AS definer_without_tenant
+FROM pg_proc p
+WHERE p.pronamespace = 'convdash'::regnamespace AND p.prosecdef
+  AND (has_function_privilege('convdash_api', p.oid, 'EXECUTE') OR has_function_privilege('convdash_reader', p.oid, 'EXECUTE'))
+  AND EXISTS (SELECT FROM pg_class t
+              WHERE t.relnamespace = 'convdash'::regnamespace AND t.relkind = 'r'
+                AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = t.oid AND a.attname = 'account_id')
+                AND p.prosrc ~ ('convdash\.' || t.relname || '\M'))
+  AND p.prosrc !~ 'convdash\.(require_account|lock_conversation|lock_tracker_session|find_clip)\(';
+SELECT * FROM tenancy_definers ORDER BY 1;
+
+-- and they catch what they are written for: a definer function that reads
+-- the setting and a table without a tenant, a policy that admits everyone,
+-- a view that bypasses row-level security
+CREATE FUNCTION convdash.regress_leak() RETURNS bigint LANGUAGE sql SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$ SELECT count(*) FROM convdash.messages WHERE account_id = current_setting('convdash.account_id')::bigint $$;
+GRANT EXECUTE ON FUNCTION convdash.regress_leak() TO convdash_api;
+CREATE POLICY regress_open ON convdash.ratings USING (true);
+CREATE VIEW convdash.regress_view AS SELECT content FROM convdash.messages;
+GRANT SELECT ON convdash.regress_view TO convdash_reader;
+SELECT * FROM tenancy_policies ORDER BY 1;
+SELECT * FROM tenancy_settings ORDER BY 1;
+SELECT * FROM tenancy_views ORDER BY 1;
+SELECT * FROM tenancy_definers ORDER BY 1;
+DROP VIEW convdash.regress_view;
+DROP POLICY regress_open ON convdash.ratings;
+DROP FUNCTION convdash.regress_leak();
 
 -- the service and BI roles own nothing and cannot bypass RLS
 SELECT rolname, rolsuper, rolbypassrls, rolcanlogin,
