@@ -369,10 +369,13 @@ check "isolation: A's conversation and clips are unchanged by B's attempts" bash
 loid_b=$(sql "SELECT loid FROM convdash.audio_clips WHERE id = $clip_b")
 svc() { PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" -p "${PGPORT:-5432}" -U convdash_api_suite -d $db -c "$1" 2>&1; }
 check "raw SQL as the service: no tenant set, no rows" test "$(svc "SET ROLE convdash_api; SELECT count(*) FROM convdash.conversations")" = 0
-check "raw SQL as the service: tenant A sees only A's rows" test "$(PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" \
-	-p "${PGPORT:-5432}" -U convdash_api_suite -d $db -c 'SET ROLE convdash_api' -c BEGIN \
-	-c "SELECT set_config('convdash.account_id', '$acct_a', true)" \
-	-c "SELECT count(*) FILTER (WHERE account_id = $acct_b) || '/' || count(*) FROM convdash.conversations" -c COMMIT | tail -1)" = 0/3
+svc_tx() { PGPASSWORD=$svc_password psql -qAtX -h "${PGHOST:-localhost}" -p "${PGPORT:-5432}" -U convdash_api_suite -d $db \
+	-c 'SET ROLE convdash_api' -c BEGIN -c "$1" \
+	-c "SELECT count(*) FILTER (WHERE account_id = $acct_b) || '/' || count(*) FROM convdash.conversations" -c COMMIT 2>&1 | tail -1; }
+check "raw SQL as the service: setting another tenant's id gives no rows" \
+	test "$(svc_tx "SELECT set_config('convdash.account_id', '$acct_b', true)")" = 0/0
+check "raw SQL as the service: A's key shows only A's rows" \
+	test "$(svc_tx "SELECT convdash.authenticate('$KA')")" = 0/3
 check "raw SQL as the service: lo_get of another tenant's clip is denied" bash -c \
 	"svc() { PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_api_suite -d $db -c \"\$1\" 2>&1; }
 	 svc \"SET ROLE convdash_api; SELECT lo_get($loid_b)\" | grep -q 'permission denied'"

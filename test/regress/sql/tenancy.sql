@@ -73,6 +73,8 @@ BEGIN
 	gone := convdash.start_conversation(agent, name || '-gone', 'web');
 	PERFORM convdash.delete_conversation(gone);
 	PERFORM convdash.create_api_key(acct, 'key of ' || name);
+	PERFORM convdash.idempotency_begin('retry', 'POST /x');
+	PERFORM convdash.idempotency_finish('retry', 201, jsonb_build_object('secret', name));
 	RETURN acct;
 END
 $$;
@@ -142,6 +144,8 @@ INSERT INTO probes VALUES
 	('convdash.add_event(bigint,text,text,timestamp with time zone,text,text,jsonb)',
 		format('SELECT convdash.add_event(%s, %L, %L)', :ts_b, 'click', 'ui')),
 	('convdash.delete_conversation(bigint)', format('SELECT convdash.delete_conversation(%s)', :conv_b)),
+	('convdash.idempotency_begin(text,text)', 'SELECT convdash.idempotency_begin(''retry'', ''POST /x'') -> ''body'''),
+	('convdash.idempotency_finish(text,integer,jsonb)', 'SELECT convdash.idempotency_finish(''retry'', 201, ''{}'')'),
 	('convdash.delete_conversations(bigint[])', format('SELECT convdash.delete_conversations(ARRAY[%s]::bigint[]) -> ''not_found''', :conv_b)),
 	-- no tenant data: these answer the same to everyone
 	('convdash.authenticate(text)', 'SELECT convdash.authenticate(''cdk_1_'' || repeat(''0'', 64))'),
