@@ -1,7 +1,7 @@
 -- BI views: documented, stable, read-only. They are security_invoker views,
--- so row-level security of the reading role applies: a BI role that sets
--- convdash.account_id sees that tenant's rows and nothing else; one that sets
--- nothing sees nothing. Column names and meanings are a stable contract;
+-- so row-level security of the reading role applies: a BI login bound to a
+-- tenant (grant_tenant_reader) sees that tenant's rows and nothing else; an
+-- unbound one sees nothing, whatever it sets. Column names and meanings are a stable contract;
 -- new columns may be appended, none is renamed or removed within a major version.
 
 CREATE VIEW convdash.v_conversations WITH (security_invoker = true) AS
