@@ -56,8 +56,8 @@ SELECT set_config('convdash.account_id', :'keep', false) AS tenant \gset
 SELECT pg_temp.conv(convdash.create_agent('Anna'), 'keep-archived-400', '400 days', 'archived', 2, true) > 0 AS made;
 SELECT set_config('convdash.account_id', :'other', false) AS tenant \gset
 SELECT pg_temp.conv(convdash.create_agent('Olga'), 'other-archived-400', '400 days', 'archived', 1, true) > 0 AS made;
-SELECT array_agg(loid) AS loids FROM convdash.audio_clips \gset
-SELECT count(*) AS clips_before FROM convdash.audio_clips;
+SELECT array_agg(loid) AS loids FROM convdash.audio_clips WHERE account_id IN (:ret, :keep, :other) \gset
+SELECT count(*) AS clips_before FROM convdash.audio_clips WHERE account_id IN (:ret, :keep, :other);
 
 -- rules of Retain Co: archived after 90 days, closed after 365; Bert's archived
 -- ones after 30 days (shorter), Cleo's archived ones after 500 days (longer)
@@ -97,7 +97,7 @@ SELECT pg_temp.remaining(:keep) AS keep_co, pg_temp.remaining(:other) AS other_c
 SELECT reason, count(*), sum(message_count) AS messages, sum(clip_count) AS clips
 FROM convdash.deletion_log WHERE account_id IN (:ret, :keep, :other) GROUP BY reason;
 -- no orphaned audio, the deleted clips' objects are gone
-SELECT count(*) AS clips_after FROM convdash.audio_clips;
+SELECT count(*) AS clips_after FROM convdash.audio_clips WHERE account_id IN (:ret, :keep, :other);
 SELECT count(*) AS objects_left FROM pg_largeobject_metadata
 WHERE oid = ANY (:'loids'::oid[]) AND oid NOT IN (SELECT loid FROM convdash.audio_clips);
 SELECT * FROM convdash.check_large_objects();
