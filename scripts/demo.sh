@@ -39,6 +39,8 @@ start_cluster() {
 		unix_socket_directories = '$demo/run'
 		shared_buffers = 256MB
 		jit = off
+		shared_preload_libraries = 'pg_cron'
+		cron.database_name = '$db'
 		EOF
 	fi
 	if ! as_owner "$pgbin/pg_ctl" -D "$demo/data" status >/dev/null 2>&1; then
@@ -64,6 +66,7 @@ load_data() {
 			-v account_name=Demo -v seed=42 -v end_date="$(date -u -d yesterday +%F)" \
 			-f "$root/scripts/generate_data.sql" >/dev/null
 		demo_psql -d $db -v account_name=Demo -f "$root/scripts/demo_showcase.sql" >/dev/null
+		demo_psql -d $db -v account_name=Demo -f "$root/scripts/demo_retention.sql" >/dev/null
 		demo_psql -d $db -v account_name=Demo -v voice_share=0.05 -f "$root/scripts/generate_audio.sql" >/dev/null
 		(umask 077; demo_psql -d $db -Atc \
 			"SELECT convdash.create_api_key(id, 'demo') FROM convdash.accounts WHERE name = 'Demo'" > "$demo/api_key")

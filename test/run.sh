@@ -7,7 +7,10 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 summary=$(mktemp)
 trap 'rm -f "$summary"' EXIT
+# pg_cron is preloaded so that the retention test can schedule its job
+# (pg_cron lets the extension be created in pg_regress's contrib_regression).
 CONVDASH_TEST_SUMMARY=$summary pg_virtualenv -t -v 15 -o 'max_connections=200' -o 'lc_messages=C' \
+	-o 'shared_preload_libraries=pg_cron' \
 	test/suites.sh "$@"
 status=$?
 # pg_virtualenv prints its own lines after the suites: repeat the total last.

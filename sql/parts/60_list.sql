@@ -307,6 +307,57 @@ $$;
 COMMENT ON FUNCTION convdash.list_order_sql(text, text) IS
 	'Admin: the ORDER BY of list_source_sql rows (alias x) for a sort and order';
 
+-- Checks the list's parameters in the list's order (22023 naming the first
+-- bad one) and returns the filters typed, with their SQL conditions on c
+-- ($2 statuses, $3 channels, $4 agents, $5 min_rating, $6 t_from, $7 t_to).
+CREATE FUNCTION convdash.list_filters(acct bigint, status text[], channel text[], agent_id bigint[],
+	min_rating integer, date_from text, date_to text, q text, sort text, "order" text, "limit" integer,
+	OUT statuses convdash.conversation_status[], OUT channels convdash.channel[], OUT agents bigint[],
+	OUT t_from timestamptz, OUT t_to timestamptz, OUT term text, OUT conds text)
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	zone text := (SELECT a.time_zone FROM convdash.accounts a WHERE a.id = acct);
+BEGIN
+	term := nullif(btrim(q), '');
+	conds := '';
+	-- validation: each bad parameter is a 22023 naming it
+	IF sort NOT IN ('date', 'agent', 'status', 'messages', 'rating') THEN
+		PERFORM convdash.list_error('sort', format('invalid sort: "%s"', left(sort, 100)),
+			'Use one of: agent, status, messages, rating, date.');
+	END IF;
+	IF "order" NOT IN ('asc', 'desc') THEN
+		PERFORM convdash.list_error('order', format('invalid order: "%s"', left("order", 100)), 'Use asc or desc.');
+	END IF;
+	PERFORM convdash.check_range("limit", 'limit', 1, 200);
+	PERFORM convdash.check_range(min_rating, 'min_rating', 1, 5);
+	statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
+	channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
+	IF array_position(agent_id, NULL) IS NOT NULL THEN
+		PERFORM convdash.list_error('agent_id', 'agent_id must not contain null');
+	END IF;
+	agents := CASE WHEN cardinality(agent_id) > 0 THEN
+		(SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(agent_id) x) END;
+	t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
+	t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
+	IF t_from >= t_to THEN
+		PERFORM convdash.list_error('date_to', 'date_to is before date_from');
+	END IF;
+	IF length(term) > 200 THEN
+		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(term)));
+	END IF;
+
+	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
+	IF channels IS NOT NULL THEN conds := conds || ' AND c.channel = ANY($3)'; END IF;
+	IF agents IS NOT NULL THEN conds := conds || ' AND c.agent_id = ANY($4)'; END IF;
+	IF min_rating IS NOT NULL THEN conds := conds || ' AND c.rating >= $5'; END IF;
+	IF t_from IS NOT NULL THEN conds := conds || ' AND c.started_at >= $6'; END IF;
+	IF t_to IS NOT NULL THEN conds := conds || ' AND c.started_at < $7'; END IF;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_filters(bigint, text[], text[], bigint[], integer, text, text, text, text, text, integer) IS
+	'Read: the list''s parameter checks (22023 naming the bad parameter, in the list''s order; a NULL limit is not checked) and its typed filters with their SQL conditions (used by list_conversations and export_conversations)';
+
 -- The dashboard's conversation list and search (DESIGN §4, §5).
 CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
 	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
@@ -325,7 +376,6 @@ DECLARE
 	search_candidates constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
 	acct bigint := convdash.require_account();
-	zone text := (SELECT a.time_zone FROM convdash.accounts a WHERE a.id = acct);
 	srt text := coalesce(sort, 'date');
 	dir text := coalesce("order", 'desc');
 	n integer := coalesce("limit", 50);
@@ -355,44 +405,15 @@ DECLARE
 	total bigint;
 	result jsonb;
 BEGIN
-	-- validation: each bad parameter is a 22023 naming it
-	IF srt NOT IN ('date', 'agent', 'status', 'messages', 'rating') THEN
-		PERFORM convdash.list_error('sort', format('invalid sort: "%s"', left(srt, 100)),
-			'Use one of: agent, status, messages, rating, date.');
-	END IF;
-	IF dir NOT IN ('asc', 'desc') THEN
-		PERFORM convdash.list_error('order', format('invalid order: "%s"', left(dir, 100)), 'Use asc or desc.');
-	END IF;
-	PERFORM convdash.check_range(n, 'limit', 1, 200);
-	PERFORM convdash.check_range(min_rating, 'min_rating', 1, 5);
-	statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
-	channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
-	IF array_position(agent_id, NULL) IS NOT NULL THEN
-		PERFORM convdash.list_error('agent_id', 'agent_id must not contain null');
-	END IF;
-	agents := CASE WHEN cardinality(agent_id) > 0 THEN
-		(SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(agent_id) x) END;
-	t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
-	t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
-	IF t_from >= t_to THEN
-		PERFORM convdash.list_error('date_to', 'date_to is before date_from');
-	END IF;
-	IF length(term) > 200 THEN
-		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(term)));
-	END IF;
+	SELECT f.statuses, f.channels, f.agents, f.t_from, f.t_to, f.term, f.conds
+	INTO statuses, channels, agents, t_from, t_to, term, conds
+	FROM convdash.list_filters(acct, status, channel, agent_id, min_rating, date_from, date_to, q, srt, dir, n) f;
 
 	signature := jsonb_build_array(acct, srt, dir, statuses, channels, agents, min_rating,
 		date_from, date_to, term)::text;
 	IF cursor IS NOT NULL THEN
 		SELECT d.k, d.t, d.id INTO ck, ct, ci FROM convdash.cursor_decode(cursor, signature) d;
 	END IF;
-
-	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
-	IF channels IS NOT NULL THEN conds := conds || ' AND c.channel = ANY($3)'; END IF;
-	IF agents IS NOT NULL THEN conds := conds || ' AND c.agent_id = ANY($4)'; END IF;
-	IF min_rating IS NOT NULL THEN conds := conds || ' AND c.rating >= $5'; END IF;
-	IF t_from IS NOT NULL THEN conds := conds || ' AND c.started_at >= $6'; END IF;
-	IF t_to IS NOT NULL THEN conds := conds || ' AND c.started_at < $7'; END IF;
 
 	IF term IS NULL THEN
 		sql := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, (n + 1)::text);

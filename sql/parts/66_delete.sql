@@ -116,7 +116,8 @@ COMMENT ON FUNCTION convdash.delete_conversations(bigint[]) IS
 
 -- Retention: deletes conversations in the given statuses whose last activity is older than older_than.
 CREATE FUNCTION convdash.purge_conversations(older_than interval, statuses text[] DEFAULT '{archived}',
-	account_id bigint DEFAULT NULL, batch_size integer DEFAULT 1000)
+	account_id bigint DEFAULT NULL, batch_size integer DEFAULT 1000, agent_ids bigint[] DEFAULT NULL,
+	reason text DEFAULT 'retention')
 RETURNS TABLE (account bigint, conversations bigint, messages bigint, clips bigint)
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, convdash, pg_temp
@@ -168,12 +169,13 @@ BEGIN
 			ids := ARRAY(SELECT c.id FROM convdash.conversations c
 				WHERE c.account_id = acct AND c.status = ANY (st)
 				  AND coalesce(c.ended_at, c.last_message_at, c.started_at) < cutoff
+				  AND (agent_ids IS NULL OR c.agent_id = ANY (agent_ids))
 				  AND (last_id IS NULL OR c.id > last_id)
 				ORDER BY c.id LIMIT batch_size);
 			EXIT WHEN cardinality(ids) = 0;
 			last_id := ids[cardinality(ids)];
 			SELECT count(*), coalesce(sum(d.messages), 0), coalesce(sum(d.clips), 0) INTO n, nm, nc
-			FROM convdash.delete_conversation_rows(acct, ids, 'retention') d;
+			FROM convdash.delete_conversation_rows(acct, ids, coalesce(purge_conversations.reason, 'retention')) d;
 			conversations := conversations + n;
 			messages := messages + nm;
 			clips := clips + nc;
@@ -190,5 +192,5 @@ BEGIN
 	END LOOP;
 END
 $$;
-COMMENT ON FUNCTION convdash.purge_conversations(interval, text[], bigint, integer) IS
-	'Admin: retention purge across tenants (or one account): deletes conversations in the statuses (default archived) whose last activity (ended_at, else last message, else start) is older than older_than, in batches of batch_size, with a NOTICE per batch; returns (account, conversations, messages, clips) per account with deletions';
+COMMENT ON FUNCTION convdash.purge_conversations(interval, text[], bigint, integer, bigint[], text) IS
+	'Admin: retention purge across tenants (or one account): deletes conversations in the statuses (default archived) whose last activity (ended_at, else last message, else start) is older than older_than, of the agents in agent_ids (NULL: all), in batches of batch_size, with a NOTICE per batch, logged with the reason (default retention); returns (account, conversations, messages, clips) per account with deletions';
