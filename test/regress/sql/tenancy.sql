@@ -73,6 +73,7 @@ BEGIN
 	gone := convdash.start_conversation(agent, name || '-gone', 'web');
 	PERFORM convdash.delete_conversation(gone);
 	PERFORM convdash.create_api_key(acct, 'key of ' || name);
+	PERFORM convdash.set_retention(acct, 'archived', interval '90 days');
 	PERFORM convdash.idempotency_begin('retry', 'POST /x');
 	PERFORM convdash.idempotency_finish('retry', 201, jsonb_build_object('secret', name));
 	RETURN acct;
@@ -111,7 +112,7 @@ INSERT INTO probes VALUES
 	('convdash.conversation_detail(bigint)', format('SELECT convdash.conversation_detail(%s)', :conv_b)),
 	('convdash.transcript(bigint,integer,integer)', format('SELECT convdash.transcript(%s)', :conv_b)),
 	('convdash.client_data(bigint)', format('SELECT convdash.client_data(%s)', :conv_b)),
-	('convdash.list_agents()', 'SELECT convdash.list_agents() -> ''data'''),
+	('convdash.list_agents()', 'SELECT jsonb_path_query_array(convdash.list_agents(), ''$.data[*].name'')'),
 	('convdash.agent(bigint)', format('SELECT convdash.agent(%s)', :agent_b)),
 	('convdash.message(bigint)', format('SELECT convdash.message(%s)', :msg_b)),
 	('convdash.conversation_audio(bigint)', format('SELECT convdash.conversation_audio(%s)', :conv_b)),
@@ -123,7 +124,7 @@ INSERT INTO probes VALUES
 	('convdash.audio_write(bigint,bytea)', format('SELECT convdash.audio_write(%s, %L::bytea)', :clip_b, '\x00')),
 	('convdash.audio_finish(bigint)', format('SELECT convdash.audio_finish(%s)', :clip_b)),
 	('convdash.attach_audio(bigint,text,bytea,integer)', format('SELECT convdash.attach_audio(%s, %L, %L::bytea)', :msg_b, 'audio/wav', '\x00')),
-	('convdash.create_agent(text,text,text)', 'SELECT convdash.create_agent(''Intruder'')'),
+	('convdash.create_agent(text,text,text)', 'SELECT convdash.create_agent(''Intruder'') > 0'),
 	('convdash.start_conversation(bigint,text,text,text,timestamp with time zone,bigint)',
 		format('SELECT convdash.start_conversation(%s, %L, %L)', :agent_b, 's', 'web')),
 	('convdash.append_message(bigint,text,text,integer,integer,timestamp with time zone)',
@@ -138,7 +139,7 @@ INSERT INTO probes VALUES
 	('convdash.merge_memory(bigint,jsonb)', format('SELECT convdash.merge_memory(%s, %L)', :conv_b, '{"x":1}')),
 	('convdash.link_tracker_session(bigint,bigint)', format('SELECT convdash.link_tracker_session(%s, %s)', :conv_b, :ts_b)),
 	('convdash.create_tracker_session(text,text,text,text,text,text,text,text,text,timestamp with time zone,integer,integer,boolean)',
-		'SELECT convdash.create_tracker_session(''mobile'')'),
+		'SELECT convdash.create_tracker_session(''mobile'') > 0'),
 	('convdash.add_pageview(bigint,text,text,integer,integer,timestamp with time zone)',
 		format('SELECT convdash.add_pageview(%s, %L)', :ts_b, 'https://x.example/')),
 	('convdash.add_event(bigint,text,text,timestamp with time zone,text,text,jsonb)',
@@ -146,22 +147,45 @@ INSERT INTO probes VALUES
 	('convdash.delete_conversation(bigint)', format('SELECT convdash.delete_conversation(%s)', :conv_b)),
 	('convdash.idempotency_begin(text,text)', 'SELECT convdash.idempotency_begin(''retry'', ''POST /x'') -> ''body'''),
 	('convdash.idempotency_finish(text,integer,jsonb)', 'SELECT convdash.idempotency_finish(''retry'', 201, ''{}'')'),
-	('convdash.delete_conversations(bigint[])', format('SELECT convdash.delete_conversations(ARRAY[%s]::bigint[]) -> ''not_found''', :conv_b)),
+	('convdash.list_filters(bigint,text[],text[],bigint[],integer,text,text,text,text,text,integer)',
+		format('SELECT (convdash.list_filters(%s, NULL, NULL, NULL, NULL, %L, NULL, NULL, %L, %L, 50)).t_from', :b, '2026-01-01', 'date', 'desc')),
+	('convdash.retention_rules()', 'SELECT jsonb_path_query_array(convdash.retention_rules(), ''$.data[*].max_age'')'),
+	('convdash.export_ids(text[],text[],bigint[],integer,text,text,text,text,text)',
+		format('SELECT count(*) FROM convdash.export_ids(agent_id => ARRAY[%s]::bigint[])', :agent_b)),
+	('convdash.export_conversations(text[],text[],bigint[],integer,text,text,text,text,text)',
+		format('SELECT count(*) FROM convdash.export_conversations(q => %L)', 'secret of B')),
+	('convdash.export_conversations_csv(text[],text[],bigint[],integer,text,text,text,text,text)',
+		format('SELECT count(*) FROM convdash.export_conversations_csv(agent_id => ARRAY[%s]::bigint[])', :agent_b)),
+	('convdash.export_conversations_json(text[],text[],bigint[],integer,text,text,text,text,text,boolean)',
+		format('SELECT count(*) FROM convdash.export_conversations_json(agent_id => ARRAY[%s]::bigint[], include_messages => true)', :agent_b)),
+	('convdash.delete_conversations(bigint[])', format('SELECT convdash.delete_conversations(ARRAY[%s]::bigint[]) -> ''deleted''', :conv_b)),
 	-- no tenant data: these answer the same to everyone
 	('convdash.authenticate(text)', 'SELECT convdash.authenticate(''cdk_1_'' || repeat(''0'', 64))'),
-	('convdash.current_account()', 'SELECT convdash.current_account()'),
-	('convdash.require_account()', 'SELECT convdash.require_account()'),
+	('convdash.current_account()', 'SELECT convdash.current_account() IS NOT NULL'),
+	('convdash.require_account()', 'SELECT convdash.require_account() = convdash.current_account()'),
 	('convdash.tenant_source()', 'SELECT convdash.tenant_source()'),
-	('convdash.claim_key_id()', 'SELECT convdash.claim_key_id()'),
+	('convdash.claim_key_id()', 'SELECT convdash.claim_key_id() IS NOT NULL'),
 	('convdash.check_time_zone(text)', 'SELECT convdash.check_time_zone(''UTC'')'),
 	('convdash.max_clip_bytes()', 'SELECT convdash.max_clip_bytes() > 0'),
 	('convdash.list_day_bound(text,text,text,boolean)', 'SELECT convdash.list_day_bound(''2026-01-01'', ''date_from'', ''UTC'', false)'),
 	('convdash.agent_json(convdash.agents)', 'SELECT convdash.agent_json(NULL::convdash.agents)'),
 	('convdash.message_json(convdash.messages,bigint)', 'SELECT convdash.message_json(NULL::convdash.messages, NULL)');
+-- what a statement answers: its first value as text, or its error
+CREATE FUNCTION pg_temp.answer(stmt text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	result text;
+BEGIN
+	EXECUTE stmt INTO result;
+	RETURN coalesce(result, 'NULL');
+EXCEPTION WHEN OTHERS THEN
+	RETURN pg_temp.err(stmt);
+END
+$$;
 -- shows what each probe answers in the current role and transaction
 CREATE FUNCTION pg_temp.probe() RETURNS TABLE (fn text, answer text)
 LANGUAGE sql AS $$
-	SELECT p.fn::text, left(pg_temp.err(p.call), 90) FROM probes p ORDER BY p.fn::text
+	SELECT p.fn::text, left(pg_temp.answer(p.call), 90) FROM probes p ORDER BY p.fn::text
 $$;
 
 -- coverage: every non-immutable function the service or a BI role may
