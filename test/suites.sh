@@ -17,10 +17,10 @@ cd "$(dirname "$0")/.."
 
 # suite: minimum passes, timeout in seconds
 declare -A minimum=(
-	[regress]=650 [api]=400 [dump]=9 [e2e]=25 [oracle]=150 [plans]=6 [upgrade]=12
+	[regress]=700 [api]=250 [dump]=15 [e2e]=25 [oracle]=150 [plans]=11 [upgrade]=11
 )
 declare -A timeout=(
-	[regress]=300 [api]=600 [dump]=120 [e2e]=300 [oracle]=400 [plans]=120 [upgrade]=120
+	[regress]=300 [api]=600 [dump]=120 [e2e]=300 [oracle]=400 [plans]=120 [upgrade]=110
 )
 
 passed=0

@@ -58,9 +58,9 @@ check "the restored database refuses a cursor of the old one (the cursor secret 
 		SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		DO \$\$ BEGIN
 			PERFORM convdash.list_conversations(\"limit\" => 1, cursor => '$cursor');
-			RAISE NOTICE 'accepted';
+			RAISE WARNING 'accepted';
 		EXCEPTION WHEN invalid_parameter_value THEN
-			RAISE NOTICE 'refused';
+			RAISE WARNING 'refused';
 		END \$\$;" 2>&1 | grep -o 'accepted\|refused')" = refused
 check "the restored database makes cursors of its own that it accepts" test "$(psql -qAtX -d $dst -c "
 	SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);

@@ -41,8 +41,8 @@ dropdb --if-exists $db
 createdb $db && psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
 CREATE EXTENSION convdash CASCADE;
 SELECT set_config('convdash.account_id', convdash.create_account('Plans')::text, false);
-SELECT convdash.start_conversation(convdash.create_agent('planner'), 'plans-' || g, 'web')
-FROM generate_series(1, 3) g;
+SELECT convdash.create_agent('planner') AS agent \gset
+SELECT convdash.start_conversation(:agent, 'plans-' || g, 'web') FROM generate_series(1, 3) g;
 -- three conversations of 20,000 shown messages each, written directly for speed
 INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
 SELECT c.account_id, c.id, CASE WHEN s % 2 = 0 THEN 'user' ELSE 'assistant' END::convdash.message_role,
