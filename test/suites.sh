@@ -20,7 +20,7 @@ declare -A minimum=(
 	[regress]=700 [api]=250 [dump]=15 [e2e]=25 [oracle]=150 [plans]=11 [upgrade]=11
 )
 declare -A timeout=(
-	[regress]=300 [api]=600 [dump]=120 [e2e]=300 [oracle]=400 [plans]=120 [upgrade]=110
+	[regress]=300 [api]=1200 [dump]=120 [e2e]=600 [oracle]=400 [plans]=120 [upgrade]=120
 )
 
 passed=0
