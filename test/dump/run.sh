@@ -9,19 +9,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 src=convdash_dump_src dst=convdash_dump_dst
 work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists $src; dropdb --if-exists $dst' EXIT
-failed=0
-
-# Prints ok or not ok for a named case from a command's exit status.
-check() {
-	local name=$1; shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; failed=1; fi
-}
-
-# Compares two files, showing the difference when there is one.
-same_file() {
-	diff -u "$1" "$2" | head -40 | sed 's/^/# /'
-	cmp -s "$1" "$2"
-}
+source ../tap.sh
 
 for db in $src $dst; do dropdb --if-exists $db; done
 createdb $src && psql -qX -d $src -c 'CREATE EXTENSION convdash CASCADE' \

@@ -12,13 +12,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 db=convdash_plans
 work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists $db' EXIT
-failed=0
-
-# Prints ok or not ok for a named case from a command's exit status.
-check() {
-	local name=$1; shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; failed=1; fi
-}
+source ../tap.sh
 
 # Runs a statement with auto_explain on and prints the plans of every
 # statement it ran, nested ones included.

@@ -11,20 +11,7 @@ export PGOPTIONS='-c client_min_messages=warning'
 fresh=convdash_upgrade_fresh upg=convdash_upgrade_old
 work=$(mktemp -d)
 trap 'rm -rf "$work"; dropdb --if-exists $fresh; dropdb --if-exists $upg' EXIT
-failed=0
-
-# Prints ok or not ok for a named case from a command's exit status.
-check() {
-	local name=$1; shift
-	if "$@"; then echo "ok - $name"; else echo "not ok - $name"; failed=1; fi
-}
-
-# Shows the first lines of a difference and fails when there is one.
-same() {
-	diff -u "$1" "$2" >"$work/diff" && return 0
-	head -60 "$work/diff" | sed 's/^/# /'
-	return 1
-}
+source ../tap.sh
 
 # Prints the number of rows of convdash.conversations and convdash.messages.
 counts() {
@@ -58,9 +45,9 @@ for v in "${old[@]}"; do
 	check "ALTER EXTENSION convdash UPDATE from $v to $new" \
 		test "$(psql -qAtX -d $upg -c "SELECT extversion FROM pg_extension WHERE extname = 'convdash'")" = "$new"
 	psql -qX -d $upg -f catalog.sql >"$work/updated.txt"
-	check "$v updated to $new has the catalog of a fresh $new" same "$work/fresh.txt" "$work/updated.txt"
+	check "$v updated to $new has the catalog of a fresh $new" same_file "$work/fresh.txt" "$work/updated.txt"
 	psql -qX -d $upg -f ../dump/fingerprint.sql >"$work/after.txt"
-	check "$v updated to $new: every row, sequence and large object unchanged" same "$work/before.txt" "$work/after.txt"
+	check "$v updated to $new: every row, sequence and large object unchanged" same_file "$work/before.txt" "$work/after.txt"
 	check "$v updated to $new: integrity check is clean" \
 		test "$(psql -qAtX -d $upg -c 'SELECT count(*) FROM convdash.integrity_check()')" = 0
 	check "$v updated to $new: appends keep counting" test "$(psql -qAtX -d $upg -c "
