@@ -8,7 +8,7 @@
 #   scripts/sql-redefine.pl sql/convdash--0.2.sql
 #
 # The script is split into statements by a small lexer that knows quoted
-# strings, quoted identifiers, dollar quotes and both kinds of comment, so a
+# strings (E'' escapes too), quoted identifiers, dollar quotes and both kinds of comment, so a
 # ';' inside a function body never ends a statement.
 use strict;
 use warnings;
@@ -28,7 +28,7 @@ while (pos($sql) < length $sql) {
 		push @statements, substr($sql, $start, pos($sql) - $start);
 		$start = pos($sql);
 	} else {
-		$sql =~ /\G(?:--[^\n]*|\/\*.*?\*\/|'(?:[^']|'')*'|"(?:[^"]|"")*"|[^-\/'"\$;]+|.)/gcs
+		$sql =~ /\G(?:--[^\n]*|\/\*.*?\*\/|(?<![A-Za-z0-9_])[Ee]'(?:[^'\\]|\\.|'')*'|'(?:[^']|'')*'|"(?:[^"]|"")*"|[^-\/'"\$;Ee]+|.)/gcs
 			or die "cannot read the script at offset " . pos($sql) . "\n";
 	}
 }
