@@ -5,14 +5,21 @@
 #   make bench   the benchmark at scale (not part of make test)
 
 EXTENSION  = convdash
-EXTVERSION = 0.1
+EXTVERSION = 0.2
+# the versions before EXTVERSION, oldest first: each has a frozen install
+# script sql/convdash--V.sql and an upgrade to the next one (docs/CONVENTIONS.md)
+PREVIOUS   = 0.1
+LAST       = $(lastword $(PREVIOUS))
 
 MODULE_big = convdash
 OBJS       = $(patsubst %.c,%.o,$(sort $(wildcard extension/*.c)))
 
-DATA_built = sql/$(EXTENSION)--$(EXTVERSION).sql
-DATA       = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*--*.sql))
-SQL_PARTS  = $(sort $(wildcard sql/parts/*.sql))
+UPGRADE      = sql/$(EXTENSION)--$(LAST)--$(EXTVERSION).sql
+UPGRADE_DIR  = sql/upgrade/$(LAST)--$(EXTVERSION)
+DATA_built   = sql/$(EXTENSION)--$(EXTVERSION).sql $(UPGRADE)
+DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
+SQL_PARTS    = $(sort $(wildcard sql/parts/*.sql))
+UPGRADE_PARTS = $(sort $(wildcard $(UPGRADE_DIR)/*.sql))
 
 TESTS        = $(sort $(wildcard test/regress/sql/*.sql))
 REGRESS      = $(patsubst test/regress/sql/%.sql,%,$(TESTS))
@@ -29,17 +36,43 @@ PG_CONFIG ?= $(shell command -v pg_config 2>/dev/null || echo /usr/lib/postgresq
 PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 
 ifeq ($(wildcard $(PGXS)),)
-# A fresh machine has no PostgreSQL build tools yet: install the Debian
-# packages first, then run the same target again with PGXS in place.
-all test demo demo-reset bench install installcheck:
+# A fresh machine has no PostgreSQL build tools yet. A plain build says what
+# to install; the targets that set up a machine (deps, test, demo) install it.
+.PHONY: all install installcheck api deps test test-asan demo demo-reset bench
+all install installcheck api:
+	@echo "PostgreSQL 15 build tools (PGXS) not found; install them with:" >&2
+	@scripts/install-deps.sh --print >&2
+	@echo "or run make deps (make test and make demo install them too)." >&2
+	@exit 1
+deps:
 	scripts/install-deps.sh
-	$(MAKE) $@
+ifdef DEPS_INSTALLED
+test test-asan demo demo-reset bench:
+	@echo "PGXS still not found after installing the packages: set PG_CONFIG" >&2; exit 1
+else
+test test-asan demo demo-reset bench:
+	scripts/install-deps.sh
+	$(MAKE) $@ DEPS_INSTALLED=1
+endif
 else
 include $(PGXS)
 
 # The install script is the concatenation of the parts, in file-name order.
-$(DATA_built): $(SQL_PARTS)
+sql/$(EXTENSION)--$(EXTVERSION).sql: $(SQL_PARTS)
 	cat $(SQL_PARTS) > $@
+
+# The upgrade from the last release: the hand-written pieces of
+# sql/upgrade/LAST--EXTVERSION/ (table DDL, DROPs of changed signatures), then
+# every routine, view and trigger of the new install script redefined, then
+# the grants again. test/upgrade proves the result equals a fresh install.
+$(UPGRADE): $(UPGRADE_PARTS) sql/$(EXTENSION)--$(EXTVERSION).sql scripts/sql-redefine.pl sql/parts/99_grants.sql
+	{ printf -- '-- Upgrade convdash from $(LAST) to $(EXTVERSION): built by make from $(UPGRADE_DIR)/\n'; \
+	  printf -- '-- and the definitions of sql/$(EXTENSION)--$(EXTVERSION).sql; do not edit.\n'; \
+	  printf '\\echo Use "ALTER EXTENSION $(EXTENSION) UPDATE TO '"'"'$(EXTVERSION)'"'"'" to load this file. \\quit\n'; \
+	  for f in $(UPGRADE_PARTS); do printf '\n-- %s\n' "$$f"; cat "$$f"; done; \
+	  printf '\n-- every routine, view and trigger as in the install script\n'; \
+	  scripts/sql-redefine.pl sql/$(EXTENSION)--$(EXTVERSION).sql; \
+	  cat sql/parts/99_grants.sql; } > $@
 
 # The service builds separately from the extension (make api), so that PGXS's
 # install target needs only the extension.

@@ -1,46 +1,66 @@
 #!/usr/bin/env bash
 # Append-message rate: convdash.append_message (tenant set per transaction,
-# as the service does) against a raw INSERT into messages, 2 clients each,
-# in the same run against the same table and indexes (trigram on content).
+# as the service does) against raw INSERTs into messages, 2 clients each, in
+# the same run against the same table and indexes. Two baselines:
+#   shown row  a raw INSERT of the same user message (with a seq), which the
+#              search index (GIN over search_grams(content), shown messages
+#              only) must take, as it must for append_message;
+#   tool row   a raw INSERT of a tool message, which the search index skips
+#              (the baseline of the first measurements).
 # The function's transaction is pipelined (one network round trip), as a
-# client that sets the tenant per transaction should send it.
+# client that sets the tenant per transaction should send it. The three
+# scripts run in turn, APPEND_ROUNDS times; each figure is the median.
 # Runs against the cluster of the environment (PGHOST, PGPORT, PGDATABASE...).
-# Env: APPEND_SECONDS (default 20), APPEND_CLIENTS (default 2).
+# Env: APPEND_SECONDS (default 10), APPEND_ROUNDS (default 3), APPEND_CLIENTS (default 2).
 set -euo pipefail
-secs=${APPEND_SECONDS:-20}
+secs=${APPEND_SECONDS:-10}
+rounds=${APPEND_ROUNDS:-3}
 clients=${APPEND_CLIENTS:-2}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# A dedicated account with 1,000 fresh conversations, so the rows appended
-# here never disturb the list and search figures.
-read -r acct lo hi < <(psql -qAtX -F' ' -v ON_ERROR_STOP=1 <<'SQL'
+# Dedicated accounts with 1,000 fresh conversations each, so the rows
+# appended here never disturb the list and search figures: the function
+# appends to bench-append, the raw INSERTs go to bench-append-raw (whose
+# messages are deleted afterwards, as they skip the counters).
+setup() {
+	psql -qAtX -F' ' -v ON_ERROR_STOP=1 -v name="$1" <<'SQL'
 SELECT set_config('convdash.account_id', coalesce(
-	(SELECT id FROM convdash.accounts WHERE name = 'bench-append'),
-	convdash.create_account('bench-append'))::text, false) \gset
+	(SELECT id FROM convdash.accounts WHERE name = :'name'),
+	convdash.create_account(:'name'))::text, false) \gset
 SELECT coalesce((SELECT id FROM convdash.agents WHERE account_id = convdash.current_account() AND name = 'appender'),
 	convdash.create_agent('appender')) AS agent \gset
 SELECT count(*) AS have FROM convdash.conversations WHERE account_id = convdash.current_account() \gset
 SELECT count(convdash.start_conversation(:agent, 'append-' || g, 'web')) AS created FROM generate_series(:have + 1, 1000) g \gset
 SELECT convdash.current_account(), min(id), max(id) FROM convdash.conversations WHERE account_id = convdash.current_account();
 SQL
-)
+}
+read -r acct lo hi < <(setup bench-append)
+read -r racct rlo rhi < <(setup bench-append-raw)
+psql -qAtX -c "CREATE SEQUENCE IF NOT EXISTS public.bench_append_seq"
 
+text="'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || md5(:n::text) || '@example.com?'"
 cat >"$work/function.sql" <<SQL
 \set c random($lo, $hi)
 \set n random(1, 1000000)
 \startpipeline
 BEGIN;
 SELECT set_config('convdash.account_id', '$acct', true);
-SELECT convdash.append_message(:c, 'user', 'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || md5(:n::text) || '@example.com?', 12, 0);
+SELECT convdash.append_message(:c, 'user', $text, 12, 0);
 END;
 \endpipeline
 SQL
-cat >"$work/raw.sql" <<SQL
-\set c random($lo, $hi)
+cat >"$work/shown.sql" <<SQL
+\set c random($rlo, $rhi)
+\set n random(1, 1000000)
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens, seq)
+VALUES ($racct, :c, 'user', $text, 12, 0, nextval('public.bench_append_seq'));
+SQL
+cat >"$work/tool.sql" <<SQL
+\set c random($rlo, $rhi)
 \set n random(1, 1000000)
 INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens)
-VALUES ($acct, :c, 'tool', 'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || md5(:n::text) || '@example.com?', 12, 0);
+VALUES ($racct, :c, 'tool', $text, 12, 0);
 SQL
 
 # Prints the transactions per second of one pgbench run of a script.
@@ -49,14 +69,26 @@ rate() {
 		| sed -nE 's/^tps = ([0-9.]+) .*/\1/p'
 }
 
-raw=$(rate "$work/raw.sql")
-fn=$(rate "$work/function.sql")
-# the raw rows are tool messages: shown counters stay right, tokens need a fix-up
-psql -qAtX -c "
-	UPDATE convdash.conversations c SET prompt_tokens = t.p, completion_tokens = t.q
-	FROM (SELECT conversation_id, coalesce(sum(prompt_tokens), 0) p, coalesce(sum(completion_tokens), 0) q
-	      FROM convdash.messages WHERE account_id = $acct GROUP BY 1) t
-	WHERE c.account_id = $acct AND c.id = t.conversation_id" >/dev/null
+# Prints the median of the numbers given.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 
-printf '%-44s %12s %12s %8s %8s\n' "append ($clients clients, ${secs}s each)" "rate/s" "baseline/s" "ratio" "target"
-awk -v f="$fn" -v r="$raw" 'BEGIN { printf "%-44s %12.0f %12.0f %8.2f %8s\n", "append_message vs raw INSERT", f, r, f / r, ">= 0.70" }'
+fn=() shown=() tool=()
+for ((r = 1; r <= rounds; r++)); do
+	shown+=("$(rate "$work/shown.sql")")
+	tool+=("$(rate "$work/tool.sql")")
+	fn+=("$(rate "$work/function.sql")")
+	echo "  round $r: append_message ${fn[-1]}/s, raw shown ${shown[-1]}/s, raw tool ${tool[-1]}/s"
+done
+psql -qAtX -c "DELETE FROM convdash.messages WHERE account_id = $racct" >/dev/null
+check=$(psql -qAtX -c "SELECT count(*) FROM convdash.integrity_check() WHERE account_id IN ($acct, $racct)")
+
+f=$(median "${fn[@]}") s=$(median "${shown[@]}") t=$(median "${tool[@]}")
+printf '%-58s %10s %10s %7s %8s\n' "append ($clients clients, median of $rounds x ${secs}s)" "rate/s" "baseline/s" "ratio" "target"
+awk -v f="$f" -v s="$s" -v t="$t" 'BEGIN {
+	printf "%-58s %10.0f %10.0f %7.2f %8s\n", "append_message vs raw INSERT of the same shown row", f, s, f / s, ">= 0.70"
+	printf "%-58s %10.0f %10.0f %7.2f %8s\n", "append_message vs raw INSERT of a tool row (not searched)", f, t, f / t, ">= 0.70"
+}'
+echo "integrity_check problems in the bench accounts after the run: $check"
+[ "$check" = 0 ]

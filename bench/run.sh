@@ -19,6 +19,7 @@
 #   BENCH_RESULTS   folder for result files (bench/results/)
 # Each module prints its table; the output of the whole run is also written
 # to bench/results/bench-<SCALE>-<UTC time>.txt and bench/results/latest-<SCALE>.txt.
+# The run exits non-zero when a module fails (or does not exist).
 # The cluster is stopped at the end (BENCH_KEEP=1 leaves it running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -114,16 +115,24 @@ main() {
 			case $m in run|cluster|list_search) ;; *) modules+=("$m") ;; esac
 		done
 	fi
+	local failed=()
 	for m in "${modules[@]}"; do
-		if [ -x "bench/$m.sh" ]; then
-			say "module $m"
-			"bench/$m.sh" || say "module $m failed with status $?"
+		if [ ! -x "bench/$m.sh" ]; then
+			say "module $m does not exist (no executable bench/$m.sh)"
+			failed+=("$m")
+			continue
 		fi
+		say "module $m"
+		"bench/$m.sh" || { say "module $m failed with status $?"; failed+=("$m"); }
 	done
-	say "done"
 	[ "${BENCH_KEEP:-0}" = 1 ] || bench_stop
+	if [ ${#failed[@]} -gt 0 ]; then
+		say "done; failed modules: ${failed[*]}"
+		return 1
+	fi
+	say "done"
 }
 
+# the results are kept also when the run fails (set -e ends it there)
+trap 'cp "$out" "bench/results/latest-$scale.txt"; echo "results: $out"' EXIT
 main "$@" 2>&1 | tee "$out"
-cp "$out" "bench/results/latest-$scale.txt"
-echo "results: $out"

@@ -86,6 +86,8 @@ COMMENT ON FUNCTION convdash.start_conversation(bigint, text, text, text, timest
 -- Appends a message and keeps the conversation's counters exact; returns the message id.
 -- The counter UPDATE is also the row lock that serialises concurrent appends
 -- (so seq numbers stay dense); the slow path only runs to explain a refusal.
+-- The checks are simple expressions (the hot path calls no other function
+-- but require_account); a helper runs only to raise the error it describes.
 CREATE FUNCTION convdash.append_message(conversation_id bigint, role text, content text,
 	prompt_tokens integer DEFAULT NULL, completion_tokens integer DEFAULT NULL,
 	created_at timestamptz DEFAULT NULL)
@@ -95,20 +97,29 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	acct bigint := convdash.require_account();
-	r convdash.message_role := convdash.enum_value(coalesce(role, ''), 'role', NULL::convdash.message_role);
-	at timestamptz := coalesce(convdash.check_time(created_at, 'created_at'), now());
-	shown boolean := r IN ('user', 'assistant');
+	r convdash.message_role;
+	at timestamptz := coalesce(created_at, now());
+	shown boolean;
 	started timestamptz;
 	shown_count integer;
 	new_id bigint;
 BEGIN
+	IF role IS NULL OR NOT role = ANY (enum_range(NULL::convdash.message_role)::text[]) THEN
+		PERFORM convdash.enum_value(coalesce(role, ''), 'role', NULL::convdash.message_role);
+	END IF;
+	r := role;
+	shown := r IN ('user', 'assistant');
+	IF NOT isfinite(at) THEN
+		PERFORM convdash.check_time(created_at, 'created_at');
+	END IF;
 	IF content IS NULL THEN
 		RAISE EXCEPTION 'content is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'content';
 	END IF;
-	-- one check per PERFORM: each is then a simple expression, not a query
-	PERFORM convdash.check_text(content, 'content', 1000000, false);
-	PERFORM convdash.check_range(prompt_tokens, 'prompt_tokens', 0, 2147483647);
-	PERFORM convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
+	IF length(content) > 1000000 OR prompt_tokens < 0 OR completion_tokens < 0 THEN
+		PERFORM convdash.check_text(content, 'content', 1000000, false);
+		PERFORM convdash.check_range(prompt_tokens, 'prompt_tokens', 0, 2147483647);
+		PERFORM convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
+	END IF;
 
 	UPDATE convdash.conversations x SET
 		message_count = x.message_count + shown::integer,

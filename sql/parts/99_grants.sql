@@ -3,7 +3,7 @@
 --   "Read:"  the HTTP service and BI tools (convdash_reader)
 --   "Admin:" the extension owner only
 -- A function without one of these is executable by nobody but the owner
--- (fail closed); the regress test privileges.sql lists any such function.
+-- (fail closed); the regress test schema.sql lists any such function.
 
 REVOKE ALL ON ALL ROUTINES IN SCHEMA convdash FROM PUBLIC;
 

@@ -548,14 +548,25 @@ test('delete asks for confirmation, then the row disappears', async (page) => {
   assertEqual(await page.textContent('#summary'), `Showing 49 of ${seed.total - 1} conversations`, 'summary after delete');
 });
 
-test('deleting from the detail panel closes it', async (page) => {
+test('deleting from the detail panel closes it and the API no longer has it', async (page) => {
+  const before = (await apiGet('/conversations?q=bulk-001&limit=200')).body.data.filter((r) => r.session_id === 'bulk-001');
+  assertEqual(before.length, 1, 'bulk-001 listed before the delete');
+  const { id } = before[0];
+  assertEqual((await apiGet(`/conversations/${id}`)).status, 200, 'detail before the delete');
   await gotoApp(page, '?q=bulk-001');
   await openDetail(page, 'bulk-001');
   await page.click('#panel .delete-conversation');
   await page.waitForSelector('#confirm-dialog[open]');
-  await page.click('#confirm-ok');
+  const [response] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'DELETE' && r.url().endsWith(`/conversations/${id}`)),
+    page.click('#confirm-ok'),
+  ]);
+  assertEqual(response.status(), 204, 'DELETE status');
   await page.waitForSelector('#panel:not(.open)', { state: 'attached' });
   await page.waitForSelector('#table-root tr.row[data-session="bulk-001"]', { state: 'detached' });
+  assertEqual((await apiGet(`/conversations/${id}`)).status, 404, 'detail after the delete');
+  assertEqual((await apiGet(`/conversations/${id}/messages`)).status, 404, 'transcript after the delete');
+  assert(!(await apiSessions('q=bulk-001')).includes('bulk-001'), 'the list still has bulk-001');
 });
 
 test('a bad API key gets an error that lets the user enter a new one', async (page) => {

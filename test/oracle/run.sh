@@ -8,13 +8,17 @@
 # full key). Checks: same rows in the same order, no duplicates, no gaps,
 # full pages until the last, next_cursor null exactly at the end, the exact
 # total, each row's fields, and each hit's match (session, agent, message)
-# and snippet. Prints "ok - ..." / "not ok - ..." per combination.
-# Env: ORACLE_CASES (default 150), ORACLE_SEED (default 1).
+# and snippet. Every combination is walked to its last page. Prints
+# "ok - ..." / "not ok - ..." per combination.
+# The seed of the data and of the combinations changes every run and is
+# printed first: ORACLE_SEED=<seed> test/run.sh oracle replays a run.
+# Env: ORACLE_CASES (default 150), ORACLE_SEED (default: random).
 set -uo pipefail
 cd "$(dirname "$0")/../.."
 db=convdash_oracle_$$
 cases=${ORACLE_CASES:-150}
-seed=${ORACLE_SEED:-1}
+seed=${ORACLE_SEED:-$((RANDOM * 32768 + RANDOM + 1))}
+echo "# oracle seed $seed (replay: ORACLE_SEED=$seed test/run.sh oracle)"
 
 # Drops the oracle's database.
 cleanup() {
@@ -26,7 +30,7 @@ psql -XAtq -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $db" >/dev/null ||
 psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c "CREATE EXTENSION convdash CASCADE" >/dev/null 2>&1 || {
 	echo "not ok - oracle: CREATE EXTENSION failed"; exit 1; }
 psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -v conversations=3000 -v accounts=2 -v account_name=Oracle \
-	-v seed=11 -v end_date=2026-11-24 -f scripts/generate_data.sql >/dev/null 2>&1 || {
+	-v seed="$seed" -v end_date=2026-11-24 -f scripts/generate_data.sql >/dev/null 2>&1 || {
 	echo "not ok - oracle: data generation failed"; exit 1; }
 # the second tenant reads its dates in another zone
 psql -XAtq -d "$db" -c "SELECT convdash.set_account_time_zone(id, 'America/New_York') FROM convdash.accounts WHERE name = 'Oracle 2'" >/dev/null

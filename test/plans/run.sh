@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Plans of the real statements: a function is called and auto_explain
+# (log_nested_statements, log_analyze, sent to the client as a NOTICE) shows
+# the plan of every statement it runs, so what is checked is what runs, not a
+# copy of the query. Checks that a transcript page is an index range of
+# messages_transcript_idx reading only the page's rows, never an OFFSET or a
+# scan of the whole conversation, for the newest and the oldest page.
+# Prints "ok - ..." / "not ok - ..." per case (see docs/CONVENTIONS.md).
+set -uo pipefail
+cd "$(dirname "$0")"
+export PGOPTIONS='-c client_min_messages=warning'
+db=convdash_plans
+work=$(mktemp -d)
+trap 'rm -rf "$work"; dropdb --if-exists $db' EXIT
+source ../tap.sh
+
+# Runs a statement with auto_explain on and prints the plans of every
+# statement it ran, nested ones included.
+plans() {
+	psql -qX -d $db -v ON_ERROR_STOP=1 >/dev/null 2>"$work/plans" <<-SQL
+	LOAD 'auto_explain';
+	SET auto_explain.log_min_duration = 0;
+	SET auto_explain.log_nested_statements = on;
+	SET auto_explain.log_analyze = on;
+	SET auto_explain.log_timing = off;
+	SET auto_explain.log_level = notice;
+	SET client_min_messages = notice;
+	SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans'), false);
+	$1
+	SQL
+	cat "$work/plans"
+}
+
+dropdb --if-exists $db
+createdb $db && psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
+CREATE EXTENSION convdash CASCADE;
+SELECT set_config('convdash.account_id', convdash.create_account('Plans')::text, false);
+SELECT convdash.create_agent('planner') AS agent \gset
+SELECT convdash.start_conversation(:agent, 'plans-' || g, 'web') FROM generate_series(1, 3) g;
+-- three conversations of 20,000 shown messages each, written directly for speed
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
+SELECT c.account_id, c.id, CASE WHEN s % 2 = 0 THEN 'user' ELSE 'assistant' END::convdash.message_role,
+	'message ' || s, s
+FROM convdash.conversations c, generate_series(1, 20000) s;
+UPDATE convdash.conversations SET message_count = 20000;
+ANALYZE;
+SQL
+check "three conversations of 20,000 messages" \
+	test "$(psql -qAtX -d $db -c 'SELECT count(*) FROM convdash.messages')" = 60000
+
+conv=$(psql -qAtX -d $db -c "SELECT id FROM convdash.conversations WHERE session_id = 'plans-2'")
+for page in 1 400; do
+	plans "SELECT jsonb_array_length(convdash.transcript($conv, $page, 50) -> 'data');" >"$work/p$page"
+	# the plan of the messages scan inside transcript()'s page statement
+	scan=$(grep -A3 'on messages m' "$work/p$page")
+	check "transcript page $page: auto_explain shows the page statement nested in transcript()" \
+		test "$(grep -c 'Query Text:' "$work/p$page")" -ge 2 -a "$(grep -c 'FROM convdash.messages m' "$work/p$page")" -ge 1
+	check "transcript page $page: messages are read by an index scan of messages_transcript_idx" \
+		grep -qE 'Index Scan( Backward)? using messages_transcript_idx on messages m' "$work/p$page"
+	check "transcript page $page: both seq bounds are index conditions" \
+		bash -c "grep 'Index Cond' <<<'$scan' | grep -q 'seq >' && grep 'Index Cond' <<<'$scan' | grep -q 'seq <='"
+	check "transcript page $page: the scan reads the page's 50 rows, no more (no OFFSET)" \
+		grep -qE 'using messages_transcript_idx on messages m .*actual rows=50 loops=1' "$work/p$page"
+	check "transcript page $page: no sequential scan, sort or limit over messages" \
+		bash -c "! grep -qE 'Seq Scan on messages|Limit|Sort Key: m\\.' '$work/p$page'"
+done
+[ $failed -eq 0 ] || sed 's/^/# /' "$work/p400"
+
+exit $failed
