@@ -205,12 +205,12 @@ CREATE TABLE convdash.deletion_log (
 	id               bigint GENERATED ALWAYS AS IDENTITY,
 	conversation_id  bigint NOT NULL,
 	deleted_by       text NOT NULL DEFAULT session_user,
-	api_key_id       bigint,
-	note             text CHECK (length(note) <= 200),
 	deleted_at       timestamptz NOT NULL DEFAULT now(),
 	reason           text NOT NULL DEFAULT 'request',
 	message_count    integer NOT NULL CHECK (message_count >= 0),
 	clip_count       integer NOT NULL CHECK (clip_count >= 0),
+	api_key_id       bigint,
+	note             text CHECK (length(note) <= 200),
 	PRIMARY KEY (account_id, id)
 );
 COMMENT ON TABLE convdash.deletion_log IS 'Audit of irreversible deletions: who, when, how many messages and clips (no content)';

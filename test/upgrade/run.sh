@@ -46,7 +46,8 @@ for v in "${old[@]}"; do
 		test "$(psql -qAtX -d $upg -c "SELECT extversion FROM pg_extension WHERE extname = 'convdash'")" = "$new"
 	psql -qX -d $upg -f catalog.sql >"$work/updated.txt"
 	check "$v updated to $new has the catalog of a fresh $new" same_file "$work/fresh.txt" "$work/updated.txt"
-	psql -qX -d $upg -f ../dump/fingerprint.sql >"$work/after.txt"
+	# tables and sequences the update adds are new and empty: compare those that were there
+	psql -qX -d $upg -f ../dump/fingerprint.sql | grep -F -f <(cut -d'|' -f1 "$work/before.txt") >"$work/after.txt"
 	check "$v updated to $new: every row, sequence and large object unchanged" same_file "$work/before.txt" "$work/after.txt"
 	check "$v updated to $new: integrity check is clean" \
 		test "$(psql -qAtX -d $upg -c 'SELECT count(*) FROM convdash.integrity_check()')" = 0
