@@ -60,14 +60,17 @@ $$;
 COMMENT ON FUNCTION convdash.is_citus_table(regclass) IS
 	'Admin: whether Citus manages the table (distributed or reference)';
 
--- Runs a command on every worker (DDL propagation off there); raises the first worker's error.
-CREATE FUNCTION convdash.run_on_workers(command text) RETURNS void
+-- Evaluates an expression on every worker (DDL propagation off there); raises the first worker's error.
+CREATE FUNCTION convdash.run_on_workers(expression text) RETURNS void
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
 	r record;
 BEGIN
-	FOR r IN SELECT * FROM run_command_on_workers('SET LOCAL citus.enable_ddl_propagation TO off; ' || command) LOOP
+	-- one statement: run_command_on_workers reports only the first one's result
+	FOR r IN SELECT * FROM run_command_on_workers(
+		'SELECT CASE WHEN pg_catalog.set_config(''citus.enable_ddl_propagation'', ''off'', true) = ''off'' THEN '
+		|| expression || ' END') LOOP
 		IF NOT r.success THEN
 			RAISE EXCEPTION 'on worker %:%: %', r.nodename, r.nodeport, r.result
 				USING ERRCODE = 'external_routine_exception';
@@ -76,7 +79,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.run_on_workers(text) IS
-	'Admin: runs a command on every Citus worker with DDL propagation off; raises when it fails on one';
+	'Admin: evaluates a SQL expression on every Citus worker with DDL propagation off; raises when it fails on one';
 
 -- Distributes the installation on a Citus coordinator; returns the tables it distributed now.
 CREATE FUNCTION convdash.distribute(shard_count integer DEFAULT 32) RETURNS SETOF regclass
@@ -123,7 +126,9 @@ BEGIN
 	-- give each node its own range, as Citus does for sequences it creates
 	-- (a worker added later: call distribute() again)
 	FOREACH t IN ARRAY convdash.tenant_tables() LOOP
-		PERFORM convdash.run_on_workers(format('SELECT worker_adjust_identity_column_seq_ranges(%L)', t));
+		PERFORM convdash.run_on_workers(format('worker_adjust_identity_column_seq_ranges(%L)',
+			(SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+			 WHERE c.oid = t)));
 	END LOOP;
 END
 $$;
