@@ -72,7 +72,7 @@ check "installation_secret and tenant_readers are reference tables" same "$(cq $
 	SELECT string_agg(logicalrelid::text, ',' ORDER BY logicalrelid::text) FROM pg_dist_partition
 	WHERE partmethod = 'n' AND repmodel = 't' AND logicalrelid::text LIKE 'convdash.%'")" "convdash.installation_secret,convdash.tenant_readers"
 check "each worker hands out ids from its own range (group << 48)" same "$(cq $coord_port "
-	SELECT string_agg(result, ',') FROM run_command_on_workers(\$\$SELECT min(min_value)::text || '/' || count(DISTINCT min_value)
+	SELECT string_agg(result, ',' ORDER BY result) FROM run_command_on_workers(\$\$SELECT min(min_value)::text || '/' || count(DISTINCT min_value)
 		FROM pg_sequences WHERE schemaname = 'convdash' AND sequencename LIKE '%id_seq'\$\$)")" \
 	"$((1 << 48 | 1))/1,$((2 << 48 | 1))/1"
 check "distribute() on a worker: 55000" same "$(cq $worker1_port "SELECT convdash.distribute()" 2>&1 | grep -c 'not the Citus coordinator')" 1
