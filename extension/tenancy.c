@@ -263,6 +263,26 @@ session_is_admin(void)
 	return OidIsValid(rel) && has_privs_of_role(GetSessionUserId(), convdash_rel_owner(rel));
 }
 
+/*
+ * On a Citus worker the reader's policy runs inside a query on a shard, and
+ * tenant_readers is a reference table there: Citus refuses a query on it
+ * from within a shard query unless nested execution is allowed. Reading a
+ * reference table's local placement is safe, so allow it for this one query.
+ * Returns the GUC nest level to restore, or -1 when Citus is not loaded.
+ */
+static int
+allow_nested_citus_read(void)
+{
+	int			level;
+
+	if (GetConfigOption("citus.allow_nested_distributed_execution", true, false) == NULL)
+		return -1;
+	level = NewGUCNestLevel();
+	(void) set_config_option("citus.allow_nested_distributed_execution", "on", PGC_SUSET, PGC_S_SESSION,
+							 GUC_ACTION_SAVE, true, 0, false);
+	return level;
+}
+
 /* The account a BI login is bound to: sets *account, or returns the ambiguity */
 static tenant_source
 reader_binding(int64 *account)
@@ -274,9 +294,11 @@ reader_binding(int64 *account)
 	tenant_source source = TENANT_NONE;
 	uint64		n;
 	bool		isnull;
+	int			nested;
 
 	if (!OidIsValid(rel))
 		return TENANT_NONE;
+	nested = allow_nested_citus_read();
 	SPI_connect();
 	n = spi_as_owner(rel,
 					 "SELECT DISTINCT r.account_id FROM convdash.tenant_readers r"
@@ -290,6 +312,8 @@ reader_binding(int64 *account)
 	else if (n > 1)
 		source = TENANT_AMBIGUOUS_READER;
 	SPI_finish();
+	if (nested >= 0)
+		AtEOXact_GUC(true, nested);
 	return source;
 }
 

@@ -90,13 +90,15 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	kid bigint := convdash.claim_key_id();
+	acct bigint;
 	label text;
 BEGIN
 	IF kid IS NULL THEN
 		RETURN session_user::text;
 	END IF;
+	acct := convdash.require_account();
 	SELECT k.label INTO label FROM convdash.api_keys k
-	WHERE k.account_id = convdash.require_account() AND k.id = kid;
+	WHERE k.account_id = acct AND k.id = kid;
 	RETURN format('api key %s (%s)', kid, label);
 END
 $$;
@@ -225,14 +227,14 @@ COMMENT ON FUNCTION convdash.revoke_api_key(text) IS
 
 -- Revokes an API key by its id (as listed in convdash.api_keys).
 CREATE FUNCTION convdash.revoke_api_key(account_id bigint, key_id bigint) RETURNS boolean
-LANGUAGE sql VOLATILE
+LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
-	WITH r AS (
-		UPDATE convdash.api_keys k SET revoked_at = now()
-		WHERE k.account_id = revoke_api_key.account_id AND k.id = key_id AND k.revoked_at IS NULL
-		RETURNING 1)
-	SELECT EXISTS (SELECT FROM r)
+BEGIN
+	UPDATE convdash.api_keys k SET revoked_at = now()
+	WHERE k.account_id = revoke_api_key.account_id AND k.id = key_id AND k.revoked_at IS NULL;
+	RETURN FOUND;
+END
 $$;
 COMMENT ON FUNCTION convdash.revoke_api_key(bigint, bigint) IS
 	'Admin: revokes the API key with this id; returns false when it was unknown or already revoked';

@@ -88,10 +88,11 @@ CREATE FUNCTION convdash.lock_conversation(conversation_id bigint) RETURNS convd
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	c convdash.conversations;
 BEGIN
 	SELECT * INTO c FROM convdash.conversations x
-	WHERE x.account_id = convdash.require_account() AND x.id = lock_conversation.conversation_id
+	WHERE x.account_id = acct AND x.id = lock_conversation.conversation_id
 	FOR UPDATE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'conversation % not found', conversation_id

@@ -61,12 +61,15 @@ DECLARE
 	k text := convdash.check_idempotency_key(key);
 	hash bytea := sha256(convert_to(coalesce(request, ''), 'UTF8'));
 	prior convdash.idempotency_keys;
+	-- Citus wants DO UPDATE free of non-immutable functions: times taken here
+	at timestamptz := now();
+	expired timestamptz := now() - convdash.idempotency_window();
 BEGIN
 	INSERT INTO convdash.idempotency_keys AS i (account_id, key, request_hash)
 	VALUES (acct, k, hash)
 	ON CONFLICT ON CONSTRAINT idempotency_keys_pkey DO UPDATE
-		SET request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, created_at = now()
-		WHERE i.created_at < now() - convdash.idempotency_window()
+		SET request_hash = EXCLUDED.request_hash, status = NULL, response = NULL, created_at = at
+		WHERE i.created_at < expired
 	RETURNING * INTO prior;
 	IF FOUND THEN
 		RETURN NULL;		-- first use (or an expired one): this transaction runs the write

@@ -14,10 +14,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	new_id bigint;
 BEGIN
 	INSERT INTO convdash.agents (account_id, name, company, mode)
-	VALUES (convdash.require_account(),
+	VALUES (acct,
 		btrim(convdash.check_text(create_agent.name, 'name', 200)),
 		convdash.check_text(create_agent.company, 'company', 200, false),
 		coalesce(convdash.enum_value(create_agent.mode, 'mode', NULL::convdash.agent_mode), 'active'))
@@ -35,10 +36,12 @@ COMMENT ON FUNCTION convdash.create_agent(text, text, text) IS
 CREATE FUNCTION convdash.check_tracker_session(tracker_session_id bigint, field text) RETURNS bigint
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+	acct bigint := convdash.require_account();
 BEGIN
 	IF tracker_session_id IS NOT NULL AND NOT EXISTS (
 		SELECT FROM convdash.tracker_sessions s
-		WHERE s.account_id = convdash.require_account() AND s.id = check_tracker_session.tracker_session_id)
+		WHERE s.account_id = acct AND s.id = check_tracker_session.tracker_session_id)
 	THEN
 		RAISE EXCEPTION 'tracker session % does not exist', tracker_session_id
 			USING ERRCODE = 'foreign_key_violation', COLUMN = field;
@@ -60,6 +63,7 @@ AS $$
 DECLARE
 	acct bigint := convdash.require_account();
 	new_id bigint;
+	session bigint;
 BEGIN
 	IF agent_id IS NULL THEN
 		RAISE EXCEPTION 'agent_id is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'agent_id';
@@ -68,6 +72,7 @@ BEGIN
 		RAISE EXCEPTION 'agent % does not exist', agent_id
 			USING ERRCODE = 'foreign_key_violation', COLUMN = 'agent_id';
 	END IF;
+	session := convdash.check_tracker_session(start_conversation.tracker_session_id, 'tracker_session_id');
 	INSERT INTO convdash.conversations
 		(account_id, agent_id, session_id, channel, handled_by, started_at, tracker_session_id)
 	VALUES (acct, start_conversation.agent_id,
@@ -75,7 +80,7 @@ BEGIN
 		convdash.enum_value(coalesce(start_conversation.channel, ''), 'channel', NULL::convdash.channel),
 		coalesce(convdash.enum_value(start_conversation.handled_by, 'handled_by', NULL::convdash.handler), 'ai'),
 		coalesce(convdash.check_time(start_conversation.started_at, 'started_at'), now()),
-		convdash.check_tracker_session(start_conversation.tracker_session_id, 'tracker_session_id'))
+		session)
 	RETURNING id INTO new_id;
 	RETURN new_id;
 END
@@ -186,9 +191,10 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	c convdash.conversations := convdash.lock_conversation(conversation_id);
+	at timestamptz := now();	-- Citus refuses now() inside COALESCE in an UPDATE
 BEGIN
 	UPDATE convdash.conversations x SET status = 'archived',
-		ended_at = coalesce(x.ended_at, greatest(now(), x.started_at))
+		ended_at = coalesce(x.ended_at, greatest(at, x.started_at))
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.status <> 'archived';
 	RETURN c.id;
 END
@@ -403,9 +409,9 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	c convdash.conversations := convdash.lock_conversation(conversation_id);
+	session bigint := convdash.check_tracker_session(link_tracker_session.tracker_session_id, 'tracker_session_id');
 BEGIN
-	UPDATE convdash.conversations x
-	SET tracker_session_id = convdash.check_tracker_session(link_tracker_session.tracker_session_id, 'tracker_session_id')
+	UPDATE convdash.conversations x SET tracker_session_id = session
 	WHERE x.account_id = c.account_id AND x.id = c.id;
 	RETURN c.id;
 END

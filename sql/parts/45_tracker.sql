@@ -13,12 +13,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	new_id bigint;
 BEGIN
 	INSERT INTO convdash.tracker_sessions AS s (account_id, device, browser, os, country, city,
 		landing_page, traffic_source, utm_source, utm_medium, started_at, duration_seconds,
 		pages_visited, bounce)
-	VALUES (convdash.require_account(),
+	VALUES (acct,
 		convdash.enum_value(device, 'device', NULL::convdash.device_type),
 		convdash.check_text(browser, 'browser', 200, false),
 		convdash.check_text(os, 'os', 200, false),
@@ -44,9 +45,11 @@ COMMENT ON FUNCTION convdash.create_tracker_session(text, text, text, text, text
 CREATE FUNCTION convdash.lock_tracker_session(tracker_session_id bigint) RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 AS $$
+DECLARE
+	acct bigint := convdash.require_account();
 BEGIN
 	PERFORM FROM convdash.tracker_sessions s
-	WHERE s.account_id = convdash.require_account() AND s.id = lock_tracker_session.tracker_session_id
+	WHERE s.account_id = acct AND s.id = lock_tracker_session.tracker_session_id
 	FOR SHARE;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'tracker session % not found', tracker_session_id
@@ -67,11 +70,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
+	session bigint := convdash.lock_tracker_session(add_pageview.tracker_session_id);
 	new_id bigint;
 BEGIN
 	INSERT INTO convdash.tracker_pageviews AS p (account_id, tracker_session_id, url, title,
 		time_spent_seconds, scroll_depth, viewed_at)
-	VALUES (convdash.require_account(), convdash.lock_tracker_session(add_pageview.tracker_session_id),
+	VALUES (acct, session,
 		convdash.check_text(url, 'url', 2048),
 		convdash.check_text(title, 'title', 1000, false),
 		coalesce(convdash.check_range(time_spent_seconds, 'time_spent_seconds', 0, 2147483647), 0),
@@ -93,6 +98,8 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
+	session bigint;
 	new_id bigint;
 BEGIN
 	IF (trigger_name IS NULL) <> (trigger_action IS NULL) THEN
@@ -108,9 +115,10 @@ BEGIN
 		RAISE EXCEPTION 'trigger data exceeds 64 KiB'
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'trigger.data';
 	END IF;
+	session := convdash.lock_tracker_session(add_event.tracker_session_id);
 	INSERT INTO convdash.tracker_events AS e (account_id, tracker_session_id, name, type, occurred_at,
 		trigger_name, trigger_action, trigger_data)
-	VALUES (convdash.require_account(), convdash.lock_tracker_session(add_event.tracker_session_id),
+	VALUES (acct, session,
 		convdash.check_text(name, 'name', 200),
 		convdash.check_text(type, 'type', 100),
 		coalesce(convdash.check_time(add_event.occurred_at, 'occurred_at'), now()),

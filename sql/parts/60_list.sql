@@ -155,13 +155,16 @@ COMMENT ON FUNCTION convdash.base64url(bytea) IS 'Read: base64url text (no paddi
 
 -- The cursor after the row with sort keys k, t and id: payload.mac, both base64url.
 CREATE FUNCTION convdash.cursor_encode(signature text, k text, t text, id bigint) RETURNS text
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
-	SELECT convdash.base64url(p) || '.'
-		|| convdash.base64url(substr(convdash.hmac_sha256(s.secret, p || convert_to(signature, 'UTF8')), 1, 16))
-	FROM convdash.installation_secret s,
-		LATERAL (SELECT convert_to(jsonb_strip_nulls(jsonb_build_object('k', k, 't', t, 'i', id))::text, 'UTF8') AS p) x
+DECLARE
+	p bytea := convert_to(jsonb_strip_nulls(jsonb_build_object('k', k, 't', t, 'i', id))::text, 'UTF8');
+	secret bytea := (SELECT s.secret FROM convdash.installation_secret s);
+BEGIN
+	RETURN convdash.base64url(p) || '.'
+		|| convdash.base64url(substr(convdash.hmac_sha256(secret, p || convert_to(signature, 'UTF8')), 1, 16));
+END
 $$;
 COMMENT ON FUNCTION convdash.cursor_encode(text, text, text, bigint) IS
 	'Admin: the opaque cursor after the row with sort keys (k, t) and id for the query of this signature (HMAC-signed)';
@@ -403,6 +406,7 @@ DECLARE
 	probed integer;
 	probe_limit integer;
 	total bigint;
+	next_cursor text;
 	result jsonb;
 BEGIN
 	SELECT f.statuses, f.channels, f.agents, f.t_from, f.t_to, f.term, f.conds
@@ -510,6 +514,10 @@ BEGIN
 		END IF;
 	END IF;
 
+	-- signed here, not inside the query (on Citus that runs on a worker)
+	IF cardinality(ids) > n THEN
+		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
+	END IF;
 	SELECT jsonb_build_object(
 		'data', coalesce(jsonb_agg(jsonb_build_object(
 			'id', c.id,
@@ -530,7 +538,7 @@ BEGIN
 					 ORDER BY m.seq LIMIT 1)))
 			END
 			ORDER BY r.ord), '[]'::jsonb),
-		'next_cursor', CASE WHEN cardinality(ids) > n THEN convdash.cursor_encode(signature, ks[n], ts[n], ids[n]) END)
+		'next_cursor', next_cursor)
 	INTO result
 	FROM unnest(ids[1:n]) WITH ORDINALITY AS r(id, ord)
 	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id

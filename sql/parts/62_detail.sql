@@ -22,24 +22,26 @@ $$;
 COMMENT ON FUNCTION convdash.raise_not_found(text, bigint, text) IS
 	'Admin: raises P0002 "<kind> <id> not found" with the field as the error''s COLUMN';
 
--- The {id, name, company, mode} object of an agent.
-CREATE FUNCTION convdash.agent_json(a convdash.agents) RETURNS jsonb
+-- The {id, name, company, mode} object of an agent (columns, not the row:
+-- on Citus a row travels with its shard's row type).
+CREATE FUNCTION convdash.agent_json(id bigint, name text, company text, mode convdash.agent_mode) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-	SELECT jsonb_build_object('id', a.id, 'name', a.name, 'company', a.company, 'mode', a.mode)
+	SELECT jsonb_build_object('id', id, 'name', name, 'company', company, 'mode', mode)
 $$;
-COMMENT ON FUNCTION convdash.agent_json(convdash.agents) IS
-	'Read: the {id, name, company, mode} JSON object of an agent row';
+COMMENT ON FUNCTION convdash.agent_json(bigint, text, text, convdash.agent_mode) IS
+	'Read: the {id, name, company, mode} JSON object of an agent';
 
--- The {id, role, content, created_at, audio_id} object of a message.
-CREATE FUNCTION convdash.message_json(m convdash.messages, audio_id bigint) RETURNS jsonb
+-- The {id, role, content, created_at, audio_id} object of a message (columns, not the row).
+CREATE FUNCTION convdash.message_json(id bigint, role convdash.message_role, content text,
+	created_at timestamptz, audio_id bigint) RETURNS jsonb
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $$
-	SELECT jsonb_build_object('id', m.id, 'role', m.role, 'content', m.content,
-		'created_at', convdash.rfc3339(m.created_at), 'audio_id', audio_id)
+	SELECT jsonb_build_object('id', id, 'role', role, 'content', content,
+		'created_at', convdash.rfc3339(created_at), 'audio_id', audio_id)
 $$;
-COMMENT ON FUNCTION convdash.message_json(convdash.messages, bigint) IS
-	'Read: the {id, role, content, created_at, audio_id} JSON object of a message row and its clip id (or NULL)';
+COMMENT ON FUNCTION convdash.message_json(bigint, convdash.message_role, text, timestamptz, bigint) IS
+	'Read: the {id, role, content, created_at, audio_id} JSON object of a message and its clip id (or NULL)';
 
 -- The detail of a conversation: metadata sidebar and overview tab.
 CREATE FUNCTION convdash.conversation_detail(conversation_id bigint) RETURNS jsonb
@@ -52,7 +54,7 @@ DECLARE
 BEGIN
 	SELECT jsonb_build_object(
 		'id', c.id,
-		'agent', convdash.agent_json(a),
+		'agent', convdash.agent_json(a.id, a.name, a.company, a.mode),
 		'session_id', c.session_id,
 		'channel', c.channel,
 		'status', c.status,
@@ -117,7 +119,7 @@ BEGIN
 	FROM convdash.conversations c
 	CROSS JOIN LATERAL (SELECT c.message_count - (transcript.page - 1)::bigint * transcript.per_page AS newest) n
 	CROSS JOIN LATERAL (
-		SELECT coalesce(jsonb_agg(convdash.message_json(m, ac.id) ORDER BY m.seq DESC), '[]') AS data
+		SELECT coalesce(jsonb_agg(convdash.message_json(m.id, m.role, m.content, m.created_at, ac.id) ORDER BY m.seq DESC), '[]') AS data
 		FROM convdash.messages m
 		LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
 		WHERE m.account_id = c.account_id AND m.conversation_id = c.id
@@ -194,12 +196,17 @@ COMMENT ON FUNCTION convdash.client_data(bigint) IS
 
 -- The tenant's agents ordered by name.
 CREATE FUNCTION convdash.list_agents() RETURNS jsonb
-LANGUAGE sql VOLATILE SECURITY DEFINER
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
-	SELECT jsonb_build_object('data', coalesce(jsonb_agg(convdash.agent_json(a) ORDER BY a.name, a.id), '[]'))
-	FROM convdash.agents a
-	WHERE a.account_id = convdash.require_account()
+DECLARE
+	acct bigint := convdash.require_account();
+BEGIN
+	RETURN (SELECT jsonb_build_object('data',
+			coalesce(jsonb_agg(convdash.agent_json(a.id, a.name, a.company, a.mode) ORDER BY a.name, a.id), '[]'))
+		FROM convdash.agents a
+		WHERE a.account_id = acct);
+END
 $$;
 COMMENT ON FUNCTION convdash.list_agents() IS
 	'API: the tenant''s agents as {data:[{id,name,company,mode}]} ordered by name, id';
@@ -210,12 +217,13 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	result jsonb;
 BEGIN
-	SELECT convdash.agent_json(a) || jsonb_build_object('created_at', convdash.rfc3339(a.created_at))
+	SELECT convdash.agent_json(a.id, a.name, a.company, a.mode) || jsonb_build_object('created_at', convdash.rfc3339(a.created_at))
 	INTO result
 	FROM convdash.agents a
-	WHERE a.account_id = convdash.require_account() AND a.id = agent.agent_id;
+	WHERE a.account_id = acct AND a.id = agent.agent_id;
 	IF result IS NULL THEN
 		PERFORM convdash.raise_not_found('agent', agent_id, 'agent_id');
 	END IF;
@@ -231,14 +239,15 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	result jsonb;
 BEGIN
-	SELECT convdash.message_json(m, ac.id) || jsonb_build_object('conversation_id', m.conversation_id,
+	SELECT convdash.message_json(m.id, m.role, m.content, m.created_at, ac.id) || jsonb_build_object('conversation_id', m.conversation_id,
 		'prompt_tokens', m.prompt_tokens, 'completion_tokens', m.completion_tokens)
 	INTO result
 	FROM convdash.messages m
 	LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
-	WHERE m.account_id = convdash.require_account() AND m.id = message.message_id;
+	WHERE m.account_id = acct AND m.id = message.message_id;
 	IF result IS NULL THEN
 		PERFORM convdash.raise_not_found('message', message_id, 'message_id');
 	END IF;

@@ -66,10 +66,11 @@ LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	r record;
 BEGIN
 	SELECT * INTO r
-	FROM convdash.delete_conversation_rows(convdash.require_account(), ARRAY[delete_conversation.conversation_id], 'request');
+	FROM convdash.delete_conversation_rows(acct, ARRAY[delete_conversation.conversation_id], 'request');
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'conversation % not found', conversation_id
 			USING ERRCODE = 'no_data_found', COLUMN = 'conversation_id';

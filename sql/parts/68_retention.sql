@@ -56,6 +56,7 @@ DECLARE
 	st convdash.conversation_status := convdash.enum_value(coalesce(set_retention.status, ''), 'status',
 		NULL::convdash.conversation_status);
 	changed boolean;
+	at timestamptz := now();	-- Citus wants DO UPDATE free of non-immutable functions
 BEGIN
 	IF acct IS NULL OR NOT EXISTS (SELECT FROM convdash.accounts a WHERE a.id = acct) THEN
 		RAISE EXCEPTION 'account % does not exist', acct
@@ -75,7 +76,7 @@ BEGIN
 		INSERT INTO convdash.retention_policies AS p (account_id, agent_id, status, max_age)
 		VALUES (acct, agent, st, max_age)
 		ON CONFLICT ON CONSTRAINT retention_policies_rule_key DO UPDATE
-			SET max_age = excluded.max_age, updated_at = now()
+			SET max_age = excluded.max_age, updated_at = at
 			WHERE p.max_age <> excluded.max_age;
 	END IF;
 	changed := FOUND;
@@ -96,10 +97,13 @@ COMMENT ON VIEW convdash.v_retention_policies IS
 
 -- The tenant's retention rules, account rules first, then by agent name, in lifecycle order.
 CREATE FUNCTION convdash.retention_rules() RETURNS jsonb
-LANGUAGE sql STABLE SECURITY DEFINER
+LANGUAGE plpgsql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
-	SELECT jsonb_build_object('data', coalesce(jsonb_agg(jsonb_build_object(
+DECLARE
+	acct bigint := convdash.require_account();
+BEGIN
+	RETURN (SELECT jsonb_build_object('data', coalesce(jsonb_agg(jsonb_build_object(
 		'agent', CASE WHEN p.agent_id IS NOT NULL THEN jsonb_build_object('id', a.id, 'name', a.name) END,
 		'status', p.status,
 		'max_age', convdash.iso_interval(p.max_age),
@@ -107,7 +111,8 @@ AS $$
 		ORDER BY p.agent_id IS NOT NULL, a.name, p.status), '[]'))
 	FROM convdash.retention_policies p
 	LEFT JOIN convdash.agents a ON a.account_id = p.account_id AND a.id = p.agent_id
-	WHERE p.account_id = convdash.require_account()
+	WHERE p.account_id = acct);
+END
 $$;
 COMMENT ON FUNCTION convdash.retention_rules() IS
 	'Read: the tenant''s retention rules as {"data":[{agent:{id,name}|null, status, max_age (ISO 8601), updated_at}]}, account rules first; 42501 without a tenant';

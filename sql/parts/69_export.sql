@@ -123,7 +123,7 @@ AS $$
 	SELECT CASE WHEN include_messages
 		-- the transcript goes last: the object's text without its closing brace, then "messages"
 		THEN (left(o.line::text, -1) || ',"messages":' || (
-			SELECT coalesce(json_agg(convdash.message_json(m, ac.id) ORDER BY m.seq), '[]')
+			SELECT coalesce(json_agg(convdash.message_json(m.id, m.role, m.content, m.created_at, ac.id) ORDER BY m.seq), '[]')
 			FROM convdash.messages m
 			LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
 			WHERE m.account_id = (SELECT convdash.require_account()) AND m.conversation_id = x.id

@@ -136,6 +136,75 @@ DROP VIEW convdash.regress_view;
 DROP POLICY regress_open ON convdash.ratings;
 DROP FUNCTION convdash.regress_leak();
 
+-- Functions that also run on Citus (docs/CONVENTIONS.md): the tenant is
+-- resolved once into a PL/pgSQL variable, never inside a query (on Citus that
+-- runs on a worker, which knows no tenant, and Citus refuses a locking query
+-- whose shard it cannot see); no LANGUAGE sql function with parameters reads
+-- a table or view (Citus cannot plan it); no argument is a table's row type
+-- (a shard's row has its own type); no UPDATE or ON CONFLICT DO UPDATE calls
+-- now() inside COALESCE/CASE/GREATEST or its SET (Citus refuses them).
+-- Still open, in the Citus issue's later steps: the audio functions (chunk
+-- storage) and the streaming export.
+CREATE TEMP VIEW citus_exempt (function) AS VALUES
+	('convdash.find_clip(bigint)'::regprocedure),
+	('convdash.check_clip_state(convdash.audio_clips,boolean)'::regprocedure),
+	('convdash.export_conversations(text[],text[],bigint[],integer,text,text,text,text,text)'::regprocedure),
+	('convdash.export_conversations_json(text[],text[],bigint[],integer,text,text,text,text,text,boolean)'::regprocedure);
+CREATE TEMP VIEW citus_rules AS
+SELECT 'tenant inside a query' AS rule, p.oid::regprocedure AS function
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = 'convdash'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
+  AND regexp_replace(p.prosrc, '(:=|PERFORM)\s*convdash\.require_account\(\)\s*;', '', 'g')
+	~ 'convdash\.(require|current)_account\('
+UNION ALL
+SELECT 'sql function with parameters reads a table', p.oid::regprocedure
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = 'convdash'::regnamespace AND l.lanname = 'sql' AND p.pronargs > 0
+  AND EXISTS (SELECT FROM pg_class c WHERE c.relnamespace = 'convdash'::regnamespace AND c.relkind IN ('r', 'v')
+              AND p.prosrc ~ ('convdash\.' || c.relname || '\M'))
+UNION ALL
+SELECT 'row type argument', p.oid::regprocedure
+FROM pg_proc p
+WHERE p.pronamespace = 'convdash'::regnamespace
+  AND EXISTS (SELECT FROM unnest(p.proargtypes::oid[]) t JOIN pg_class c ON c.reltype = t
+              WHERE c.relnamespace = 'convdash'::regnamespace)
+UNION ALL
+SELECT 'now() inside an UPDATE', p.oid::regprocedure
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+WHERE p.pronamespace = 'convdash'::regnamespace AND l.lanname IN ('sql', 'plpgsql')
+  AND (p.prosrc ~* 'ON\s+CONFLICT[^;]*DO\s+UPDATE[^;]*\m(now|clock_timestamp|random)\('
+       OR p.prosrc ~* '\mUPDATE\s[^;]*\mSET\M[^;]*\m(coalesce|CASE|greatest|least)\M[^;]*\m(now|clock_timestamp|random)\(');
+SELECT * FROM citus_rules WHERE function NOT IN (SELECT function FROM citus_exempt) ORDER BY rule, function::text;
+SELECT function FROM citus_exempt ORDER BY function::text;
+
+-- and they catch what they are written for
+CREATE FUNCTION convdash.regress_inline(conversation_id bigint) RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+	PERFORM FROM convdash.conversations c
+	WHERE c.account_id = convdash.require_account() AND c.id = conversation_id FOR UPDATE;
+END $$;
+CREATE FUNCTION convdash.regress_sql_params(agent_id bigint) RETURNS bigint LANGUAGE sql AS $$
+	SELECT count(*) FROM convdash.conversations c WHERE c.agent_id = regress_sql_params.agent_id
+$$;
+CREATE FUNCTION convdash.regress_row(a convdash.agents) RETURNS text LANGUAGE sql AS $$ SELECT a.name $$;
+CREATE FUNCTION convdash.regress_now(id bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+BEGIN
+	UPDATE convdash.conversations c SET ended_at = coalesce(c.ended_at, now())
+	WHERE c.account_id = acct AND c.id = regress_now.id;
+END $$;
+CREATE FUNCTION convdash.regress_upsert(id bigint) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+BEGIN
+	INSERT INTO convdash.ratings AS r (account_id, conversation_id, score) VALUES (acct, id, 1)
+	ON CONFLICT ON CONSTRAINT ratings_pkey DO UPDATE SET rated_at = now();
+END $$;
+SELECT * FROM citus_rules WHERE function NOT IN (SELECT function FROM citus_exempt) ORDER BY rule, function::text;
+DROP FUNCTION convdash.regress_inline(bigint), convdash.regress_sql_params(bigint),
+	convdash.regress_row(convdash.agents), convdash.regress_now(bigint), convdash.regress_upsert(bigint);
+
 -- the service and BI roles own nothing and cannot bypass RLS
 SELECT rolname, rolsuper, rolbypassrls, rolcanlogin,
 	(SELECT count(*) FROM pg_class WHERE relowner = r.oid) AS owns

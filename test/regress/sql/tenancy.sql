@@ -168,8 +168,8 @@ INSERT INTO probes VALUES
 	('convdash.check_time_zone(text)', 'SELECT convdash.check_time_zone(''UTC'')'),
 	('convdash.max_clip_bytes()', 'SELECT convdash.max_clip_bytes() > 0'),
 	('convdash.list_day_bound(text,text,text,boolean)', 'SELECT convdash.list_day_bound(''2026-01-01'', ''date_from'', ''UTC'', false)'),
-	('convdash.agent_json(convdash.agents)', 'SELECT convdash.agent_json(NULL::convdash.agents)'),
-	('convdash.message_json(convdash.messages,bigint)', 'SELECT convdash.message_json(NULL::convdash.messages, NULL)');
+	('convdash.agent_json(bigint,text,text,convdash.agent_mode)', 'SELECT convdash.agent_json(NULL, NULL, NULL, NULL)'),
+	('convdash.message_json(bigint,convdash.message_role,text,timestamp with time zone,bigint)', 'SELECT convdash.message_json(NULL, NULL, NULL, NULL, NULL)');
 -- what a statement answers: its first value as text, or its error
 CREATE FUNCTION pg_temp.answer(stmt text) RETURNS text
 LANGUAGE plpgsql AS $$
