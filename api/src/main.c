@@ -1,6 +1,7 @@
 /* convdash-api: the HTTP service of the Conversations dashboard. Starts
- * civetweb with one database handle per worker thread, serves until SIGTERM or
- * SIGINT, then stops accepting and lets in-flight requests finish. */
+ * civetweb (one worker thread per open client connection, bounded in time)
+ * and a pool of database connections the workers share, serves until SIGTERM
+ * or SIGINT, then stops accepting and lets in-flight requests finish. */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,24 +11,25 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "db.h"
 #include "errors.h"
 #include "log.h"
+#include "pool.h"
 #include "router.h"
 
-/* Gives each worker thread its own (lazily connected) database handle. */
-static void *init_thread(const struct mg_context *ctx, int thread_type)
+/* Counts a new client connection; its per-connection data is its request count. */
+static int init_connection(const struct mg_connection *conn, void **conn_data)
 {
-	(void) ctx;
-	return thread_type == 1 ? db_new() : NULL;
+	(void) conn;
+	*conn_data = NULL;
+	router_connection(1);
+	return 0;
 }
 
-/* Closes a worker thread's database connection when the thread ends. */
-static void exit_thread(const struct mg_context *ctx, int thread_type, void *ptr)
+/* Counts a client connection closed. */
+static void connection_close(const struct mg_connection *conn)
 {
-	(void) ctx;
-	if (thread_type == 1)
-		db_free(ptr);
+	(void) conn;
+	router_connection(-1);
 }
 
 /* Sends civetweb's own messages to our log. */
@@ -73,15 +75,19 @@ int main(int argc, char **argv)
 {
 	struct mg_callbacks cb;
 	struct mg_context *ctx;
-	char		threads[16], req_timeout[16];
+	char		threads[16], header_timeout[16], keep_alive[16];
 	const char *options[] = {
 		"listening_ports", NULL,
 		"num_threads", threads,
-		"request_timeout_ms", req_timeout,
+		/* the whole request head, first request of a connection; also each read and write */
+		"request_timeout_ms", header_timeout,
 		"enable_keep_alive", "yes",
-		"keep_alive_timeout_ms", "2000",	/* an idle keep-alive connection holds a worker */
+		/* idle time plus the whole head of a later request on the same connection */
+		"keep_alive_timeout_ms", keep_alive,
 		"max_request_size", "16384",
 		"tcp_nodelay", "1",
+		"decode_url", "no",		/* router.c decodes the path itself (NUL, encoded slash) */
+		"enable_auth_domain_check", "no",	/* absolute-form requests to this port are served */
 		NULL
 	};
 	sigset_t	stop;
@@ -92,7 +98,8 @@ int main(int argc, char **argv)
 		return rc > 0 ? 0 : 2;
 	options[1] = g_config.listen;
 	snprintf(threads, sizeof threads, "%d", g_config.threads);
-	snprintf(req_timeout, sizeof req_timeout, "%d", g_config.request_timeout_ms);
+	snprintf(header_timeout, sizeof header_timeout, "%d", g_config.header_timeout_ms);
+	snprintf(keep_alive, sizeof keep_alive, "%d", g_config.keep_alive_timeout_ms);
 
 	/* Stop signals are taken by sigwait in this thread; workers never see them. */
 	signal(SIGPIPE, SIG_IGN);
@@ -103,10 +110,15 @@ int main(int argc, char **argv)
 
 	json_object_seed(0);		/* before any thread uses jansson */
 	router_init();
+	if (pool_init(g_config.db_connections) != 0)
+	{
+		log_msg("error", "cannot allocate %d database handles", g_config.db_connections);
+		return 1;
+	}
 	mg_init_library(0);
 	memset(&cb, 0, sizeof cb);
-	cb.init_thread = init_thread;
-	cb.exit_thread = exit_thread;
+	cb.init_connection = init_connection;
+	cb.connection_close = connection_close;
 	cb.log_message = log_message;
 	cb.http_error = http_error_json;
 	ctx = mg_start(&cb, NULL, options);
@@ -114,12 +126,13 @@ int main(int argc, char **argv)
 	{
 		log_msg("error", "cannot start the HTTP server on %s", g_config.listen);
 		mg_exit_library();
+		pool_free();
 		return 1;
 	}
 	mg_set_request_handler(ctx, "/", router_handle, NULL);
 	log_ports(ctx);
-	log_msg("info", "convdash-api started: %d threads, static files from %s", g_config.threads,
-			g_config.static_dir);
+	log_msg("info", "convdash-api started: %d workers, %d database connections, static files from %s",
+			g_config.threads, g_config.db_connections, g_config.static_dir);
 
 	sigwait(&stop, &sig);
 	log_msg("info", "signal %d: finishing in-flight requests", sig);
@@ -128,6 +141,7 @@ int main(int argc, char **argv)
 		log_msg("warn", "stopping with %d requests still running", rc);
 	mg_stop(ctx);
 	mg_exit_library();
+	pool_free();
 	log_msg("info", "convdash-api stopped");
 	return 0;
 }

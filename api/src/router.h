@@ -8,6 +8,9 @@
 /* Registers the route names with the metrics; call once before serving. */
 void		router_init(void);
 
+/* Counts a client connection opened (+1) or closed (-1). */
+void		router_connection(int delta);
+
 /* The civetweb request handler for every path. */
 int			router_handle(struct mg_connection *conn, void *cbdata);
 

@@ -21,9 +21,6 @@ typedef enum stmt_id
 	ST_DELETE,
 	ST_REMOVE_RATING,
 	ST_LIST_AGENTS,
-	ST_DETAIL_LAST,
-	ST_AGENT_LAST,
-	ST_MESSAGE_LAST,
 	ST_CREATE_AGENT,
 	ST_START_CONVERSATION,
 	ST_APPEND_MESSAGE,
@@ -51,5 +48,11 @@ typedef struct statement
 } statement;
 
 extern const statement statements[ST_COUNT];
+
+/* The number of parameters of a statement: the highest $n in its text. */
+int			statement_nparams(stmt_id id);
+
+/* The number of elements of an array. */
+#define lengthof(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
 #endif
