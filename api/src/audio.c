@@ -208,6 +208,7 @@ static int small_range(const char *h, long long *first, long long *last)
  * the body [*first, *last] is to follow, 0 when the answer is complete. */
 static int audio_head(request *r, const clip_info *info, long long *first, long long *last)
 {
+	const char *range_header, *if_range;
 	int			range;
 	char		buf[128];
 
@@ -218,7 +219,12 @@ static int audio_head(request *r, const clip_info *info, long long *first, long 
 		http_end_headers(r);
 		return 0;
 	}
-	range = parse_range(http_get_header(r, "Range"), info->bytes, first, last);
+	/* If-Range: the range only while the client's copy is this clip's bytes */
+	range_header = http_get_header(r, "Range");
+	if_range = http_get_header(r, "If-Range");
+	if (if_range != NULL && strcmp(if_range, info->etag) != 0)
+		range_header = NULL;
+	range = parse_range(range_header, info->bytes, first, last);
 	if (range < 0)
 	{
 		snprintf(r->extra_value, sizeof r->extra_value, "bytes */%lld", info->bytes);
@@ -251,7 +257,7 @@ void h_audio_get(request *r)
 	clip_info	info;
 	long long	first, last, sfirst, slast;
 	int			small = small_range(http_get_header(r, "Range"), &sfirst, &slast) &&
-		http_get_header(r, "If-None-Match") == NULL;
+		http_get_header(r, "If-None-Match") == NULL && http_get_header(r, "If-Range") == NULL;
 	char		offset[24], length[24];
 	const char *read[3] = {r->id_text[0], offset, length};
 

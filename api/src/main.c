@@ -40,16 +40,26 @@ static int log_message(const struct mg_connection *conn, const char *message)
 	return 1;
 }
 
-/* Answers errors civetweb raises itself (bad request line, too large headers) as JSON. */
+/* Answers errors civetweb raises itself, before any handler, as JSON with
+ * the status that names the cause: a head that did not arrive in time 408,
+ * a head over max_request_size 431, a Content-Length that is not a number
+ * 400 (civetweb says 411), a request line it cannot parse 400. */
 static int http_error_json(struct mg_connection *conn, int status, const char *msg)
 {
 	char		body[256];
+	const char *text = "the request is malformed";
 	int			n;
 
-	(void) msg;
+	if (msg != NULL && strcmp(msg, "Malformed message") == 0)
+		status = 408, text = "the request head did not arrive in time";
+	else if (status == 413)
+		status = 431, text = "the request head (request line and headers) is larger than 16384 bytes";
+	else if (status == 411)
+		status = 400, text = "Content-Length must be a non-negative decimal number";
+	else if (status >= 500)
+		text = "internal error";
 	n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
-				 status == 400 ? "bad_request" : status_code_name(status),
-				 status >= 500 ? "internal error" : "the request is malformed or too large");
+				 status == 400 ? "bad_request" : status_code_name(status), text);
 	mg_disable_connection_keep_alive(conn);
 	mg_response_header_start(conn, status);
 	mg_response_header_add(conn, "Content-Type", "application/json", -1);

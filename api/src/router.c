@@ -279,6 +279,33 @@ static int decode_path(request *r, const char *raw, char *buf, size_t len)
 	return 0;
 }
 
+/* Checks the framing headers civetweb leaves to us: every Content-Length is
+ * decimal digits and they all agree, and none comes with Transfer-Encoding
+ * (a request two parsers could frame differently). -1 after recording 400. */
+static int framing_ok(request *r)
+{
+	const char *length = NULL;
+	int			chunked = http_get_header(r, "Transfer-Encoding") != NULL;
+	int			i;
+
+	for (i = 0; i < r->ri->num_headers; i++)
+	{
+		const char *v = r->ri->http_headers[i].value;
+
+		if (strcasecmp(r->ri->http_headers[i].name, "Content-Length") != 0)
+			continue;
+		while (*v == ' ')
+			v++;
+		if (chunked || *v == '\0' || v[strspn(v, "0123456789")] != '\0' || (length != NULL && strcmp(length, v) != 0))
+		{
+			http_fail(r, 400, NULL, "the request has an invalid, conflicting or duplicate Content-Length");
+			return -1;
+		}
+		length = v;
+	}
+	return 0;
+}
+
 /* Whether this connection should close after the answer: its request
  * budget is spent, or most workers hold a connection (then idle keep-alive
  * connections give their worker back instead of waiting for a next request). */
@@ -314,8 +341,9 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 	metrics_in_flight(1);
 	__atomic_fetch_add(&running, 1, __ATOMIC_SEQ_CST);
 
-	if (r.ri->local_uri == NULL || decode_path(&r, r.ri->local_uri, path, sizeof path) != 0)
+	if (r.ri->local_uri == NULL || framing_ok(&r) != 0 || decode_path(&r, r.ri->local_uri, path, sizeof path) != 0)
 	{
+		r.close = 1;
 		if (r.ri->local_uri == NULL)
 			http_fail(&r, 400, NULL, "the request target must be a path");
 	}

@@ -57,6 +57,8 @@ static const char *static_type(const char *path)
 	return "application/octet-stream";
 }
 
+#define STATIC_CHUNK 65536
+
 /* Whether a conditional GET can be answered 304: If-None-Match names the
  * ETag, or (without If-None-Match) If-Modified-Since is not before the mtime. */
 static int not_modified(request *r, const char *etag, time_t mtime)
@@ -76,7 +78,8 @@ static int not_modified(request *r, const char *etag, time_t mtime)
  * r->status and r->bytes record what was really sent (metrics, access log). */
 void serve_static(request *r)
 {
-	char		file[8192], etag[64], modified[64], buf[65536];
+	char		file[4096], etag[64], modified[64];
+	char	   *buf;
 	struct stat st;
 	struct tm	tm;
 	const char *path = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
@@ -116,8 +119,11 @@ void serve_static(request *r)
 	http_header(r, "Last-Modified", modified);
 	http_header(r, "Cache-Control", "no-cache");
 	http_end_headers(r);
-	while (!r->head && (n = read(fd, buf, sizeof buf)) > 0)
+	/* worker threads have 100 kB stacks: the copy buffer lives on the heap */
+	buf = r->head ? NULL : malloc(STATIC_CHUNK);
+	while (buf != NULL && (n = read(fd, buf, STATIC_CHUNK)) > 0)
 		if (http_write(r, buf, (size_t) n) != 0)
 			break;
+	free(buf);
 	close(fd);
 }
