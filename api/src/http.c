@@ -13,6 +13,7 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "errors.h"
 #include "http.h"
 #include "log.h"
@@ -444,34 +445,36 @@ int http_require_type(request *r, const char *const *types)
 
 /* Reads up to len body bytes (fewer only at the end) within the request
  * deadline; -1 after recording 400/408 when the client failed or was too
- * slow. Each read waits at most the header timeout (civetweb's
- * request_timeout_ms), so the deadline is checked at least that often. */
+ * slow. The deadline watchdog (deadline.c) ends a read that would go past it. */
 long long http_read_some(request *r, char *buf, size_t len)
 {
 	size_t		used = 0;
+	int			slot;
 
-	while (used < len)
+	if (r->sock != NULL && *r->sock == -2)
+		*r->sock = deadline_find_socket(r->ri);
+	slot = deadline_arm(r->sock != NULL ? *r->sock : -1, r->start + g_config.request_timeout_ms / 1000.0);
+	while (used < len && !http_past_deadline(r))
 	{
-		int			n;
+		int			n = mg_read(r->conn, buf + used, len - used > 65536 ? 65536 : len - used);
 
+		if (n <= 0)
+			break;
+		used += (size_t) n;
+	}
+	deadline_disarm(slot);
+	if (used < len && (r->ri->content_length < 0 || r->body_bytes + (long long) used < r->ri->content_length))
+	{
 		if (http_past_deadline(r))
 		{
 			http_fail(r, 408, NULL, "the body did not arrive within %d ms", g_config.request_timeout_ms);
 			return -1;
 		}
-		n = mg_read(r->conn, buf + used, len - used > 65536 ? 65536 : len - used);
-		if (n < 0 || (n == 0 && r->ri->content_length > 0 &&
-					  r->body_bytes + (long long) used < r->ri->content_length))
+		if (r->ri->content_length > 0)
 		{
-			if (http_past_deadline(r))
-				http_fail(r, 408, NULL, "the body did not arrive within %d ms", g_config.request_timeout_ms);
-			else
-				http_fail(r, 400, NULL, "the body ended before its Content-Length");
+			http_fail(r, 400, NULL, "the body ended before its Content-Length");
 			return -1;
 		}
-		if (n == 0)
-			break;
-		used += (size_t) n;
 	}
 	r->body_bytes += (long long) used;
 	return (long long) used;

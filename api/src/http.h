@@ -50,6 +50,7 @@ typedef struct request
 	char	   *body;			/* the JSON body read before the database is taken */
 	size_t		body_len;
 	int			body_fd;		/* an audio body staged in a temporary file, or -1 */
+	int		   *sock;			/* the connection's socket (router.c looks it up once), or NULL */
 	long long	body_bytes;
 	int			status;			/* the status sent */
 	long long	bytes;			/* body bytes sent */

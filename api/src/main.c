@@ -11,25 +11,24 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "deadline.h"
 #include "errors.h"
 #include "log.h"
 #include "pool.h"
 #include "router.h"
 
-/* Counts a new client connection; its per-connection data is its request count. */
+/* Gives a new client connection its state (request count, socket). */
 static int init_connection(const struct mg_connection *conn, void **conn_data)
 {
 	(void) conn;
-	*conn_data = NULL;
-	router_connection(1);
+	*conn_data = router_connection_open();
 	return 0;
 }
 
-/* Counts a client connection closed. */
+/* Frees a closing client connection's state. */
 static void connection_close(const struct mg_connection *conn)
 {
-	(void) conn;
-	router_connection(-1);
+	router_connection_closed(mg_get_user_connection_data(conn));
 }
 
 /* Sends civetweb's own messages to our log. */
@@ -50,9 +49,11 @@ static int http_error_json(struct mg_connection *conn, int status, const char *m
 	const char *text = "the request is malformed";
 	int			n;
 
-	if (msg != NULL && strcmp(msg, "Malformed message") == 0)
+	/* civetweb 1.15 says "Malformed message" both for a head that did not
+	 * arrive in time and for one over max_request_size */
+	if ((msg != NULL && strcmp(msg, "Malformed message") == 0 && router_head_timed_out(conn)))
 		status = 408, text = "the request head did not arrive in time";
-	else if (status == 413)
+	else if (status == 413 || (msg != NULL && strcmp(msg, "Malformed message") == 0))
 		status = 431, text = "the request head (request line and headers) is larger than 16384 bytes";
 	else if (status == 411)
 		status = 400, text = "Content-Length must be a non-negative decimal number";
@@ -120,9 +121,10 @@ int main(int argc, char **argv)
 
 	json_object_seed(0);		/* before any thread uses jansson */
 	router_init();
-	if (pool_init(g_config.db_connections) != 0)
+	if (pool_init(g_config.db_connections) != 0 || deadline_start(g_config.threads) != 0)
 	{
-		log_msg("error", "cannot allocate %d database handles", g_config.db_connections);
+		log_msg("error", "cannot allocate %d database handles or start the deadline watchdog",
+				g_config.db_connections);
 		return 1;
 	}
 	mg_init_library(0);
@@ -136,6 +138,7 @@ int main(int argc, char **argv)
 	{
 		log_msg("error", "cannot start the HTTP server on %s", g_config.listen);
 		mg_exit_library();
+		deadline_stop();
 		pool_free();
 		return 1;
 	}
@@ -151,6 +154,7 @@ int main(int argc, char **argv)
 		log_msg("warn", "stopping with %d requests still running", rc);
 	mg_stop(ctx);
 	mg_exit_library();
+	deadline_stop();
 	pool_free();
 	log_msg("info", "convdash-api stopped");
 	return 0;

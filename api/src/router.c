@@ -54,6 +54,14 @@ static int	draining;			/* set once a stop signal arrived */
 static int	running;			/* requests inside router_handle */
 static int	open_connections;	/* client connections accepted and not closed */
 
+/* What the service remembers about one client connection. */
+typedef struct conn_state
+{
+	long		requests;		/* answered so far */
+	double		since;			/* monotonic seconds: opened, or last answer sent */
+	int			sock;			/* its socket: -2 not looked up yet, -1 not found */
+} conn_state;
+
 /* Registers the route names with the metrics; call once before serving. */
 void router_init(void)
 {
@@ -66,11 +74,50 @@ void router_init(void)
 	metrics_init(NROUTES + 2, route_names);
 }
 
-/* Counts a client connection opened (+1) or closed (-1). */
-void router_connection(int delta)
+/* Seconds since an arbitrary start, monotonic. */
+static double now_seconds(void)
 {
-	__atomic_fetch_add(&open_connections, delta, __ATOMIC_SEQ_CST);
-	metrics_connections(delta);
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Counts a client connection opened; returns its state (NULL when out of memory). */
+void *router_connection_open(void)
+{
+	conn_state *c = calloc(1, sizeof *c);
+
+	if (c != NULL)
+	{
+		c->since = now_seconds();
+		c->sock = -2;
+	}
+	__atomic_fetch_add(&open_connections, 1, __ATOMIC_SEQ_CST);
+	metrics_connections(1);
+	return c;
+}
+
+/* Counts a client connection closed and frees its state. */
+void router_connection_closed(void *state)
+{
+	free(state);
+	__atomic_fetch_sub(&open_connections, 1, __ATOMIC_SEQ_CST);
+	metrics_connections(-1);
+}
+
+/* Whether a request head that never completed ran into its deadline (rather
+ * than the head size limit): it took about the header timeout (first request
+ * of a connection) or the keep-alive timeout (a later one). */
+int router_head_timed_out(const struct mg_connection *conn)
+{
+	const conn_state *c = mg_get_user_connection_data(conn);
+	int			limit_ms;
+
+	if (c == NULL)
+		return 0;
+	limit_ms = c->requests > 0 ? g_config.keep_alive_timeout_ms : g_config.header_timeout_ms;
+	return now_seconds() - c->since >= limit_ms * 0.9 / 1000.0;
 }
 
 /* Matches a path against a pattern, collecting the {id} segments; 1 on a match. */
@@ -158,15 +205,6 @@ static int take_key(request *r)
 	r->key = h;
 	r->auth_pending = 1;
 	return 0;
-}
-
-/* Seconds since an arbitrary start, monotonic. */
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
 }
 
 /* How long a request waits for a free database connection before 503. */
@@ -309,12 +347,11 @@ static int framing_ok(request *r)
 /* Whether this connection should close after the answer: its request
  * budget is spent, or most workers hold a connection (then idle keep-alive
  * connections give their worker back instead of waiting for a next request). */
-static int should_close(struct mg_connection *conn)
+static int should_close(conn_state *c)
 {
-	long		n = (long) (intptr_t) mg_get_user_connection_data(conn) + 1;
-
-	mg_set_user_connection_data(conn, (void *) (intptr_t) n);
-	return n >= g_config.keep_alive_requests ||
+	if (c == NULL)
+		return 1;
+	return ++c->requests >= g_config.keep_alive_requests ||
 		__atomic_load_n(&open_connections, __ATOMIC_SEQ_CST) > g_config.threads * 3 / 4;
 }
 
@@ -322,6 +359,7 @@ static int should_close(struct mg_connection *conn)
 int router_handle(struct mg_connection *conn, void *cbdata)
 {
 	request		r;
+	conn_state *state;
 	char		allow[128];
 	char		path[2048];
 	int			i = -1;
@@ -336,7 +374,9 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 	r.head = strcmp(r.method, "HEAD") == 0;
 	r.body_fd = -1;
 	r.route = ROUTE_UNMATCHED;
-	r.close = should_close(conn);
+	state = mg_get_user_connection_data(conn);
+	r.sock = state != NULL ? &state->sock : NULL;
+	r.close = should_close(state);
 	allow[0] = '\0';
 	metrics_in_flight(1);
 	__atomic_fetch_add(&running, 1, __ATOMIC_SEQ_CST);
@@ -375,6 +415,8 @@ int router_handle(struct mg_connection *conn, void *cbdata)
 	if (g_config.access_log)
 		log_access(r.method, r.path, r.status, now_seconds() - r.start, r.bytes);
 	http_request_done(&r);
+	if (state != NULL)
+		state->since = now_seconds();
 	metrics_in_flight(-1);
 	__atomic_fetch_sub(&running, 1, __ATOMIC_SEQ_CST);
 	return r.status > 0 ? r.status : 500;
