@@ -74,7 +74,7 @@ void db_error_unavailable(db_error *err, const char *why)
 	snprintf(err->message, sizeof err->message, "%s", why);
 }
 
-/* A new, unconnected per-thread handle. */
+/* A new, unconnected handle (pool.c owns them). */
 db_t *db_new(void)
 {
 	return calloc(1, sizeof(db_t));
@@ -266,7 +266,7 @@ static void db_remember(db_t *db, const char *key, const char *account)
 	e->at = db_now();
 }
 
-/* Queues the statement that sets the key's tenant: from the thread's cache,
+/* Queues the statement that sets the key's tenant: from the handle's cache,
  * or checking the key in the database (its account is remembered when read). */
 static int db_send_tenant(db_t *db, const char *key)
 {

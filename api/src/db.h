@@ -22,7 +22,7 @@ typedef struct db_error
 	char		hint[512];
 } db_error;
 
-/* A new, unconnected per-thread handle. */
+/* A new, unconnected handle (pool.c owns them). */
 db_t	   *db_new(void);
 
 /* Closes the connection and frees the handle. */

@@ -11,7 +11,7 @@
 #include "handlers.h"
 #include "metrics.h"
 
-/* GET /healthz: 200 while the database answers on this thread's connection, else 503. */
+/* GET /healthz: 200 while the database answers on a pooled connection, else 503. */
 void h_healthz(request *r)
 {
 	static const char ok[] = "{\"status\":\"ok\"}";

@@ -451,6 +451,9 @@ t "DELETE again: 404" 404 '' DELETE $L/$c3 "${A[@]}"
 check "deletion left no large object of the clips" test "$(sql "SELECT count(*) FROM pg_largeobject_metadata m WHERE NOT EXISTS (SELECT FROM convdash.audio_clips c WHERE c.loid = m.oid)")" = 0
 
 # ---- static page
+page_wav=$(grep -o "WAV_TYPES = \[[^]]*\]" api/static/js/wav.js | grep -o "audio/[a-z.-]*" | sort | tr '\n' ' ')
+sql_wav=$(sql "SELECT pg_get_functiondef('convdash.wav_mime(text)'::regprocedure)" | grep -o "audio/[a-z.-]*" | sort | tr '\n' ' ')
+check "the page's WAV MIME types equal the server's (convdash.wav_mime): $page_wav" test -n "$page_wav" -a "$page_wav" = "$sql_wav"
 t "GET / serves the page" 200 '' GET / -o /dev/null
 check "page is text/html" bash -c "[[ '$(header Content-Type)' == text/html* ]]"
 js=$(cd api/static && find . -name '*.js' | head -1 | sed 's|^\.||')
@@ -458,6 +461,16 @@ call GET "$js"
 check "JavaScript is text/javascript ($js)" bash -c "[ '$code' = 200 ] && [[ '$(header Content-Type)' == text/javascript* ]]"
 call GET /app.css
 check "CSS is text/css" bash -c "[ '$code' = 200 ] && [[ '$(header Content-Type)' == text/css* ]]"
+call GET /app.css
+css_etag=$(header ETag) css_size=$(stat -c %s api/static/app.css)
+t "static file with If-None-Match: 304" 304 '' GET /app.css -H "If-None-Match: $css_etag"
+call HEAD /app.css --head
+check "static file HEAD: 200 with Content-Length, no body" bash -c "[ '$code' = 200 ] && [ '$(header Content-Length)' = $css_size ] &&
+	[ \$(wc -c <'$work/body') = \$(wc -c <'$work/headers') ]"
+check "static answers are logged with their real status and size (304 0B, HEAD 0B)" bash -c \
+	"grep -q 'access GET /app.css 304 .* 0B$' '$log' && grep -q 'access HEAD /app.css 200 .* 0B$' '$log'"
+call GET /metrics
+check "static metrics count the 304" grep -q '^convdash_http_requests_total{route="static",status="304"} 1$' "$work/body"
 t "missing static file: 404 JSON" 404 '' GET /nothing-here.txt
 t "path traversal: 404" 404 '' GET /../../etc/passwd --path-as-is
 t "encoded traversal: 404" 404 '' GET /%2e%2e/%2e%2e/etc/passwd --path-as-is
