@@ -14,30 +14,15 @@ cd "$(dirname "$0")/.."
 secs=${HOSTILE_SECONDS:-10}
 n=${HOSTILE_CLIENTS:-64}
 work=$(mktemp -d)
-api_pid=
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-psql_q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+source bench/service-lib.sh
+trap 'service_cleanup bench-slowclients' EXIT
 
-# Stops the service and removes the bench key.
-cleanup() {
-	[ -n "$api_pid" ] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
-	psql_q -c "DELETE FROM convdash.api_keys WHERE label = 'bench-slowclients'" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-make -s -C api convdash-api
 cc -O2 -Wall -Wextra -Werror -pthread -o "$work/slowclients" test/api/slowclients.c
-psql_q -c "DO \$\$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_bench_service') THEN
-	CREATE ROLE convdash_bench_service LOGIN IN ROLE convdash_api; END IF; END \$\$" >/dev/null
+service_role
 acct=$(psql_q -c "SELECT account_id FROM convdash.conversations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 key=$(psql_q -c "SELECT convdash.create_api_key($acct, 'bench-slowclients')")
-"$PWD/api/convdash-api" --listen 127.0.0.1:0 --no-access-log \
-	--database-url "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=convdash_bench_service" 2>"$work/api.log" &
-api_pid=$!
-for _ in $(seq 50); do grep -q 'listening on port' "$work/api.log" && break; sleep 0.1; done
-port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$work/api.log" | head -1)
-curl -sf "http://127.0.0.1:$port/healthz" >/dev/null || { echo "the service did not start"; cat "$work/api.log"; exit 1; }
+service_start --no-access-log
 probe_paths="/healthz,/api/v1/conversations?limit=20"
 
 # Probes for secs seconds while the given attacks run; prints the probe's summary.

@@ -246,6 +246,34 @@ static int audio_head(request *r, const clip_info *info, long long *first, long 
 	return !r->head && *last >= *first;
 }
 
+/* A small bounded range: the clip's info and the bytes in one statement
+ * (one snapshot) of an implicit transaction, one round trip. The read was
+ * clipped to the clip's end the way parse_range clips it. */
+static void audio_get_small(request *r, long long sfirst, long long slast)
+{
+	char		offset[24], length[24];
+	const char *values[3] = {r->id_text[0], offset, length};
+	PGresult   *res;
+	db_error	err;
+	clip_info	info;
+	long long	first, last;
+
+	snprintf(offset, sizeof offset, "%lld", sfirst);
+	snprintf(length, sizeof length, "%lld", slast - sfirst + 1);
+	if (db_call(r->db, r->key, ST_AUDIO_INFO_READ, 3, values, &res, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	/* binary results: jsonb is a version byte and the JSON text */
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) < 2 ||
+		clip_info_parse(PQgetvalue(res, 0, 0) + 1, &info) != 0)
+		http_fail(r, 404, NULL, "audio clip %s not found", r->id_text[0]);
+	else if (audio_head(r, &info, &first, &last) && PQgetlength(res, 0, 1) == last - first + 1)
+		http_write(r, PQgetvalue(res, 0, 1), (size_t) (last - first + 1));
+	PQclear(res);
+}
+
 /* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, all chunks
  * from one snapshot (a concurrent delete cannot cut a download short). A
  * small bounded range is read together with the clip's info: one round trip. */
@@ -255,19 +283,16 @@ void h_audio_get(request *r)
 	PGresult   *res;
 	db_error	err;
 	clip_info	info;
-	long long	first, last, sfirst, slast;
-	int			small = small_range(http_get_header(r, "Range"), &sfirst, &slast) &&
-		http_get_header(r, "If-None-Match") == NULL && http_get_header(r, "If-Range") == NULL;
-	char		offset[24], length[24];
-	const char *read[3] = {r->id_text[0], offset, length};
+	long long	first, last;
 
-	snprintf(offset, sizeof offset, "%lld", small ? sfirst : 0);
-	snprintf(length, sizeof length, "%lld", small ? slast - sfirst + 1 : 0);
-	if (db_begin_send(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &err) != 0 ||
-		(small && db_queue(r->db, ST_AUDIO_READ, 3, read, 1, &err) != 0) ||
-		db_next(r->db, &res, &err) != 0)
+	if (small_range(http_get_header(r, "Range"), &first, &last) &&
+		http_get_header(r, "If-None-Match") == NULL && http_get_header(r, "If-Range") == NULL)
 	{
-		db_rollback(r->db);
+		audio_get_small(r, first, last);
+		return;
+	}
+	if (db_begin(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &res, &err) != 0)
+	{
 		http_db_error(r, &err);
 		return;
 	}
@@ -279,18 +304,7 @@ void h_audio_get(request *r)
 		return;
 	}
 	PQclear(res);
-	if (!audio_head(r, &info, &first, &last))
-		db_rollback(r->db);
-	else if (small)
-	{
-		/* the read already asked for [first, last]: it was clipped to the clip's end the same way */
-		if (db_next(r->db, &res, &err) != 0 || PQgetlength(res, 0, 0) != last - first + 1 ||
-			http_write(r, PQgetvalue(res, 0, 0), (size_t) (last - first + 1)) != 0 ||
-			db_queue_end(r->db, &err) != 0)
-			db_rollback(r->db);
-		PQclear(res);
-	}
-	else if (stream_clip(r, first, last) != 0)
+	if (!audio_head(r, &info, &first, &last) || stream_clip(r, first, last) != 0)
 		db_rollback(r->db);
 }
 

@@ -502,7 +502,7 @@ int db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *val
 
 /* Sends BEGIN, the tenant and the transaction's first statement without
  * waiting; the first statement's result comes from db_next. */
-int db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
+static int db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
 				  const char *const *values, db_error *err)
 {
 	int			fresh;

@@ -44,11 +44,6 @@ int			db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *v
 int			db_begin(db_t *db, const char *key, int snapshot, stmt_id first, int n,
 					 const char *const *values, PGresult **out, db_error *err);
 
-/* Sends BEGIN, the tenant and the transaction's first statement without
- * waiting; the first statement's result comes from db_next. */
-int			db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
-						  const char *const *values, db_error *err);
-
 /* Runs one statement inside db_begin's transaction; lengths/formats may be NULL (text). */
 int			db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
 					const int *formats, PGresult **out, db_error *err);

@@ -17,6 +17,7 @@ typedef enum stmt_id
 	ST_CONV_AUDIO,
 	ST_AUDIO_INFO,
 	ST_AUDIO_READ,
+	ST_AUDIO_INFO_READ,
 	ST_AUDIO_PEAKS,
 	ST_DELETE,
 	ST_REMOVE_RATING,
@@ -43,7 +44,7 @@ typedef struct statement
 {
 	const char *name;			/* prepared statement name */
 	const char *sql;
-	int			binary_result;	/* 1: ask for the result in binary (bytea) */
+	int			binary_result;	/* 1: ask for the result in binary (bytea; jsonb then has a version byte) */
 	int			read_only;		/* 1: safe to retry on a fresh connection */
 } statement;
 
