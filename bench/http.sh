@@ -18,37 +18,23 @@
 #      RSS after the first minute and at the end (target growth <= 10%).
 # Writes go to an account of its own ("bench-http"), so the list and search
 # data are left as they were. Env: HTTP_SECONDS (default 15 per measurement),
-# HTTP_SOAK_SECONDS (default 300), HTTP_THREADS (service threads, default 40).
+# HTTP_SOAK_SECONDS (default 300), HTTP_THREADS (the service's database
+# connections, default 40; its workers stay at the default 256).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${HTTP_SECONDS:-15}
 soak=${HTTP_SOAK_SECONDS:-300}
 threads=${HTTP_THREADS:-40}
 work=$(mktemp -d)
-api_pid=
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-psql_q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
+source bench/service-lib.sh
+trap 'service_cleanup bench-http' EXIT
 
-# Stops the service and removes the bench key.
-cleanup() {
-	[ -n "$api_pid" ] && kill -TERM "$api_pid" 2>/dev/null && wait "$api_pid" 2>/dev/null
-	psql_q -c "DELETE FROM convdash.api_keys WHERE label = 'bench-http'" >/dev/null 2>&1 || true
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-make -s -C api convdash-api
 cc -O2 -Wall -Wextra -Werror -I"$(pg_config --includedir)" bench/audio_read.c \
 	-L"$(pg_config --libdir)" -lpq -o "$work/audio_read"
 
 # ---- the service's login role, the largest tenant's key, a write account
-psql_q >/dev/null <<'SQL'
-DO $$ BEGIN
-	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_bench_service') THEN
-		CREATE ROLE convdash_bench_service LOGIN IN ROLE convdash_api;
-	END IF;
-END $$;
-SQL
+service_role
 acct=$(psql_q -c "SELECT account_id FROM convdash.conversations GROUP BY 1 ORDER BY count(*) DESC LIMIT 1")
 key=$(psql_q -c "SELECT convdash.create_api_key($acct, 'bench-http')")
 read -r wacct agent < <(psql_q -F' ' <<'SQL'
@@ -65,12 +51,7 @@ SQL
 wkey=$(psql_q -c "SELECT convdash.create_api_key($wacct, 'bench-http')")
 read -r wlo whi < <(psql_q -F' ' -c "SELECT min(id), max(id) FROM convdash.conversations WHERE account_id = $wacct")
 
-"$PWD/api/convdash-api" --listen 127.0.0.1:0 --threads "$threads" \
-	--database-url "host=$PGHOST port=$PGPORT dbname=$PGDATABASE user=convdash_bench_service" 2>"$work/api.log" &
-api_pid=$!
-for _ in $(seq 50); do grep -q 'listening on port' "$work/api.log" && break; sleep 0.1; done
-base=http://127.0.0.1:$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$work/api.log" | head -1)
-curl -sf "$base/healthz" >/dev/null || { echo "the service did not start"; cat "$work/api.log"; exit 1; }
+service_start --db-connections "$threads"
 
 # wrk's report: req/s, p50, p95, p99 (ms), errors (non-2xx and socket errors)
 cat >"$work/report.lua" <<'LUA'

@@ -12,5 +12,5 @@ void h_create_agent(request *r)
 {
 	static const body_field spec[] = {{"name", B_TEXT}, {"company", B_TEXT}, {"mode", B_TEXT}};
 
-	respond_ingest(r, 201, spec, 3, 0, ST_CREATE_AGENT, ST_AGENT_LAST);
+	respond_ingest(r, 201, spec, lengthof(spec), 0, ST_CREATE_AGENT);
 }

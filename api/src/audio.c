@@ -1,15 +1,19 @@
 /* Audio clips over HTTP: download streamed in chunks with single byte ranges
- * and ETags, waveform peaks, upload streamed into the large object in chunks.
- * A clip is never held in memory whole. */
+ * and ETags, waveform peaks, upload staged in a temporary file and then
+ * written into the large object in chunks. A clip is never held in memory whole. */
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "config.h"
 #include "handlers.h"
 #include "log.h"
@@ -204,6 +208,7 @@ static int small_range(const char *h, long long *first, long long *last)
  * the body [*first, *last] is to follow, 0 when the answer is complete. */
 static int audio_head(request *r, const clip_info *info, long long *first, long long *last)
 {
+	const char *range_header, *if_range;
 	int			range;
 	char		buf[128];
 
@@ -214,7 +219,12 @@ static int audio_head(request *r, const clip_info *info, long long *first, long 
 		http_end_headers(r);
 		return 0;
 	}
-	range = parse_range(http_get_header(r, "Range"), info->bytes, first, last);
+	/* If-Range: the range only while the client's copy is this clip's bytes */
+	range_header = http_get_header(r, "Range");
+	if_range = http_get_header(r, "If-Range");
+	if (if_range != NULL && strcmp(if_range, info->etag) != 0)
+		range_header = NULL;
+	range = parse_range(range_header, info->bytes, first, last);
 	if (range < 0)
 	{
 		snprintf(r->extra_value, sizeof r->extra_value, "bytes */%lld", info->bytes);
@@ -236,6 +246,34 @@ static int audio_head(request *r, const clip_info *info, long long *first, long 
 	return !r->head && *last >= *first;
 }
 
+/* A small bounded range: the clip's info and the bytes in one statement
+ * (one snapshot) of an implicit transaction, one round trip. The read was
+ * clipped to the clip's end the way parse_range clips it. */
+static void audio_get_small(request *r, long long sfirst, long long slast)
+{
+	char		offset[24], length[24];
+	const char *values[3] = {r->id_text[0], offset, length};
+	PGresult   *res;
+	db_error	err;
+	clip_info	info;
+	long long	first, last;
+
+	snprintf(offset, sizeof offset, "%lld", sfirst);
+	snprintf(length, sizeof length, "%lld", slast - sfirst + 1);
+	if (db_call(r->db, r->key, ST_AUDIO_INFO_READ, 3, values, &res, &err) != 0)
+	{
+		http_db_error(r, &err);
+		return;
+	}
+	/* binary results: jsonb is a version byte and the JSON text */
+	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) < 2 ||
+		clip_info_parse(PQgetvalue(res, 0, 0) + 1, &info) != 0)
+		http_fail(r, 404, NULL, "audio clip %s not found", r->id_text[0]);
+	else if (audio_head(r, &info, &first, &last) && PQgetlength(res, 0, 1) == last - first + 1)
+		http_write(r, PQgetvalue(res, 0, 1), (size_t) (last - first + 1));
+	PQclear(res);
+}
+
 /* GET /api/v1/audio/{id}: the clip's bytes, whole or one range, all chunks
  * from one snapshot (a concurrent delete cannot cut a download short). A
  * small bounded range is read together with the clip's info: one round trip. */
@@ -245,23 +283,19 @@ void h_audio_get(request *r)
 	PGresult   *res;
 	db_error	err;
 	clip_info	info;
-	long long	first, last, sfirst, slast;
-	int			small = small_range(http_get_header(r, "Range"), &sfirst, &slast) &&
-		http_get_header(r, "If-None-Match") == NULL;
-	char		offset[24], length[24];
-	const char *read[3] = {r->id_text[0], offset, length};
+	long long	first, last;
 
-	snprintf(offset, sizeof offset, "%lld", small ? sfirst : 0);
-	snprintf(length, sizeof length, "%lld", small ? slast - sfirst + 1 : 0);
-	if (db_begin_send(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &err) != 0 ||
-		(small && db_queue(r->db, ST_AUDIO_READ, 3, read, 1, &err) != 0) ||
-		db_next(r->db, &res, &err) != 0)
+	if (small_range(http_get_header(r, "Range"), &first, &last) &&
+		http_get_header(r, "If-None-Match") == NULL && http_get_header(r, "If-Range") == NULL)
 	{
-		db_rollback(r->db);
+		audio_get_small(r, first, last);
+		return;
+	}
+	if (db_begin(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &res, &err) != 0)
+	{
 		http_db_error(r, &err);
 		return;
 	}
-	r->auth_pending = 0;
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || clip_info_parse(PQgetvalue(res, 0, 0), &info) != 0)
 	{
 		PQclear(res);
@@ -270,18 +304,7 @@ void h_audio_get(request *r)
 		return;
 	}
 	PQclear(res);
-	if (!audio_head(r, &info, &first, &last))
-		db_rollback(r->db);
-	else if (small)
-	{
-		/* the read already asked for [first, last]: it was clipped to the clip's end the same way */
-		if (db_next(r->db, &res, &err) != 0 || PQgetlength(res, 0, 0) != last - first + 1 ||
-			http_write(r, PQgetvalue(res, 0, 0), (size_t) (last - first + 1)) != 0 ||
-			db_queue_end(r->db, &err) != 0)
-			db_rollback(r->db);
-		PQclear(res);
-	}
-	else if (stream_clip(r, first, last) != 0)
+	if (!audio_head(r, &info, &first, &last) || stream_clip(r, first, last) != 0)
 		db_rollback(r->db);
 }
 
@@ -322,63 +345,124 @@ static int audio_mime(request *r, char *mime, size_t len)
 	return -1;
 }
 
-/* Reads up to len body bytes (fewer only at the end); -1 when the client failed. */
-static long long read_chunk(request *r, char *buf, size_t len)
+/* A new unnamed temporary file for a staged upload, or -1. */
+static int staging_file(void)
 {
-	size_t		used = 0;
+	const char *dir = getenv("TMPDIR");
+	char		path[4096];
+	int			fd;
 
-	while (used < len)
-	{
-		int			n = mg_read(r->conn, buf + used, len - used);
-
-		if (n < 0)
-			return -1;
-		if (n == 0)
-			break;
-		used += (size_t) n;
-	}
-	return (long long) used;
+	if (dir == NULL || *dir == '\0')
+		dir = "/tmp";
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(path, sizeof path, "%s/convdash-upload-XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	return fd;
 }
 
-/* Streams the request body into the clip in chunks; answers on failure.
- * Returns the byte count, or -1 after answering. */
-static long long upload_body(request *r, const char *clip_id, char *buf)
+/* Stages an audio upload in a temporary file before the database is taken,
+ * so a slow client never holds a transaction or the conversation's lock:
+ * the checks, then the key, then the bytes (up to --max-audio, within the
+ * request deadline). -1 after recording an error. */
+int prep_audio(request *r)
 {
-	long long	declared = r->ri->content_length;
-	long long	total = 0;
+	char		mime[128];
+	char	   *buf;
+	long long	n = 0;
 
-	for (;;)
+	if (query_integer(r, "duration_ms", INT32_MIN, INT32_MAX) < 0 || audio_mime(r, mime, sizeof mime) != 0)
+		return -1;
+	if (r->ri->content_length > g_config.max_audio)
 	{
-		long long	n = read_chunk(r, buf, AUDIO_CHUNK);
+		http_fail(r, 413, NULL, "the audio is larger than %lld bytes", g_config.max_audio);
+		return -1;
+	}
+	if (!http_has_body(r))
+	{
+		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
+		return -1;
+	}
+	if (auth_gate(r) != 0)
+		return -1;
+	buf = malloc(AUDIO_CHUNK);
+	r->body_fd = staging_file();
+	if (buf == NULL || r->body_fd < 0)
+	{
+		free(buf);
+		log_msg("error", "cannot stage an upload: %s", strerror(errno));
+		http_fail(r, 500, NULL, "internal error");
+		return -1;
+	}
+	while ((n = http_read_some(r, buf, AUDIO_CHUNK)) > 0)
+	{
+		if (r->body_bytes > g_config.max_audio)
+		{
+			http_fail(r, 413, NULL, "the audio is larger than %lld bytes", g_config.max_audio);
+			n = -1;
+			break;
+		}
+		if (write(r->body_fd, buf, (size_t) n) != n)
+		{
+			log_msg("error", "cannot stage an upload: %s", strerror(errno));
+			http_fail(r, 500, NULL, "internal error");
+			n = -1;
+			break;
+		}
+	}
+	free(buf);
+	if (n == 0 && r->body_bytes == 0)
+	{
+		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
+		return -1;
+	}
+	return n < 0 ? -1 : 0;
+}
+
+/* Writes the staged upload into the clip in chunks; -1 after recording an error. */
+static int upload_staged(request *r, const char *clip_id)
+{
+	char	   *buf = malloc(AUDIO_CHUNK);
+	long long	off = 0;
+
+	if (buf == NULL)
+	{
+		http_fail(r, 500, NULL, "internal error");
+		return -1;
+	}
+	while (off < r->body_bytes)
+	{
+		ssize_t		n = pread(r->body_fd, buf, AUDIO_CHUNK, off);
 		const char *values[2] = {clip_id, buf};
 		int			lengths[2] = {0, (int) n};
 		int			formats[2] = {0, 1};
 		PGresult   *res;
 		db_error	err;
 
-		if (n < 0 || (n == 0 && declared > 0 && total != declared))
+		if (n <= 0)
 		{
-			http_fail(r, 400, NULL, "the body ended before its Content-Length");
-			return -1;
-		}
-		if (n == 0)
-			return total;
-		total += n;
-		if (total > g_config.max_audio)
-		{
-			http_fail(r, 413, NULL, "the audio is larger than %lld bytes", g_config.max_audio);
-			return -1;
+			log_msg("error", "cannot read a staged upload: %s", strerror(errno));
+			http_fail(r, 500, NULL, "internal error");
+			break;
 		}
 		if (db_exec(r->db, ST_AUDIO_WRITE, 2, values, lengths, formats, &res, &err) != 0)
 		{
 			http_db_error(r, &err);
-			return -1;
+			break;
 		}
 		PQclear(res);
+		off += n;
 	}
+	free(buf);
+	return off == r->body_bytes ? 0 : -1;
 }
 
-/* PUT /api/v1/messages/{id}/audio: raw bytes, Content-Type audio/..., ?duration_ms=. */
+/* PUT /api/v1/messages/{id}/audio: raw bytes, Content-Type audio/..., ?duration_ms=.
+ * The body is already staged (prep_audio): the transaction opens, writes the
+ * clip from the local file and commits without waiting on the client. */
 void h_audio_put(request *r)
 {
 	char		mime[128];
@@ -386,36 +470,16 @@ void h_audio_put(request *r)
 	const char *clip[1];
 	PGresult   *res = NULL, *out = NULL;
 	db_error	err;
-	char	   *buf;
-	long long	total;
 
-	if (query_integer(r, "duration_ms", INT32_MIN, INT32_MAX) < 0 || audio_mime(r, mime, sizeof mime) != 0)
+	if (audio_mime(r, mime, sizeof mime) != 0)
 		return;
-	if (r->ri->content_length > g_config.max_audio)
-	{
-		http_fail(r, 413, NULL, "the audio is larger than %lld bytes", g_config.max_audio);
-		return;
-	}
-	if (!http_has_body(r))
-	{
-		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
-		return;
-	}
 	if (db_begin(r->db, r->key, 0, ST_AUDIO_BEGIN, 3, values, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
 	}
-	r->auth_pending = 0;
-	buf = malloc(AUDIO_CHUNK);
 	clip[0] = PQgetvalue(res, 0, 0);
-	total = buf == NULL ? -1 : upload_body(r, clip[0], buf);
-	free(buf);
-	if (buf == NULL)
-		http_fail(r, 500, NULL, "internal error");
-	else if (total == 0)
-		http_fail(r, 400, NULL, "the body is empty: send the audio bytes");
-	if (total <= 0)
+	if (upload_staged(r, clip[0]) != 0)
 	{
 		PQclear(res);
 		db_rollback(r->db);

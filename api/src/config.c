@@ -15,12 +15,18 @@ static const char usage[] =
 	"usage: convdash-api [options]\n"
 	"  --database-url URL      libpq conninfo (CONVDASH_DATABASE_URL; default: libpq defaults/PG* env)\n"
 	"  --listen ADDR:PORT      listen address (CONVDASH_LISTEN; default 127.0.0.1:8080)\n"
-	"  --threads N             worker threads = max database connections (CONVDASH_THREADS; default 16)\n"
+	"  --threads N             HTTP worker threads = open client connections served at once\n"
+	"                          (CONVDASH_THREADS; default 256)\n"
+	"  --db-connections N      database connections shared by the workers (CONVDASH_DB_CONNECTIONS; default 16)\n"
 	"  --static-dir DIR        dashboard page (CONVDASH_STATIC_DIR; default: static/ next to the binary)\n"
 	"  --max-body BYTES        JSON body cap (CONVDASH_MAX_BODY; default 4194304)\n"
 	"  --max-audio BYTES       audio upload cap (CONVDASH_MAX_AUDIO; default 52428800)\n"
 	"  --statement-timeout MS  per SQL statement (CONVDASH_STATEMENT_TIMEOUT; default 10000)\n"
-	"  --request-timeout MS    per client read/write (CONVDASH_REQUEST_TIMEOUT; default 30000)\n"
+	"  --header-timeout MS     the whole request head, and each client read/write\n"
+	"                          (CONVDASH_HEADER_TIMEOUT; default 5000)\n"
+	"  --request-timeout MS    the whole request body (CONVDASH_REQUEST_TIMEOUT; default 30000)\n"
+	"  --keep-alive-timeout MS idle time between requests of a connection (CONVDASH_KEEP_ALIVE_TIMEOUT; default 2000)\n"
+	"  --keep-alive-requests N requests per connection before it is closed (CONVDASH_KEEP_ALIVE_REQUESTS; default 100)\n"
 	"  --auth-cache MS         how long a checked key is trusted, 0 = check every request\n"
 	"                          (CONVDASH_AUTH_CACHE; default 1000: a revoked key stops within 1 s)\n"
 	"  --db-role ROLE          SET ROLE after connecting, \"\" for none (CONVDASH_DB_ROLE; default convdash_api)\n"
@@ -89,6 +95,10 @@ int config_load(int argc, char **argv)
 		{"max-audio", required_argument, NULL, 'a'},
 		{"statement-timeout", required_argument, NULL, 'T'},
 		{"request-timeout", required_argument, NULL, 'R'},
+		{"header-timeout", required_argument, NULL, 'H'},
+		{"keep-alive-timeout", required_argument, NULL, 'K'},
+		{"keep-alive-requests", required_argument, NULL, 'k'},
+		{"db-connections", required_argument, NULL, 'D'},
 		{"db-role", required_argument, NULL, 'r'},
 		{"auth-cache", required_argument, NULL, 'A'},
 		{"no-access-log", no_argument, NULL, 'q'},
@@ -103,6 +113,10 @@ int config_load(int argc, char **argv)
 	const char *static_dir = getenv("CONVDASH_STATIC_DIR");
 	const char *access_log = getenv("CONVDASH_ACCESS_LOG");
 	const char *auth_cache = getenv("CONVDASH_AUTH_CACHE");
+	const char *header_timeout = getenv("CONVDASH_HEADER_TIMEOUT");
+	const char *keep_alive_timeout = getenv("CONVDASH_KEEP_ALIVE_TIMEOUT");
+	const char *keep_alive_requests = getenv("CONVDASH_KEEP_ALIVE_REQUESTS");
+	const char *db_connections = getenv("CONVDASH_DB_CONNECTIONS");
 	long long	v;
 	int			c;
 
@@ -129,6 +143,10 @@ int config_load(int argc, char **argv)
 			case 'a': max_audio = optarg; break;
 			case 'T': stmt_timeout = optarg; break;
 			case 'R': req_timeout = optarg; break;
+			case 'H': header_timeout = optarg; break;
+			case 'K': keep_alive_timeout = optarg; break;
+			case 'k': keep_alive_requests = optarg; break;
+			case 'D': db_connections = optarg; break;
 			case 'r': g_config.db_role = optarg; break;
 			case 'A': auth_cache = optarg; break;
 			case 'q': g_config.access_log = 0; break;
@@ -142,10 +160,14 @@ int config_load(int argc, char **argv)
 		return -1;
 	}
 
-	v = 16;
-	if (set_number("threads", threads, 1, 1024, &v) != 0)
+	v = 256;
+	if (set_number("threads", threads, 4, 4096, &v) != 0)
 		return -1;
 	g_config.threads = (int) v;
+	v = 16;
+	if (set_number("db-connections", db_connections, 1, 1024, &v) != 0)
+		return -1;
+	g_config.db_connections = (int) v;
 	v = 4 * 1024 * 1024;
 	if (set_number("max-body", max_body, 1024, 1LL << 30, &v) != 0)
 		return -1;
@@ -162,6 +184,18 @@ int config_load(int argc, char **argv)
 	if (set_number("request-timeout", req_timeout, 100, INT_MAX, &v) != 0)
 		return -1;
 	g_config.request_timeout_ms = (int) v;
+	v = 5000;
+	if (set_number("header-timeout", header_timeout, 100, INT_MAX, &v) != 0)
+		return -1;
+	g_config.header_timeout_ms = (int) v;
+	v = 2000;
+	if (set_number("keep-alive-timeout", keep_alive_timeout, 100, INT_MAX, &v) != 0)
+		return -1;
+	g_config.keep_alive_timeout_ms = (int) v;
+	v = 100;
+	if (set_number("keep-alive-requests", keep_alive_requests, 1, INT_MAX, &v) != 0)
+		return -1;
+	g_config.keep_alive_requests = (int) v;
 	v = 1000;
 	if (set_number("auth-cache", auth_cache, 0, 3600000, &v) != 0)
 		return -1;

@@ -7,12 +7,16 @@ typedef struct config
 	const char *database_url;	/* libpq conninfo or URI */
 	const char *listen;			/* civetweb listening_ports, e.g. 127.0.0.1:8080 */
 	char		listen_buf[64];	/* listen when a bare port was given */
-	int			threads;		/* worker threads = at most this many database connections */
+	int			threads;		/* HTTP worker threads: client connections served at once */
+	int			db_connections;	/* database connections shared by the workers */
 	char		static_dir[4096];	/* the dashboard page */
 	long long	max_body;		/* JSON request bodies, bytes */
 	long long	max_audio;		/* audio uploads, bytes */
 	int			statement_timeout_ms;
-	int			request_timeout_ms;	/* slow clients: each read/write of a request */
+	int			request_timeout_ms;	/* slow clients: the whole request body */
+	int			header_timeout_ms;	/* the whole request head; each client read/write */
+	int			keep_alive_timeout_ms;	/* idle time between requests of a connection */
+	int			keep_alive_requests;	/* requests per connection before closing it */
 	int			auth_cache_ms;	/* how long a thread trusts a checked key (0: never) */
 	const char *db_role;		/* SET ROLE after connecting; "" keeps the login role */
 	int			access_log;		/* 1: one line per request on stderr */

@@ -108,7 +108,7 @@ void h_start_conversation(request *r)
 		{"agent_id", B_BIGINT}, {"session_id", B_TEXT}, {"channel", B_TEXT},
 		{"handled_by", B_TEXT}, {"started_at", B_TIME}, {"tracker_session_id", B_BIGINT}};
 
-	respond_ingest(r, 201, spec, 6, 0, ST_START_CONVERSATION, ST_DETAIL_LAST);
+	respond_ingest(r, 201, spec, lengthof(spec), 0, ST_START_CONVERSATION);
 }
 
 /* POST /api/v1/conversations/{id}/messages: appends one; answers the message. */
@@ -118,7 +118,7 @@ void h_append_message(request *r)
 		{"role", B_TEXT}, {"content", B_TEXT}, {"prompt_tokens", B_INT},
 		{"completion_tokens", B_INT}, {"created_at", B_TIME}};
 
-	respond_ingest(r, 201, spec, 5, 0, ST_APPEND_MESSAGE, ST_MESSAGE_LAST);
+	respond_ingest(r, 201, spec, lengthof(spec), 0, ST_APPEND_MESSAGE);
 }
 
 /* POST /api/v1/conversations/{id}/close: body optional. */
@@ -126,13 +126,13 @@ void h_close(request *r)
 {
 	static const body_field spec[] = {{"end_reason", B_TEXT}, {"ended_at", B_TIME}};
 
-	respond_ingest(r, 200, spec, 2, 1, ST_CLOSE, ST_DETAIL_LAST);
+	respond_ingest(r, 200, spec, lengthof(spec), 1, ST_CLOSE);
 }
 
 /* POST /api/v1/conversations/{id}/archive: no body (or {}). */
 void h_archive(request *r)
 {
-	respond_ingest(r, 200, NULL, 0, 1, ST_ARCHIVE, ST_DETAIL_LAST);
+	respond_ingest(r, 200, NULL, 0, 1, ST_ARCHIVE);
 }
 
 /* PUT /api/v1/conversations/{id}/sentiment. */
@@ -140,7 +140,7 @@ void h_sentiment(request *r)
 {
 	static const body_field spec[] = {{"label", B_TEXT}, {"score", B_NUMBER}};
 
-	respond_ingest(r, 200, spec, 2, 0, ST_SENTIMENT, ST_DETAIL_LAST);
+	respond_ingest(r, 200, spec, lengthof(spec), 0, ST_SENTIMENT);
 }
 
 /* PATCH /api/v1/conversations/{id}: {converted}. */
@@ -148,7 +148,7 @@ void h_patch_conversation(request *r)
 {
 	static const body_field spec[] = {{"converted", B_BOOL}};
 
-	respond_ingest(r, 200, spec, 1, 0, ST_CONVERTED, ST_DETAIL_LAST);
+	respond_ingest(r, 200, spec, lengthof(spec), 0, ST_CONVERTED);
 }
 
 /* PUT /api/v1/conversations/{id}/rating. */
@@ -156,17 +156,16 @@ void h_rate(request *r)
 {
 	static const body_field spec[] = {{"score", B_INT}, {"comment", B_TEXT}};
 
-	respond_ingest(r, 200, spec, 2, 0, ST_RATE, ST_DETAIL_LAST);
+	respond_ingest(r, 200, spec, lengthof(spec), 0, ST_RATE);
 }
 
 /* PATCH /api/v1/conversations/{id}/memory: a JSON merge patch (null removes a key). */
 void h_memory(request *r)
 {
-	static const char *const types[] = {"application/json", "application/merge-patch+json", NULL};
 	const char *values[2];
 	char	   *patch;
 
-	if (body_object(r, types, &patch) != 0)
+	if (body_object(r, &patch) != 0)
 		return;
 	values[0] = r->id_text[0];
 	values[1] = patch;

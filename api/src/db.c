@@ -1,8 +1,11 @@
-/* One libpq connection per worker thread (libpq's rule: a connection never
- * crosses threads). It is opened on first use, runs in pipeline mode so a
- * request's "set tenant + call + commit" is one round trip, prepares each
- * statement on first use, and is dropped when lost; the next request opens a
- * new one, so the service recovers by itself after a database restart. */
+/* One libpq connection per pool handle, used by one worker at a time (a
+ * libpq connection must never be used by two threads at once). It is opened
+ * on first use, runs in pipeline mode so a request's "set tenant + call +
+ * commit" is one round trip, prepares each statement on first use, is
+ * checked before each use (a connection the server closed is replaced before
+ * anything is sent) and dropped when lost, so the service recovers by itself
+ * after a database restart. */
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +42,18 @@ struct db
 	pending		queue[MAX_PENDING];	/* a ring: results are read in send order */
 	int			head;			/* oldest queued command */
 	int			nqueue;
+	int			key_confirmed;	/* a tenant statement succeeded since last asked */
 };
+
+/* Whether the database accepted the key of a call since the last time this
+ * was asked (the tenant statement succeeded); clears the flag. */
+int db_take_key_confirmed(db_t *db)
+{
+	int			confirmed = db->key_confirmed;
+
+	db->key_confirmed = 0;
+	return confirmed;
+}
 
 /* Fills err as a "database unavailable" error (SQLSTATE 08006). */
 void db_error_unavailable(db_error *err, const char *why)
@@ -49,7 +63,7 @@ void db_error_unavailable(db_error *err, const char *why)
 	snprintf(err->message, sizeof err->message, "%s", why);
 }
 
-/* A new, unconnected per-thread handle. */
+/* A new, unconnected handle (pool.c owns them). */
 db_t *db_new(void)
 {
 	return calloc(1, sizeof(db_t));
@@ -86,6 +100,24 @@ static int db_lost(db_t *db, db_error *err)
 	return -1;
 }
 
+/* Whether an idle connection was closed by the server (a restart, an admin
+ * kill): nothing is expected on an idle socket, so anything readable there
+ * (the FATAL message, end of file) means it is gone. Checked before sending,
+ * so a request is never sent into a dead connection and retried blindly. */
+static int db_dead(db_t *db)
+{
+	struct pollfd pfd;
+
+	if (PQstatus(db->conn) != CONNECTION_OK)
+		return 1;
+	if (db->nqueue > 0 || PQtransactionStatus(db->conn) != PQTRANS_IDLE)
+		return 0;
+	pfd.fd = PQsocket(db->conn);
+	pfd.events = POLLIN;
+	pfd.revents = 0;
+	return pfd.fd < 0 || poll(&pfd, 1, 0) != 0;
+}
+
 /* Runs one parameterised setup statement on a new connection (before pipeline mode). */
 static int db_setup(PGconn *conn, const char *sql, int n, const char *const *values)
 {
@@ -109,6 +141,12 @@ static int db_connect(db_t *db, int *fresh, db_error *err)
 	PGconn	   *conn;
 
 	*fresh = 0;
+	if (db->conn != NULL && db_dead(db))
+	{
+		log_msg("warn", "database connection closed by the server; reconnecting before sending");
+		metrics_db_failure();
+		db_disconnect(db);
+	}
 	if (db->conn != NULL)
 		return 0;
 	conn = PQconnectdbParams(kw, val, 1);
@@ -122,7 +160,7 @@ static int db_connect(db_t *db, int *fresh, db_error *err)
 	}
 	snprintf(timeout, sizeof timeout, "%d", g_config.statement_timeout_ms);
 	if (db_setup(conn, "SELECT pg_catalog.set_config('statement_timeout', $1, false),"
-				 " pg_catalog.set_config('idle_in_transaction_session_timeout', '60s', false),"
+				 " pg_catalog.set_config('idle_in_transaction_session_timeout', '10s', false),"
 				 " pg_catalog.set_config('search_path', 'pg_catalog', false)", 1, settings) != 0 ||
 		(g_config.db_role[0] != '\0' &&
 		 db_setup(conn, "SELECT pg_catalog.set_config('role', $1, false)", 1, role) != 0) ||
@@ -161,6 +199,11 @@ static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, 
 {
 	const statement *s = &statements[id];
 
+	if (n != statement_nparams(id))
+	{
+		log_msg("error", "statement %s takes %d values, given %d", s->name, statement_nparams(id), n);
+		return -1;
+	}
 	if (db->prepared[id] == 0)
 	{
 		if (!PQsendPrepare(db->conn, s->name, s->sql, 0, NULL) || db_push(db, P_PREPARE, id) != 0)
@@ -220,12 +263,14 @@ static void db_fill_error(const PGresult *res, db_error *err)
 	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
 	const char *field = PQresultErrorField(res, PG_DIAG_COLUMN_NAME);
 	const char *hint = PQresultErrorField(res, PG_DIAG_MESSAGE_HINT);
+	const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
 
 	memset(err, 0, sizeof *err);
 	snprintf(err->sqlstate, sizeof err->sqlstate, "%s", state ? state : "XX000");
 	snprintf(err->message, sizeof err->message, "%s", msg ? msg : PQresultErrorMessage(res));
 	snprintf(err->field, sizeof err->field, "%s", field ? field : "");
 	snprintf(err->hint, sizeof err->hint, "%s", hint ? hint : "");
+	snprintf(err->detail, sizeof err->detail, "%s", detail ? detail : "");
 }
 
 /* Reads the result of the oldest queued command. A P_KEEP result goes to
@@ -254,6 +299,8 @@ static int db_read_one(db_t *db, PGresult **kept, int *failed, db_error *err)
 	{
 		if (p->kind == P_PREPARE)
 			db->prepared[p->stmt] = 1;
+		if (p->kind != P_PREPARE && p->stmt == ST_TENANT)
+			db->key_confirmed = 1;
 		if (p->kind == P_KEEP && kept != NULL && !*failed)
 		{
 			if (*kept != NULL)
@@ -333,11 +380,12 @@ static void db_make_idle(db_t *db)
 }
 
 /* Runs one statement, after authenticating the key and setting its tenant
- * when key is given, then the statement then (if any), in an implicit
- * transaction ended by a sync: one round trip. A read-only call is tried once
- * more on a new connection when a reused one turns out to be lost. */
+ * when key is given, in an implicit transaction ended by a sync: one round
+ * trip. A dead idle connection is found before sending (db_dead); a
+ * read-only call is also tried once more on a new connection when a reused
+ * one is lost while it runs (a write then is not: it may have committed). */
 static int db_run(db_t *db, const char *key, stmt_id id, int n, const char *const *values,
-				  stmt_id then, PGresult **out, db_error *err)
+				  PGresult **out, db_error *err)
 {
 	int			attempt;
 
@@ -349,9 +397,7 @@ static int db_run(db_t *db, const char *key, stmt_id id, int n, const char *cons
 		if (db_connect(db, &fresh, err) != 0)
 			return -1;
 		if ((key != NULL && db_send_tenant(db, key) != 0) ||
-			db_send_stmt(db, id, n, values, NULL, NULL, then == ST_NONE ? P_KEEP : P_QUERY) != 0 ||
-			(then != ST_NONE && db_send_stmt(db, then, 0, NULL, NULL, NULL, P_KEEP) != 0) ||
-			db_send_sync(db) != 0)
+			db_send_stmt(db, id, n, values, NULL, NULL, P_KEEP) != 0 || db_send_sync(db) != 0)
 		{
 			db_lost(db, err);
 		}
@@ -367,7 +413,7 @@ int db_ping(db_t *db, db_error *err)
 {
 	PGresult   *res;
 
-	if (db_run(db, NULL, ST_PING, 0, NULL, ST_NONE, &res, err) != 0)
+	if (db_run(db, NULL, ST_PING, 0, NULL, &res, err) != 0)
 		return -1;
 	PQclear(res);
 	return 0;
@@ -380,7 +426,7 @@ int db_authenticate(db_t *db, const char *key, long long *account, db_error *err
 	PGresult   *res;
 
 	*account = 0;
-	if (db_run(db, NULL, ST_AUTH, 1, values, ST_NONE, &res, err) != 0)
+	if (db_run(db, NULL, ST_AUTH, 1, values, &res, err) != 0)
 		return -1;
 	if (PQntuples(res) == 1 && !PQgetisnull(res, 0, 0))
 		*account = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
@@ -388,18 +434,17 @@ int db_authenticate(db_t *db, const char *key, long long *account, db_error *err
 	return 0;
 }
 
-/* Runs one statement in a transaction of the key's tenant, then the read
- * statement then (ST_NONE for none), in one round trip; *out is the last
- * result on 0. */
+/* Runs one statement in a transaction of the key's tenant, in one round
+ * trip; *out is its result on 0. */
 int db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *values,
-			stmt_id then, PGresult **out, db_error *err)
+			PGresult **out, db_error *err)
 {
-	return db_run(db, key, id, n, values, then, out, err);
+	return db_run(db, key, id, n, values, out, err);
 }
 
 /* Sends BEGIN, the tenant and the transaction's first statement without
  * waiting; the first statement's result comes from db_next. */
-int db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
+static int db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
 				  const char *const *values, db_error *err)
 {
 	int			fresh;
@@ -439,7 +484,9 @@ int db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *l
 		db_error_unavailable(err, "the database is unavailable");
 		return -1;
 	}
-	if (db_send_stmt(db, id, n, values, lengths, formats, P_KEEP) != 0 || db_send_flush(db) != 0)
+	/* a sync, not a flush: the server then waits for the next command as
+	 * "idle in transaction", so idle_in_transaction_session_timeout applies */
+	if (db_send_stmt(db, id, n, values, lengths, formats, P_KEEP) != 0 || db_send_sync(db) != 0)
 		return db_lost(db, err);
 	return db_drain(db, out, err);
 }

@@ -1,7 +1,8 @@
-/* One libpq connection per worker thread: connected lazily, in pipeline mode,
- * statements prepared on first use, re-established after it is lost. Every
- * call runs in a transaction that first authenticates the API key and sets
- * its tenant (ST_TENANT); a bad key fails as SQLSTATE 28000. */
+/* One libpq connection per pool handle (pool.c): connected lazily, in
+ * pipeline mode, statements prepared on first use, checked before each use
+ * and re-established when the server closed it. Every call runs in a
+ * transaction that first authenticates the API key and sets its tenant
+ * (ST_TENANT); a bad key fails as SQLSTATE 28000. */
 #ifndef CONVDASH_DB_H
 #define CONVDASH_DB_H
 
@@ -17,10 +18,11 @@ typedef struct db_error
 	char		sqlstate[6];
 	char		message[512];
 	char		field[64];
+	char		detail[512];
 	char		hint[512];
 } db_error;
 
-/* A new, unconnected per-thread handle. */
+/* A new, unconnected handle (pool.c owns them). */
 db_t	   *db_new(void);
 
 /* Closes the connection and frees the handle. */
@@ -32,21 +34,15 @@ int			db_ping(db_t *db, db_error *err);
 /* Looks up an API key: 0 with *account set (0 when the key is unknown), -1 on error. */
 int			db_authenticate(db_t *db, const char *key, long long *account, db_error *err);
 
-/* Runs one statement in a transaction of the key's tenant, then the read
- * statement then (ST_NONE for none), in one round trip; *out is the last
- * result on 0. */
+/* Runs one statement in a transaction of the key's tenant, in one round
+ * trip; *out is its result on 0. */
 int			db_call(db_t *db, const char *key, stmt_id id, int n, const char *const *values,
-					stmt_id then, PGresult **out, db_error *err);
+					PGresult **out, db_error *err);
 
 /* Starts an explicit transaction of the key's tenant (snapshot: repeatable
  * read, read only) and runs its first statement in the same round trip. */
 int			db_begin(db_t *db, const char *key, int snapshot, stmt_id first, int n,
 					 const char *const *values, PGresult **out, db_error *err);
-
-/* Sends BEGIN, the tenant and the transaction's first statement without
- * waiting; the first statement's result comes from db_next. */
-int			db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first, int n,
-						  const char *const *values, db_error *err);
 
 /* Runs one statement inside db_begin's transaction; lengths/formats may be NULL (text). */
 int			db_exec(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
@@ -70,6 +66,10 @@ int			db_queue_end(db_t *db, db_error *err);
 
 /* Rolls back db_begin's transaction, also after a failed db_exec. */
 void		db_rollback(db_t *db);
+
+/* Whether the database accepted the key of a call since the last time this
+ * was asked (the tenant statement succeeded); clears the flag. */
+int			db_take_key_confirmed(db_t *db);
 
 /* Fills err as a "database unavailable" error (SQLSTATE 08006). */
 void		db_error_unavailable(db_error *err, const char *why);

@@ -1,5 +1,6 @@
-/* The helpers that answer a request: JSON pass-through, JSON errors, bodies
- * read in a loop with a cap, query parameters decoded and validated. */
+/* The helpers that answer a request: JSON pass-through, the request's error
+ * value and its one rendering, bodies read in a loop with a cap and a
+ * deadline, query parameters decoded and validated. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -7,9 +8,12 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
+#include "config.h"
+#include "deadline.h"
 #include "errors.h"
 #include "http.h"
 #include "log.h"
@@ -122,65 +126,33 @@ void http_no_content(request *r)
 	http_end_headers(r);
 }
 
-/* Whether a request whose key is not confirmed yet carries a bad key; the
- * first error such a client sees is 401, never a validation error. */
-static int http_bad_key(request *r)
+/* Copies text into a fixed field when it is valid UTF-8 (error texts may echo input). */
+static void err_copy(char *dst, size_t len, const char *src)
 {
-	long long	account;
-	db_error	err;
-
-	if (!r->auth_pending)
-		return 0;
-	r->auth_pending = 0;
-	return db_authenticate(r->db, r->key, &account, &err) == 0 && account <= 0;
+	dst[0] = '\0';
+	if (src != NULL && utf8_valid(src, strlen(src)))
+		snprintf(dst, len, "%s", src);
 }
 
-/* Answers {"error":{"code","message","field"?,"hint"?}} with the status. */
+/* Records the request's error (the first one recorded wins). */
 void http_error(request *r, int status, const char *code, const char *message,
 				const char *field, const char *hint)
 {
-	json_t	   *err;
-	json_t	   *root;
-	char	   *text;
+	req_error  *e = &r->err;
 
-	if (status >= 400 && status < 500 && status != 401 && http_bad_key(r))
-	{
-		status = 401;
-		code = "unauthorized";
-		message = "the API key is invalid or revoked";
-		field = hint = NULL;
-	}
-	if (status == 401)
-	{
-		r->extra_name = "WWW-Authenticate";
-		snprintf(r->extra_value, sizeof r->extra_value, "Bearer realm=\"convdash\"");
-	}
-	err = json_object();
-	root = json_object();
-
-	json_object_set_new(err, "code", json_string(code));
-	/* messages may echo user input: send them only when valid UTF-8 */
-	json_object_set_new(err, "message",
-						json_string(utf8_valid(message, strlen(message)) ? message : "invalid request"));
-	if (field != NULL && *field != '\0' && utf8_valid(field, strlen(field)))
-		json_object_set_new(err, "field", json_string(field));
-	if (hint != NULL && *hint != '\0' && utf8_valid(hint, strlen(hint)))
-		json_object_set_new(err, "hint", json_string(hint));
-	json_object_set_new(root, "error", err);
-	text = json_dumps(root, JSON_COMPACT);
-	json_decref(root);
-	if (text == NULL)
-	{
-		static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"internal error\"}}";
-
-		http_send(r, 500, "application/json", fallback, sizeof fallback - 1);
+	if (e->status != 0)
 		return;
-	}
-	http_send(r, status, "application/json", text, strlen(text));
-	free(text);
+	memset(e, 0, sizeof *e);
+	e->status = status;
+	snprintf(e->code, sizeof e->code, "%s", code);
+	err_copy(e->message, sizeof e->message, message);
+	if (e->message[0] == '\0')
+		snprintf(e->message, sizeof e->message, "invalid request");
+	err_copy(e->field, sizeof e->field, field);
+	err_copy(e->hint, sizeof e->hint, hint);
 }
 
-/* Answers a service-raised error whose code follows from the status. */
+/* Records a service-raised error whose code follows from the status. */
 void http_fail(request *r, int status, const char *field, const char *fmt, ...)
 {
 	char		msg[512];
@@ -192,13 +164,12 @@ void http_fail(request *r, int status, const char *field, const char *fmt, ...)
 	http_error(r, status, status_code_name(status), msg, field, NULL);
 }
 
-/* Answers a database error: mapped status; 5xx errors get a generic message and are logged. */
+/* Records a database error: mapped status, DETAIL and HINT kept; 5xx errors
+ * get a generic message and are logged. */
 void http_db_error(request *r, const db_error *err)
 {
 	http_error_kind k = sqlstate_to_http(err->sqlstate);
 
-	if (strcmp(err->sqlstate, "28000") != 0)
-		r->auth_pending = 0;	/* the key passed: the tenant statement came first */
 	if (k.status >= 500)
 	{
 		log_msg("error", "%s %s: SQLSTATE %s: %s", r->method, r->path, err->sqlstate, err->message);
@@ -209,6 +180,60 @@ void http_db_error(request *r, const db_error *err)
 		return;
 	}
 	http_error(r, k.status, k.code, err->message, err->field, err->hint);
+	if (r->err.detail[0] == '\0')
+		err_copy(r->err.detail, sizeof r->err.detail, err->detail);
+}
+
+/* Sends the recorded error as {"error":{"code","message","field"?,"detail"?,"hint"?}}. */
+void http_render_error(request *r)
+{
+	const req_error *e = &r->err;
+	json_t	   *err = json_object();
+	json_t	   *root = json_object();
+	char	   *text;
+
+	if (e->status == 401)
+	{
+		r->extra_name = "WWW-Authenticate";
+		snprintf(r->extra_value, sizeof r->extra_value, "Bearer realm=\"convdash\"");
+	}
+	if (e->status == 408 || e->status == 413 || e->status == 401)
+		r->close = 1;			/* the rest of the body is not read */
+	json_object_set_new(err, "code", json_string(e->code));
+	json_object_set_new(err, "message", json_string(e->message));
+	if (e->field[0] != '\0')
+		json_object_set_new(err, "field", json_string(e->field));
+	if (e->detail[0] != '\0')
+		json_object_set_new(err, "detail", json_string(e->detail));
+	if (e->hint[0] != '\0')
+		json_object_set_new(err, "hint", json_string(e->hint));
+	json_object_set_new(root, "error", err);
+	text = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (text == NULL)
+	{
+		static const char fallback[] = "{\"error\":{\"code\":\"internal_error\",\"message\":\"internal error\"}}";
+
+		http_send(r, 500, "application/json", fallback, sizeof fallback - 1);
+		return;
+	}
+	http_send(r, e->status, "application/json", text, strlen(text));
+	free(text);
+}
+
+/* Seconds on the monotonic clock. */
+static double mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Whether the request's body deadline has passed (whole-request timeout). */
+int http_past_deadline(const request *r)
+{
+	return mono_now() - r->start > g_config.request_timeout_ms / 1000.0;
 }
 
 /* Checks a byte string is valid UTF-8 without NUL bytes. */
@@ -253,7 +278,7 @@ int utf8_valid(const char *s, size_t len)
 }
 
 /* The value of one hexadecimal digit, or -1. */
-static int hex_value(char c)
+int hex_digit(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -273,8 +298,8 @@ static int url_decode(char *s, size_t *out_len)
 	{
 		if (*p == '%')
 		{
-			int			hi = hex_value(p[1]);
-			int			lo = hi < 0 ? -1 : hex_value(p[2]);
+			int			hi = hex_digit(p[1]);
+			int			lo = hi < 0 ? -1 : hex_digit(p[2]);
 
 			if (lo < 0)
 				return -1;
@@ -418,14 +443,51 @@ int http_require_type(request *r, const char *const *types)
 	return -1;
 }
 
+/* Reads up to len body bytes (fewer only at the end) within the request
+ * deadline; -1 after recording 400/408 when the client failed or was too
+ * slow. The deadline watchdog (deadline.c) ends a read that would go past it. */
+long long http_read_some(request *r, char *buf, size_t len)
+{
+	size_t		used = 0;
+	int			slot;
+
+	if (r->sock != NULL && *r->sock == -2)
+		*r->sock = deadline_find_socket(r->ri);
+	slot = deadline_arm(r->sock != NULL ? *r->sock : -1, r->start + g_config.request_timeout_ms / 1000.0);
+	while (used < len && !http_past_deadline(r))
+	{
+		int			n = mg_read(r->conn, buf + used, len - used > 65536 ? 65536 : len - used);
+
+		if (n <= 0)
+			break;
+		used += (size_t) n;
+	}
+	deadline_disarm(slot);
+	if (used < len && (r->ri->content_length < 0 || r->body_bytes + (long long) used < r->ri->content_length))
+	{
+		if (http_past_deadline(r))
+		{
+			http_fail(r, 408, NULL, "the body did not arrive within %d ms", g_config.request_timeout_ms);
+			return -1;
+		}
+		if (r->ri->content_length > 0)
+		{
+			http_fail(r, 400, NULL, "the body ended before its Content-Length");
+			return -1;
+		}
+	}
+	r->body_bytes += (long long) used;
+	return (long long) used;
+}
+
 /* Reads the whole body up to cap bytes into a NUL-terminated buffer the caller
- * frees; answers 413/400 and returns -1 when it cannot. */
+ * frees, within the request deadline; records 413/400/408 and returns -1
+ * when it cannot. */
 int http_read_body(request *r, long long cap, char **out, size_t *len)
 {
 	long long	declared = r->ri->content_length;
-	size_t		size = declared > 0 ? (size_t) declared : 0;
 	size_t		used = 0;
-	size_t		alloc = (declared > 0 ? (size_t) declared : 65536) + 1;
+	size_t		alloc = (declared > 0 ? (size_t) declared : 16384) + 1;
 	char	   *buf;
 
 	*out = NULL;
@@ -443,8 +505,10 @@ int http_read_body(request *r, long long cap, char **out, size_t *len)
 	}
 	for (;;)
 	{
-		int			n;
+		long long	n;
 
+		if (declared > 0 && (long long) used == declared)
+			break;
 		if (used + 1 >= alloc)
 		{
 			char	   *bigger;
@@ -453,10 +517,12 @@ int http_read_body(request *r, long long cap, char **out, size_t *len)
 			{
 				char		probe;
 
-				if (mg_read(r->conn, &probe, 1) <= 0)
+				n = http_read_some(r, &probe, 1);
+				if (n == 0)
 					break;
 				free(buf);
-				http_fail(r, 413, NULL, "the body is larger than %lld bytes", cap);
+				if (n > 0)
+					http_fail(r, 413, NULL, "the body is larger than %lld bytes", cap);
 				return -1;
 			}
 			alloc = alloc * 2 > (size_t) cap + 1 ? (size_t) cap + 1 : alloc * 2;
@@ -469,16 +535,15 @@ int http_read_body(request *r, long long cap, char **out, size_t *len)
 			}
 			buf = bigger;
 		}
-		n = mg_read(r->conn, buf + used, alloc - 1 - used);
-		if (n <= 0)
+		n = http_read_some(r, buf + used, alloc - 1 - used);
+		if (n < 0)
+		{
+			free(buf);
+			return -1;
+		}
+		if (n == 0)
 			break;
 		used += (size_t) n;
-	}
-	if (declared > 0 && used != size)
-	{
-		free(buf);
-		http_fail(r, 400, NULL, "the body ended before its Content-Length");
-		return -1;
 	}
 	buf[used] = '\0';
 	*out = buf;
@@ -491,4 +556,9 @@ void http_request_done(request *r)
 {
 	free(r->query_buf);
 	r->query_buf = NULL;
+	free(r->body);
+	r->body = NULL;
+	if (r->body_fd >= 0)
+		close(r->body_fd);
+	r->body_fd = -1;
 }

@@ -1,5 +1,6 @@
 /* The request being served and the helpers that answer it: JSON pass-through,
- * JSON errors, bodies read in a loop with a cap, query parameters. */
+ * the request's error value and its one rendering, bodies read in a loop with
+ * a cap and a deadline, query parameters. */
 #ifndef CONVDASH_HTTP_H
 #define CONVDASH_HTTP_H
 
@@ -7,6 +8,7 @@
 #include <civetweb.h>
 
 #include "db.h"
+#include "errors.h"
 
 #define MAX_QUERY_PARAMS 32
 #define MAX_PATH_IDS 2
@@ -16,6 +18,18 @@ typedef struct query_param
 	char	   *name;
 	char	   *value;
 } query_param;
+
+/* What went wrong with a request: parsers, readers and handlers record it
+ * (the first one wins); the router renders it once, after checking the key. */
+typedef struct req_error
+{
+	int			status;			/* 0: no error */
+	char		code[32];
+	char		field[128];
+	char		message[512];
+	char		detail[512];
+	char		hint[512];
+} req_error;
 
 typedef struct request
 {
@@ -30,7 +44,14 @@ typedef struct request
 	int			nids;
 	const char *key;			/* the Bearer API key (checked by the database in each call) */
 	int			auth_pending;	/* the key has not been confirmed yet */
-	db_t	   *db;
+	db_t	   *db;				/* a pool handle, held only while the handler runs */
+	double		start;			/* monotonic seconds when the request head was complete */
+	req_error	err;
+	char	   *body;			/* the JSON body read before the database is taken */
+	size_t		body_len;
+	int			body_fd;		/* an audio body staged in a temporary file, or -1 */
+	int		   *sock;			/* the connection's socket (router.c looks it up once), or NULL */
+	long long	body_bytes;
 	int			status;			/* the status sent */
 	long long	bytes;			/* body bytes sent */
 	query_param query[MAX_QUERY_PARAMS];
@@ -61,16 +82,23 @@ void		http_send(request *r, int status, const char *content_type, const char *bo
 /* Answers 204 No Content. */
 void		http_no_content(request *r);
 
-/* Answers {"error":{"code","message","field"?,"hint"?}} with the status. */
+/* Records the request's error (the first one recorded wins). */
 void		http_error(request *r, int status, const char *code, const char *message,
 					   const char *field, const char *hint);
 
-/* Answers a service-raised error whose code follows from the status. */
+/* Records a service-raised error whose code follows from the status. */
 void		http_fail(request *r, int status, const char *field, const char *fmt, ...)
 			__attribute__((format(printf, 4, 5)));
 
-/* Answers a database error: mapped status; 5xx errors get a generic message and are logged. */
+/* Records a database error: mapped status, DETAIL and HINT kept; 5xx errors
+ * get a generic message and are logged. */
 void		http_db_error(request *r, const db_error *err);
+
+/* Sends the recorded error as {"error":{"code","message","field"?,"detail"?,"hint"?}}. */
+void		http_render_error(request *r);
+
+/* Whether the request's body deadline has passed (whole-request timeout). */
+int			http_past_deadline(const request *r);
 
 /* Parses the query string; answers 400 and returns -1 on bad encoding or duplicates. */
 int			http_parse_query(request *r);
@@ -92,8 +120,16 @@ int			http_require_type(request *r, const char *const *types);
 int			http_has_body(const request *r);
 
 /* Reads the whole body up to cap bytes into a NUL-terminated buffer the caller
- * frees; answers 413/400 and returns -1 when it cannot. */
+ * frees, within the request deadline; records 413/400/408 and returns -1 when
+ * it cannot. */
 int			http_read_body(request *r, long long cap, char **out, size_t *len);
+
+/* Reads up to len body bytes (fewer only at the end) within the request
+ * deadline; -1 after recording 400/408 when the client failed or was too slow. */
+long long	http_read_some(request *r, char *buf, size_t len);
+
+/* The value of one hexadecimal digit, or -1. */
+int			hex_digit(char c);
 
 /* Checks a byte string is valid UTF-8 without NUL bytes. */
 int			utf8_valid(const char *s, size_t len);

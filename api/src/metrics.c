@@ -30,6 +30,8 @@ static route_metrics routes[METRICS_MAX_ROUTES];
 static long db_open;
 static unsigned long long db_failures;
 static long in_flight;
+static long connections;
+static unsigned long long pool_timeouts;
 
 /* Registers the route names (index = route id); call once before serving. */
 void metrics_init(int n, const char *const *names)
@@ -85,8 +87,20 @@ void metrics_in_flight(int delta)
 	__atomic_fetch_add(&in_flight, delta, __ATOMIC_RELAXED);
 }
 
+/* Adjusts the gauge of open client connections by delta. */
+void metrics_connections(int delta)
+{
+	__atomic_fetch_add(&connections, delta, __ATOMIC_RELAXED);
+}
+
+/* Counts one request that found no free database connection in time. */
+void metrics_pool_timeout(void)
+{
+	__atomic_fetch_add(&pool_timeouts, 1, __ATOMIC_RELAXED);
+}
+
 /* Renders all metrics in the Prometheus text format; the caller frees it. */
-char *metrics_render(int threads)
+char *metrics_render(int threads, int db_connections)
 {
 	char	   *buf = NULL;
 	size_t		len = 0;
@@ -134,17 +148,28 @@ char *metrics_render(int threads)
 	fprintf(f, "# HELP convdash_http_requests_in_flight Requests being served.\n"
 			"# TYPE convdash_http_requests_in_flight gauge\n"
 			"convdash_http_requests_in_flight %ld\n"
-			"# HELP convdash_db_connections Open database connections (one per worker thread at most).\n"
+			"# HELP convdash_http_connections Open client connections (each holds a worker thread).\n"
+			"# TYPE convdash_http_connections gauge\n"
+			"convdash_http_connections %ld\n"
+			"# HELP convdash_http_workers Worker threads: client connections served at once.\n"
+			"# TYPE convdash_http_workers gauge\n"
+			"convdash_http_workers %d\n"
+			"# HELP convdash_db_pool_timeouts_total Requests that found no free database connection in time.\n"
+			"# TYPE convdash_db_pool_timeouts_total counter\n"
+			"convdash_db_pool_timeouts_total %llu\n"
+			"# HELP convdash_db_connections Open database connections (at most --db-connections).\n"
 			"# TYPE convdash_db_connections gauge\n"
 			"convdash_db_connections %ld\n"
-			"# HELP convdash_db_connections_max Worker threads, the bound on database connections.\n"
+			"# HELP convdash_db_connections_max The bound on database connections (--db-connections).\n"
 			"# TYPE convdash_db_connections_max gauge\n"
 			"convdash_db_connections_max %d\n"
 			"# HELP convdash_db_connection_failures_total Failed connection attempts and lost connections.\n"
 			"# TYPE convdash_db_connection_failures_total counter\n"
 			"convdash_db_connection_failures_total %llu\n",
 			__atomic_load_n(&in_flight, __ATOMIC_RELAXED),
-			__atomic_load_n(&db_open, __ATOMIC_RELAXED), threads,
+			__atomic_load_n(&connections, __ATOMIC_RELAXED), threads,
+			__atomic_load_n(&pool_timeouts, __ATOMIC_RELAXED),
+			__atomic_load_n(&db_open, __ATOMIC_RELAXED), db_connections,
 			__atomic_load_n(&db_failures, __ATOMIC_RELAXED));
 	if (fclose(f) != 0)
 	{

@@ -19,7 +19,13 @@ void metrics_db_failure(void);
 /* Adjusts the gauge of requests in progress by delta. */
 void metrics_in_flight(int delta);
 
+/* Adjusts the gauge of open client connections by delta. */
+void metrics_connections(int delta);
+
+/* Counts one request that found no free database connection in time. */
+void metrics_pool_timeout(void);
+
 /* Renders all metrics in the Prometheus text format; the caller frees it. */
-char *metrics_render(int threads);
+char *metrics_render(int threads, int db_connections);
 
 #endif

@@ -8,10 +8,14 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "config.h"
+#include "handlers.h"
+#include "jsonraw.h"
 #include "params.h"
 
 static const char *const json_types[] = {"application/json", NULL};
+static const char *const merge_types[] = {"application/json", "application/merge-patch+json", NULL};
 
 /* Parses a whole decimal integer in [low, high]; 0 on success. */
 int parse_integer(const char *s, long long low, long long high, long long *out)
@@ -210,7 +214,8 @@ static int body_value(json_t *v, body_type type, char **out, const char **why)
 			*out = strdup(json_is_true(v) ? "true" : "false");
 			break;
 		case B_JSON:
-			*out = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+			/* the text as sent, filled in by body_raw_json */
+			*out = strdup("");
 			break;
 	}
 	return *out == NULL ? ((*why = "could not be read"), -1) : 0;
@@ -233,6 +238,9 @@ static int spec_has_key(const body_field *spec, int n, const char *prefix, const
 				continue;
 			name += plen + 1;
 		}
+		/* a top-level "a.b" is not the nested b: dotted keys are unknown */
+		if (prefix == NULL && strchr(key, '.') != NULL)
+			return 0;
 		if (strncmp(name, key, klen) == 0 && (name[klen] == '\0' || (prefix == NULL && name[klen] == '.')))
 			return 1;
 	}
@@ -289,35 +297,49 @@ static int json_depth_ok(const char *buf, size_t len, int max)
 	return 1;
 }
 
-/* Reads the body and parses it as one JSON object; -1 after answering. */
-static int body_load(request *r, const char *const *types, int optional, json_t **root)
+/* Reads a JSON body of one of the types before the database is taken:
+ * Content-Type, then the key, then the bytes into r->body; -1 after
+ * recording an error. No body is fine here (the handler decides). */
+static int body_read(request *r, const char *const *types)
+{
+	if (!http_has_body(r))
+		return 0;
+	if (http_require_type(r, types) != 0 || auth_gate(r) != 0)
+		return -1;
+	return http_read_body(r, g_config.max_body, &r->body, &r->body_len);
+}
+
+/* Reads a JSON body (application/json) before the database is taken. */
+int prep_json(request *r)
+{
+	return body_read(r, json_types);
+}
+
+/* Reads a JSON merge patch body (application/json or application/merge-patch+json). */
+int prep_merge_patch(request *r)
+{
+	return body_read(r, merge_types);
+}
+
+/* Parses the body read by prep_json as one JSON object; -1 after recording an error. */
+static int body_load(request *r, int optional, json_t **root)
 {
 	json_error_t jerr;
-	char	   *buf;
-	size_t		len;
 
 	*root = NULL;
-	if (optional && !http_has_body(r))
+	if (optional && r->body_len == 0)
 	{
 		*root = json_object();
 		return 0;
 	}
-	if (http_require_type(r, types) != 0 || http_read_body(r, g_config.max_body, &buf, &len) != 0)
+	if (r->body == NULL && http_require_type(r, json_types) != 0)
 		return -1;
-	if (optional && len == 0)
+	if (!json_depth_ok(r->body ? r->body : "", r->body_len, MAX_JSON_DEPTH))
 	{
-		free(buf);
-		*root = json_object();
-		return 0;
-	}
-	if (!json_depth_ok(buf, len, MAX_JSON_DEPTH))
-	{
-		free(buf);
 		http_error(r, 400, "invalid_body", "the body nests arrays and objects too deeply", NULL, NULL);
 		return -1;
 	}
-	*root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	free(buf);
+	*root = json_loadb(r->body ? r->body : "", r->body_len, JSON_REJECT_DUPLICATES, &jerr);
 	if (*root == NULL)
 	{
 		http_error(r, 400, "invalid_body", "the body is not valid JSON (or not UTF-8)", NULL, NULL);
@@ -333,6 +355,29 @@ static int body_load(request *r, const char *const *types, int optional, json_t 
 	return 0;
 }
 
+/* Replaces the value of a B_JSON field by its text as the client sent it
+ * ("a.b": member b of member a); -1 when it cannot be found. */
+static int body_raw_json(const request *r, const char *name, char **value)
+{
+	const char *dot = strchr(name, '.');
+	const char *span = r->body;
+	size_t		len = r->body_len;
+	char		outer[64];
+
+	if (dot != NULL)
+	{
+		snprintf(outer, sizeof outer, "%.*s", (int) (dot - name), name);
+		if (json_raw_member(span, len, outer, &span, &len) != 0)
+			return -1;
+		name = dot + 1;
+	}
+	if (json_raw_member(span, len, name, &span, &len) != 0)
+		return -1;
+	free(*value);
+	*value = strndup(span, len);
+	return *value == NULL ? -1 : 0;
+}
+
 /* Reads the JSON object body and converts each spec field to SQL text in
  * values[i]; unknown keys and wrong types answer 400. Returns 0, or -1 after answering. */
 int body_parse(request *r, const body_field *spec, int n, int optional, char **values)
@@ -341,7 +386,7 @@ int body_parse(request *r, const body_field *spec, int n, int optional, char **v
 	int			i;
 
 	memset(values, 0, sizeof(char *) * (size_t) n);
-	if (body_load(r, json_types, optional, &root) != 0)
+	if (body_load(r, optional, &root) != 0)
 		return -1;
 	if (body_unknown_keys(r, root, spec, n, NULL) != 0)
 		goto fail;
@@ -369,9 +414,10 @@ int body_parse(request *r, const body_field *spec, int n, int optional, char **v
 		}
 		else
 			v = json_object_get(root, spec[i].name);
-		if (body_value(v, spec[i].type, &values[i], &why) != 0)
+		if (body_value(v, spec[i].type, &values[i], &why) != 0 ||
+			(values[i] != NULL && spec[i].type == B_JSON && body_raw_json(r, spec[i].name, &values[i]) != 0))
 		{
-			http_fail(r, 400, spec[i].name, "%s %s", spec[i].name, why);
+			http_fail(r, 400, spec[i].name, "%s %s", spec[i].name, why ? why : "could not be read");
 			goto fail;
 		}
 	}
@@ -383,16 +429,17 @@ fail:
 	return -1;
 }
 
-/* Reads a body that must be one JSON object and returns its text (caller frees). */
-int body_object(request *r, const char *const *types, char **text)
+/* Checks the body read by prep_merge_patch is one JSON object and returns
+ * its text as sent (caller frees); -1 after recording an error. */
+int body_object(request *r, char **text)
 {
 	json_t	   *root;
 
 	*text = NULL;
-	if (body_load(r, types, 0, &root) != 0)
+	if (body_load(r, 0, &root) != 0)
 		return -1;
-	*text = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
+	*text = strndup(r->body, r->body_len);
 	if (*text == NULL)
 	{
 		http_fail(r, 500, NULL, "internal error");

@@ -46,14 +46,16 @@ typedef struct body_field
 	body_type	type;
 } body_field;
 
-/* Reads the JSON object body (Content-Type application/json) and converts each
- * spec field to SQL text in values[i] (NULL when absent or null); unknown keys
- * and wrong types answer 400. With optional set an empty body counts as {}.
- * Returns 0, or -1 after answering. Free values with body_free. */
+/* Parses the JSON object body read by prep_json and converts each spec field
+ * to SQL text in values[i] (NULL when absent or null; B_JSON values as the
+ * client sent them); unknown keys and wrong types are 400. With optional set
+ * an empty body counts as {}. Returns 0, or -1 after recording an error. Free
+ * values with body_free. */
 int			body_parse(request *r, const body_field *spec, int n, int optional, char **values);
 
-/* Reads a body that must be one JSON object and returns its text (caller frees). */
-int			body_object(request *r, const char *const *types, char **text);
+/* Checks the body read by prep_merge_patch is one JSON object and returns
+ * its text as sent (caller frees); -1 after recording an error. */
+int			body_object(request *r, char **text);
 
 /* Frees the values filled by body_parse. */
 void		body_free(char **values, int n);

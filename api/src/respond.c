@@ -8,7 +8,6 @@
 /* Answers the single JSON value of a result with status; 404 when it is NULL. */
 void respond_result(request *r, int status, PGresult *res)
 {
-	r->auth_pending = 0;		/* the database accepted the key */
 	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0))
 	{
 		http_fail(r, 404, NULL, "not found");
@@ -23,7 +22,7 @@ void respond_call(request *r, int status, stmt_id id, int n, const char *const *
 	PGresult   *res;
 	db_error	err;
 
-	if (db_call(r->db, r->key, id, n, values, ST_NONE, &res, &err) != 0)
+	if (db_call(r->db, r->key, id, n, values, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
@@ -38,7 +37,7 @@ void respond_no_content(request *r, stmt_id id, int n, const char *const *values
 	PGresult   *res;
 	db_error	err;
 
-	if (db_call(r->db, r->key, id, n, values, ST_NONE, &res, &err) != 0)
+	if (db_call(r->db, r->key, id, n, values, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
@@ -47,29 +46,12 @@ void respond_no_content(request *r, stmt_id id, int n, const char *const *values
 	http_no_content(r);
 }
 
-/* Runs a write that keeps its id in convdash_api.id, then the read of that
- * id, in one transaction and one round trip; answers the read's JSON with status. */
-void respond_write_read(request *r, int status, stmt_id write, int n, const char *const *values,
-						stmt_id read)
-{
-	PGresult   *res;
-	db_error	err;
-
-	if (db_call(r->db, r->key, write, n, values, read, &res, &err) != 0)
-	{
-		http_db_error(r, &err);
-		return;
-	}
-	respond_result(r, status, res);
-	PQclear(res);
-}
-
 #define MAX_INGEST_FIELDS 16
 
 /* Parses the body against spec into values[first..]; values[0] is the path id
- * when the route has one. Then runs write (+ read when read >= 0) and answers status. */
-void respond_ingest(request *r, int status, const body_field *spec, int n, int optional,
-					stmt_id write, stmt_id read)
+ * when the route has one. Then runs the write (one statement that also reads
+ * what it wrote) and answers its JSON with status. */
+void respond_ingest(request *r, int status, const body_field *spec, int n, int optional, stmt_id write)
 {
 	char	   *values[MAX_INGEST_FIELDS + 1];
 	int			first = r->nids > 0 ? 1 : 0;
@@ -83,9 +65,6 @@ void respond_ingest(request *r, int status, const body_field *spec, int n, int o
 		return;
 	if (first)
 		values[0] = r->id_text[0];
-	if (read != ST_NONE)
-		respond_write_read(r, status, write, n + first, (const char *const *) values, read);
-	else
-		respond_call(r, status, write, n + first, (const char *const *) values);
+	respond_call(r, status, write, n + first, (const char *const *) values);
 	body_free(values + first, n);
 }

@@ -1,22 +1,28 @@
-/* The route table of DESIGN §5 and the request pipeline: match the path with
- * our own matcher (civetweb 1.15 has no mg_match) → take the Bearer key →
- * parse and type-check the query and body → one database round trip that
- * authenticates the key, sets its tenant and calls the SQL function →
- * metrics and access log. A request with a bad key and bad parameters gets
- * 401 (http_error checks the key before answering any other 4xx). */
+/* The route table (routes.h) and the request pipeline: decode the path
+ * (an encoded NUL or slash never reaches the matcher) and match it with our
+ * own matcher (civetweb 1.15 has no mg_match) → take the Bearer key → parse
+ * and type-check the query → read the body, after the key is confirmed,
+ * before a database connection is taken → one database round trip on a
+ * pooled connection that authenticates the key, sets its tenant and calls
+ * the SQL function → the one place that renders an error → metrics and
+ * access log. A request with a bad key gets 401 before any other 4xx. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 
+#include "auth.h"
 #include "config.h"
 #include "handlers.h"
 #include "log.h"
 #include "metrics.h"
+#include "pool.h"
 #include "router.h"
 
 typedef void (*handler_fn) (request *r);
+typedef int (*prepare_fn) (request *r);
 
 typedef struct route
 {
@@ -25,6 +31,7 @@ typedef struct route
 	handler_fn	fn;
 	int			auth;			/* 1: needs Authorization: Bearer <key> */
 	const char *const *params;	/* accepted query parameters (NULL: none) */
+	prepare_fn	prepare;		/* reads the body before the database is taken (NULL: none) */
 	const char *name;			/* metrics label */
 } route;
 
@@ -34,43 +41,26 @@ static const char *const page_params[] = {"page", "per_page", NULL};
 static const char *const peaks_params[] = {"buckets", NULL};
 static const char *const upload_params[] = {"duration_ms", NULL};
 
-#define CONV "/api/v1/conversations"
-static const route routes[] = {
-	{"GET", CONV, h_list_conversations, 1, list_params, "GET " CONV},
-	{"POST", CONV, h_start_conversation, 1, NULL, "POST " CONV},
-	{"GET", CONV "/{id}", h_conversation, 1, NULL, "GET " CONV "/{id}"},
-	{"PATCH", CONV "/{id}", h_patch_conversation, 1, NULL, "PATCH " CONV "/{id}"},
-	{"DELETE", CONV "/{id}", h_delete_conversation, 1, NULL, "DELETE " CONV "/{id}"},
-	{"GET", CONV "/{id}/messages", h_transcript, 1, page_params, "GET " CONV "/{id}/messages"},
-	{"POST", CONV "/{id}/messages", h_append_message, 1, NULL, "POST " CONV "/{id}/messages"},
-	{"GET", CONV "/{id}/client-data", h_client_data, 1, NULL, "GET " CONV "/{id}/client-data"},
-	{"GET", CONV "/{id}/audio", h_conversation_audio, 1, NULL, "GET " CONV "/{id}/audio"},
-	{"POST", CONV "/{id}/close", h_close, 1, NULL, "POST " CONV "/{id}/close"},
-	{"POST", CONV "/{id}/archive", h_archive, 1, NULL, "POST " CONV "/{id}/archive"},
-	{"PUT", CONV "/{id}/sentiment", h_sentiment, 1, NULL, "PUT " CONV "/{id}/sentiment"},
-	{"PUT", CONV "/{id}/rating", h_rate, 1, NULL, "PUT " CONV "/{id}/rating"},
-	{"DELETE", CONV "/{id}/rating", h_remove_rating, 1, NULL, "DELETE " CONV "/{id}/rating"},
-	{"PATCH", CONV "/{id}/memory", h_memory, 1, NULL, "PATCH " CONV "/{id}/memory"},
-	{"GET", "/api/v1/audio/{id}", h_audio_get, 1, NULL, "GET /api/v1/audio/{id}"},
-	{"GET", "/api/v1/audio/{id}/peaks", h_audio_peaks, 1, peaks_params, "GET /api/v1/audio/{id}/peaks"},
-	{"PUT", "/api/v1/messages/{id}/audio", h_audio_put, 1, upload_params, "PUT /api/v1/messages/{id}/audio"},
-	{"GET", "/api/v1/agents", h_list_agents, 1, NULL, "GET /api/v1/agents"},
-	{"POST", "/api/v1/agents", h_create_agent, 1, NULL, "POST /api/v1/agents"},
-	{"POST", "/api/v1/tracker/sessions", h_tracker_session, 1, NULL, "POST /api/v1/tracker/sessions"},
-	{"POST", "/api/v1/tracker/sessions/{id}/pageviews", h_pageview, 1, NULL,
-	"POST /api/v1/tracker/sessions/{id}/pageviews"},
-	{"POST", "/api/v1/tracker/sessions/{id}/events", h_event, 1, NULL,
-	"POST /api/v1/tracker/sessions/{id}/events"},
-	{"GET", "/healthz", h_healthz, 0, NULL, "GET /healthz"},
-	{"GET", "/metrics", h_metrics, 0, NULL, "GET /metrics"},
-};
-#define NROUTES (int) (sizeof routes / sizeof routes[0])
+#define ROUTE_ENTRY(method, pattern, fn, auth, params, prepare) \
+	{method, pattern, fn, auth, params, prepare, method " " pattern},
+static const route routes[] = {ROUTES(ROUTE_ENTRY)};
+#undef ROUTE_ENTRY
+#define NROUTES lengthof(routes)
 #define ROUTE_STATIC NROUTES
 #define ROUTE_UNMATCHED (NROUTES + 1)
 
 static const char *route_names[NROUTES + 2];
 static int	draining;			/* set once a stop signal arrived */
 static int	running;			/* requests inside router_handle */
+static int	open_connections;	/* client connections accepted and not closed */
+
+/* What the service remembers about one client connection. */
+typedef struct conn_state
+{
+	long		requests;		/* answered so far */
+	double		since;			/* monotonic seconds: opened, or last answer sent */
+	int			sock;			/* its socket: -2 not looked up yet, -1 not found */
+} conn_state;
 
 /* Registers the route names with the metrics; call once before serving. */
 void router_init(void)
@@ -82,6 +72,52 @@ void router_init(void)
 	route_names[ROUTE_STATIC] = "static";
 	route_names[ROUTE_UNMATCHED] = "unmatched";
 	metrics_init(NROUTES + 2, route_names);
+}
+
+/* Seconds since an arbitrary start, monotonic. */
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
+}
+
+/* Counts a client connection opened; returns its state (NULL when out of memory). */
+void *router_connection_open(void)
+{
+	conn_state *c = calloc(1, sizeof *c);
+
+	if (c != NULL)
+	{
+		c->since = now_seconds();
+		c->sock = -2;
+	}
+	__atomic_fetch_add(&open_connections, 1, __ATOMIC_SEQ_CST);
+	metrics_connections(1);
+	return c;
+}
+
+/* Counts a client connection closed and frees its state. */
+void router_connection_closed(void *state)
+{
+	free(state);
+	__atomic_fetch_sub(&open_connections, 1, __ATOMIC_SEQ_CST);
+	metrics_connections(-1);
+}
+
+/* Whether a request head that never completed ran into its deadline (rather
+ * than the head size limit): it took about the header timeout (first request
+ * of a connection) or the keep-alive timeout (a later one). */
+int router_head_timed_out(const struct mg_connection *conn)
+{
+	const conn_state *c = mg_get_user_connection_data(conn);
+	int			limit_ms;
+
+	if (c == NULL)
+		return 0;
+	limit_ms = c->requests > 0 ? g_config.keep_alive_timeout_ms : g_config.header_timeout_ms;
+	return now_seconds() - c->since >= limit_ms * 0.9 / 1000.0;
 }
 
 /* Matches a path against a pattern, collecting the {id} segments; 1 on a match. */
@@ -141,9 +177,10 @@ static int route_find(request *r, const char *method, char *allow, size_t allow_
 	return -1;
 }
 
-/* Takes the key of Authorization: Bearer <key>; answers 401 and returns -1
+/* Takes the key of Authorization: Bearer <key>; records 401 and returns -1
  * when there is none or it cannot be a key. The database checks the key in
- * the same round trip as the call (statements.c, ST_TENANT). */
+ * the same round trip as the call (statements.c, ST_TENANT); auth_gate
+ * checks it earlier when a body is to be read or a 4xx to be answered. */
 static int take_key(request *r)
 {
 	const char *h = http_get_header(r, "Authorization");
@@ -170,23 +207,34 @@ static int take_key(request *r)
 	return 0;
 }
 
-/* Seconds since an arbitrary start, monotonic. */
-static double now_seconds(void)
-{
-	struct timespec ts;
+/* How long a request waits for a free database connection before 503. */
+#define POOL_WAIT_MS 5000
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double) ts.tv_sec + (double) ts.tv_nsec / 1e9;
-}
-
-/* Serves a matched route: key, query, handler. */
+/* Serves a matched route: key, query, body (before any database connection
+ * is taken: a slow client holds only its worker), then the handler on a
+ * pooled database connection. */
 static void serve_route(request *r, const route *rt)
 {
 	if (rt->auth && take_key(r) != 0)
 		return;
 	if (http_parse_query(r) != 0 || http_allow_params(r, rt->params) != 0)
 		return;
+	if (rt->prepare != NULL && rt->prepare(r) != 0)
+		return;
+	r->db = pool_acquire(POOL_WAIT_MS);
+	if (r->db == NULL)
+	{
+		http_fail(r, 503, NULL, "all database connections are busy");
+		return;
+	}
 	rt->fn(r);
+	if (db_take_key_confirmed(r->db))
+	{
+		r->auth_pending = 0;
+		auth_remember(r->key);
+	}
+	pool_release(r->db);
+	r->db = NULL;
 }
 
 /* Serves a path no route matched: 405 when the path exists, 404 under /api, else a static file. */
@@ -209,46 +257,166 @@ static void serve_unmatched(request *r, const char *allow)
 	serve_static(r);
 }
 
+/* Sends the recorded error; a 4xx other than 401 goes to a client whose key
+ * is not confirmed yet only after the key is checked, so a bad key always
+ * sees 401 first. */
+static void render_error(request *r)
+{
+	if (r->err.status >= 400 && r->err.status < 500 && r->err.status != 401 && r->auth_pending)
+	{
+		req_error	saved = r->err;
+
+		r->err.status = 0;
+		if (auth_gate(r) == 0 || r->err.status != 401)
+			r->err = saved;
+	}
+	http_render_error(r);
+}
+
+/* Decodes the request path (civetweb leaves it encoded: decode_url is off)
+ * into buf: a NUL byte is 400, an encoded slash 404, so neither ever becomes
+ * part of the path matched. Returns 0, or -1 after recording the error. */
+static int decode_path(request *r, const char *raw, char *buf, size_t len)
+{
+	size_t		used = 0;
+
+	for (; *raw != '\0'; raw++)
+	{
+		char		c = *raw;
+
+		if (c == '%')
+		{
+			int			hi = hex_digit(raw[1]), lo = hi < 0 ? -1 : hex_digit(raw[2]);
+
+			if (lo < 0 || (hi == 0 && lo == 0))
+			{
+				http_fail(r, 400, NULL, "the path has a malformed %%-escape or an encoded NUL byte");
+				return -1;
+			}
+			c = (char) (hi * 16 + lo);
+			if (c == '/' || c == '\\')
+			{
+				http_fail(r, 404, NULL, "no such route (an encoded slash is not a path separator)");
+				return -1;
+			}
+			raw += 2;
+		}
+		if (used + 1 >= len)
+		{
+			http_fail(r, 414, NULL, "the path is too long");
+			return -1;
+		}
+		buf[used++] = c;
+	}
+	buf[used] = '\0';
+	if (!utf8_valid(buf, used))
+	{
+		http_fail(r, 400, NULL, "the path must be valid UTF-8");
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the framing headers civetweb leaves to us: every Content-Length is
+ * decimal digits and they all agree, and none comes with Transfer-Encoding
+ * (a request two parsers could frame differently). -1 after recording 400. */
+static int framing_ok(request *r)
+{
+	const char *length = NULL;
+	int			chunked = http_get_header(r, "Transfer-Encoding") != NULL;
+	int			i;
+
+	for (i = 0; i < r->ri->num_headers; i++)
+	{
+		const char *v = r->ri->http_headers[i].value;
+
+		if (strcasecmp(r->ri->http_headers[i].name, "Content-Length") != 0)
+			continue;
+		while (*v == ' ')
+			v++;
+		if (chunked || *v == '\0' || v[strspn(v, "0123456789")] != '\0' || (length != NULL && strcmp(length, v) != 0))
+		{
+			http_fail(r, 400, NULL, "the request has an invalid, conflicting or duplicate Content-Length");
+			return -1;
+		}
+		length = v;
+	}
+	return 0;
+}
+
+/* Whether this connection should close after the answer: its request
+ * budget is spent, or most workers hold a connection (then idle keep-alive
+ * connections give their worker back instead of waiting for a next request). */
+static int should_close(conn_state *c)
+{
+	if (c == NULL)
+		return 1;
+	return ++c->requests >= g_config.keep_alive_requests ||
+		__atomic_load_n(&open_connections, __ATOMIC_SEQ_CST) > g_config.threads * 3 / 4;
+}
+
 /* The civetweb request handler for every path. */
 int router_handle(struct mg_connection *conn, void *cbdata)
 {
 	request		r;
-	double		start = now_seconds();
+	conn_state *state;
 	char		allow[128];
-	int			i;
+	char		path[2048];
+	int			i = -1;
 
 	(void) cbdata;
 	memset(&r, 0, sizeof r);
+	r.start = now_seconds();
 	r.conn = conn;
 	r.ri = mg_get_request_info(conn);
 	r.method = r.ri->request_method;
-	r.path = r.ri->local_uri ? r.ri->local_uri : "/";
+	r.path = "/";
 	r.head = strcmp(r.method, "HEAD") == 0;
-	r.db = mg_get_thread_pointer(conn);
+	r.body_fd = -1;
 	r.route = ROUTE_UNMATCHED;
+	state = mg_get_user_connection_data(conn);
+	r.sock = state != NULL ? &state->sock : NULL;
+	r.close = should_close(state);
+	allow[0] = '\0';
 	metrics_in_flight(1);
 	__atomic_fetch_add(&running, 1, __ATOMIC_SEQ_CST);
 
-	i = route_find(&r, r.head ? "GET" : r.method, allow, sizeof allow);
-	if (r.db == NULL)
-		http_fail(&r, 500, NULL, "internal error");
+	if (r.ri->local_uri == NULL || framing_ok(&r) != 0 || decode_path(&r, r.ri->local_uri, path, sizeof path) != 0)
+	{
+		r.close = 1;
+		if (r.ri->local_uri == NULL)
+			http_fail(&r, 400, NULL, "the request target must be a path");
+	}
 	else if (__atomic_load_n(&draining, __ATOMIC_SEQ_CST))
 	{
 		r.close = 1;
 		http_fail(&r, 503, NULL, "the service is shutting down");
 	}
-	else if (i >= 0)
-	{
-		r.route = i;
-		serve_route(&r, &routes[i]);
-	}
 	else
-		serve_unmatched(&r, allow);
+	{
+		r.path = path;
+		i = route_find(&r, r.head ? "GET" : r.method, allow, sizeof allow);
+		if (i >= 0)
+		{
+			r.route = i;
+			serve_route(&r, &routes[i]);
+		}
+		else
+			serve_unmatched(&r, allow);
+	}
+	if (r.status == 0)
+	{
+		if (r.err.status == 0)
+			http_fail(&r, 500, NULL, "internal error");
+		render_error(&r);
+	}
 
-	metrics_observe(r.route, r.status, now_seconds() - start);
+	metrics_observe(r.route, r.status, now_seconds() - r.start);
 	if (g_config.access_log)
-		log_access(r.method, r.path, r.status, now_seconds() - start, r.bytes);
+		log_access(r.method, r.path, r.status, now_seconds() - r.start, r.bytes);
 	http_request_done(&r);
+	if (state != NULL)
+		state->since = now_seconds();
 	metrics_in_flight(-1);
 	__atomic_fetch_sub(&running, 1, __ATOMIC_SEQ_CST);
 	return r.status > 0 ? r.status : 500;

@@ -8,6 +8,16 @@
 /* Registers the route names with the metrics; call once before serving. */
 void		router_init(void);
 
+/* Counts a client connection opened; returns its state (NULL when out of memory). */
+void	   *router_connection_open(void);
+
+/* Counts a client connection closed and frees its state. */
+void		router_connection_closed(void *state);
+
+/* Whether a request head that never completed ran into its deadline (rather
+ * than the head size limit). */
+int			router_head_timed_out(const struct mg_connection *conn);
+
 /* The civetweb request handler for every path. */
 int			router_handle(struct mg_connection *conn, void *cbdata);
 

@@ -16,13 +16,11 @@ typedef enum stmt_id
 	ST_CONV_AUDIO,
 	ST_AUDIO_INFO,
 	ST_AUDIO_READ,
+	ST_AUDIO_INFO_READ,
 	ST_AUDIO_PEAKS,
 	ST_DELETE,
 	ST_REMOVE_RATING,
 	ST_LIST_AGENTS,
-	ST_DETAIL_LAST,
-	ST_AGENT_LAST,
-	ST_MESSAGE_LAST,
 	ST_CREATE_AGENT,
 	ST_START_CONVERSATION,
 	ST_APPEND_MESSAGE,
@@ -45,10 +43,16 @@ typedef struct statement
 {
 	const char *name;			/* prepared statement name */
 	const char *sql;
-	int			binary_result;	/* 1: ask for the result in binary (bytea) */
+	int			binary_result;	/* 1: ask for the result in binary (bytea; jsonb then has a version byte) */
 	int			read_only;		/* 1: safe to retry on a fresh connection */
 } statement;
 
 extern const statement statements[ST_COUNT];
+
+/* The number of parameters of a statement: the highest $n in its text. */
+int			statement_nparams(stmt_id id);
+
+/* The number of elements of an array. */
+#define lengthof(a) ((int) (sizeof(a) / sizeof((a)[0])))
 
 #endif

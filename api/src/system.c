@@ -2,13 +2,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "handlers.h"
 #include "metrics.h"
 
-/* GET /healthz: 200 while the database answers on this thread's connection, else 503. */
+/* GET /healthz: 200 while the database answers on a pooled connection, else 503. */
 void h_healthz(request *r)
 {
 	static const char ok[] = "{\"status\":\"ok\"}";
@@ -25,7 +28,7 @@ void h_healthz(request *r)
 /* GET /metrics: Prometheus text format. */
 void h_metrics(request *r)
 {
-	char	   *text = metrics_render(g_config.threads);
+	char	   *text = metrics_render(g_config.threads, g_config.db_connections);
 
 	if (text == NULL)
 	{
@@ -54,30 +57,73 @@ static const char *static_type(const char *path)
 	return "application/octet-stream";
 }
 
+#define STATIC_CHUNK 65536
+
+/* Whether a conditional GET can be answered 304: If-None-Match names the
+ * ETag, or (without If-None-Match) If-Modified-Since is not before the mtime. */
+static int not_modified(request *r, const char *etag, time_t mtime)
+{
+	const char *inm = http_get_header(r, "If-None-Match");
+	const char *ims = http_get_header(r, "If-Modified-Since");
+	struct tm	tm;
+
+	if (inm != NULL)
+		return strstr(inm, etag) != NULL || strcmp(inm, "*") == 0;
+	memset(&tm, 0, sizeof tm);
+	return ims != NULL && strptime(ims, "%a, %d %b %Y %H:%M:%S GMT", &tm) != NULL && timegm(&tm) >= mtime;
+}
+
 /* Serves a file of the static directory (index.html for /); hidden files and
- * anything outside the directory answer 404. */
+ * anything outside the directory answer 404. ETag/Last-Modified answer 304;
+ * r->status and r->bytes record what was really sent (metrics, access log). */
 void serve_static(request *r)
 {
-	char		file[8192];
+	char		file[4096], etag[64], modified[64];
+	char	   *buf;
 	struct stat st;
+	struct tm	tm;
 	const char *path = strcmp(r->path, "/") == 0 ? "/index.html" : r->path;
+	int			fd = -1;
+	ssize_t		n;
 
 	if (path[0] != '/' || strstr(path, "/.") != NULL || strstr(path, "\\") != NULL ||
 		snprintf(file, sizeof file, "%s%s", g_config.static_dir, path) >= (int) sizeof file ||
-		stat(file, &st) != 0 || !S_ISREG(st.st_mode))
+		(fd = open(file, O_RDONLY | O_CLOEXEC)) < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
 	{
+		if (fd >= 0)
+			close(fd);
 		http_fail(r, 404, NULL, "not found");
 		return;
 	}
 	if (strcmp(r->method, "GET") != 0 && !r->head)
 	{
+		close(fd);
 		r->extra_name = "Allow";
 		snprintf(r->extra_value, sizeof r->extra_value, "GET, HEAD");
 		http_fail(r, 405, NULL, "%s is not allowed here", r->method);
 		return;
 	}
-	r->status = 200;
-	r->bytes = st.st_size;
-	mg_send_mime_file2(r->conn, file, static_type(file),
-					   "X-Content-Type-Options: nosniff\r\nCache-Control: no-cache\r\n");
+	snprintf(etag, sizeof etag, "\"%lx.%lld\"", (unsigned long) st.st_mtime, (long long) st.st_size);
+	gmtime_r(&st.st_mtime, &tm);
+	strftime(modified, sizeof modified, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+	if (not_modified(r, etag, st.st_mtime))
+	{
+		close(fd);
+		http_begin(r, 304, NULL, -1);
+		http_header(r, "ETag", etag);
+		http_end_headers(r);
+		return;
+	}
+	http_begin(r, 200, static_type(file), (long long) st.st_size);
+	http_header(r, "ETag", etag);
+	http_header(r, "Last-Modified", modified);
+	http_header(r, "Cache-Control", "no-cache");
+	http_end_headers(r);
+	/* worker threads have 100 kB stacks: the copy buffer lives on the heap */
+	buf = r->head ? NULL : malloc(STATIC_CHUNK);
+	while (buf != NULL && (n = read(fd, buf, STATIC_CHUNK)) > 0)
+		if (http_write(r, buf, (size_t) n) != 0)
+			break;
+	free(buf);
+	close(fd);
 }

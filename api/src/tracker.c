@@ -10,7 +10,7 @@ void h_tracker_session(request *r)
 		{"utm_source", B_TEXT}, {"utm_medium", B_TEXT}, {"started_at", B_TIME},
 		{"duration_seconds", B_INT}, {"pages_visited", B_INT}, {"bounce", B_BOOL}};
 
-	respond_ingest(r, 201, spec, 13, 0, ST_TRACKER_SESSION, ST_NONE);
+	respond_ingest(r, 201, spec, lengthof(spec), 0, ST_TRACKER_SESSION);
 }
 
 /* POST /api/v1/tracker/sessions/{id}/pageviews: answers {id}. */
@@ -20,7 +20,7 @@ void h_pageview(request *r)
 		{"url", B_TEXT}, {"title", B_TEXT}, {"time_spent_seconds", B_INT},
 		{"scroll_depth", B_INT}, {"viewed_at", B_TIME}};
 
-	respond_ingest(r, 201, spec, 5, 0, ST_PAGEVIEW, ST_NONE);
+	respond_ingest(r, 201, spec, lengthof(spec), 0, ST_PAGEVIEW);
 }
 
 /* POST /api/v1/tracker/sessions/{id}/events: an event, or a trigger with trigger{name, action, data}. */
@@ -30,5 +30,5 @@ void h_event(request *r)
 		{"name", B_TEXT}, {"type", B_TEXT}, {"occurred_at", B_TIME},
 		{"trigger.name", B_TEXT}, {"trigger.action", B_TEXT}, {"trigger.data", B_JSON}};
 
-	respond_ingest(r, 201, spec, 6, 0, ST_EVENT, ST_NONE);
+	respond_ingest(r, 201, spec, lengthof(spec), 0, ST_EVENT);
 }

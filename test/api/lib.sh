@@ -93,9 +93,9 @@ le16() {
 # Starts the service in the background on a free port; sets $api_pid, $base.
 start_service() {
 	: >"$log"
-	"$bin" --listen 127.0.0.1:0 --database-url "$service_url" --threads 8 \
-		--request-timeout 2000 --max-body 65536 --max-audio 1048576 --statement-timeout 5000 \
-		--static-dir "$root/api/static" 2>>"$log" &
+	"$bin" --listen 127.0.0.1:0 --database-url "$service_url" --threads 128 --db-connections 4 \
+		--header-timeout 2000 --request-timeout 4000 --max-body 65536 --max-audio 1048576 \
+		--statement-timeout 5000 --static-dir "$root/api/static" "$@" 2>>"$log" &
 	api_pid=$!
 	local i port=""
 	for i in $(seq 1 100); do

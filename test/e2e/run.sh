@@ -37,7 +37,7 @@ trap cleanup EXIT
 # Start one service instance on a free port; sets $started_url.
 start_api() {
 	local conninfo=$1 log=$work/$2.log port=""
-	CONVDASH_DATABASE_URL="$conninfo" CONVDASH_LISTEN=127.0.0.1:0 CONVDASH_THREADS=4 \
+	CONVDASH_DATABASE_URL="$conninfo" CONVDASH_LISTEN=127.0.0.1:0 CONVDASH_DB_CONNECTIONS=4 \
 		CONVDASH_STATIC_DIR="$root/api/static" "$api" >"$log" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 100); do

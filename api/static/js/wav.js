@@ -4,9 +4,13 @@
 
 const textDecoder = new TextDecoder('ascii');
 
-// True for the MIME types of WAV files.
+// The MIME types of WAV files: exactly the list of convdash.wav_mime() in
+// SQL, which decides which clips have peaks (the API suite checks they agree).
+export const WAV_TYPES = ['audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave'];
+
+// True for the MIME types of WAV files (parameters such as ;codecs ignored).
 export function isWav(mime) {
-  return /^audio\/(x-|vnd\.)?wave?(;.*)?$/i.test(mime || '');
+  return WAV_TYPES.includes((mime || '').split(';')[0].trim().toLowerCase());
 }
 
 // Four-character chunk id at an offset.
