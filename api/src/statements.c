@@ -89,6 +89,12 @@ const statement statements[ST_COUNT] = {
 		"SELECT convdash.audio_begin(message_id => $1::bigint, mime => $2::text, duration_ms => $3::integer)", 0, 0},
 	[ST_AUDIO_WRITE] = {"cd_audio_write", "SELECT convdash.audio_write(clip_id => $1::bigint, data => $2::bytea)", 0, 0},
 	[ST_AUDIO_FINISH] = {"cd_audio_finish", "SELECT convdash.audio_finish(clip_id => $1::bigint)", 0, 0},
+	/* Idempotency-Key: the first answer (status, body) or NULLs when the write should run */
+	[ST_IDEM_BEGIN] = {"cd_idem_begin",
+		"SELECT (r ->> 'status')::integer, r -> 'body'"
+		" FROM (SELECT convdash.idempotency_begin(key => $1::text, request => $2::text) AS r) AS s", 0, 0},
+	[ST_IDEM_FINISH] = {"cd_idem_finish",
+		"SELECT convdash.idempotency_finish(key => $1::text, status => $2::integer, body => $3::jsonb)", 0, 0},
 };
 
 /* The number of parameters of a statement: the highest $n in its text. */

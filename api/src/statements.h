@@ -36,6 +36,8 @@ typedef enum stmt_id
 	ST_AUDIO_BEGIN,
 	ST_AUDIO_WRITE,
 	ST_AUDIO_FINISH,
+	ST_IDEM_BEGIN,
+	ST_IDEM_FINISH,
 	ST_COUNT
 } stmt_id;
 

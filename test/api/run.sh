@@ -439,6 +439,40 @@ check "raw SQL as the service: api keys are not readable" bash -c \
 	"PGPASSWORD=$svc_password psql -qAtX -h '${PGHOST:-localhost}' -p '${PGPORT:-5432}' -U convdash_api_suite -d $db \
 	 -c 'SET ROLE convdash_api; SELECT count(*) FROM convdash.api_keys' 2>&1 | grep -q 'permission denied'"
 
+# ---- Idempotency-Key: a repeat gets the first answer and writes nothing; another request with the key is 409
+IK=(-H "Idempotency-Key: suite-agent-1")
+t "idempotent POST agents: first 201" 201 '.name == "Idem Bot"' POST /api/v1/agents "${A[@]}" "${J[@]}" "${IK[@]}" -d '{"name":"Idem Bot"}'
+cp "$work/body" "$work/idem1.json"
+t "idempotent POST agents: the repeat answers 201 with the same body" 201 '.name == "Idem Bot"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" "${IK[@]}" -d '{"name":"Idem Bot"}'
+check "idempotent repeat: same body, marked Idempotent-Replayed" bash -c \
+	"cmp -s '$work/idem1.json' '$work/body' && grep -qi '^Idempotent-Replayed: true' '$work/headers'"
+check "idempotent repeat: one agent, not two" test "$(sql "SELECT count(*) FROM convdash.agents WHERE account_id = $acct_a AND name = 'Idem Bot'")" = 1
+t "idempotent key of tenant A used by tenant B: B's own write" 201 '.name == "Idem Bot"' \
+	POST /api/v1/agents "${B[@]}" "${J[@]}" "${IK[@]}" -d '{"name":"Idem Bot"}'
+before=$(sql "SELECT message_count FROM convdash.conversations WHERE id = $c1")
+for i in 1 2 3; do
+	call POST $L/$c1/messages "${A[@]}" "${J[@]}" -H "Idempotency-Key: suite-msg-1" -d "$(msg user 'sent once')"
+done
+check "idempotent append sent 3 times: 201, one message" bash -c \
+	"[ '$code' = 201 ] && [ \"\$(psql -qAtX -d $db -c 'SELECT message_count FROM convdash.conversations WHERE id = $c1')\" = $((before + 1)) ]"
+t "idempotent key reused for another body: 409" 409 '.error.field == "Idempotency-Key"' \
+	POST $L/$c1/messages "${A[@]}" "${J[@]}" -H "Idempotency-Key: suite-msg-1" -d "$(msg user 'something else')"
+t "Idempotency-Key longer than 255 characters: 400" 400 '.error.field == "Idempotency-Key"' \
+	POST /api/v1/agents "${A[@]}" "${J[@]}" -H "Idempotency-Key: $(head -c 300 /dev/zero | tr '\0' k)" -d '{"name":"Long Key"}'
+t "idempotent write that fails (unknown conversation): 404, and the key stays free" 404 '' \
+	POST $L/99999999/messages "${A[@]}" "${J[@]}" -H "Idempotency-Key: suite-fail-1" -d "$(msg user x)"
+t "idempotent key after a failed write: runs for a valid request" 201 '' \
+	POST $L/$c1/messages "${A[@]}" "${J[@]}" -H "Idempotency-Key: suite-fail-1" -d "$(msg user x)"
+t "idempotent key with a bad API key: 401" 401 '' POST /api/v1/agents -H "Authorization: Bearer cdk_1_$(printf '%064d' 0)" "${J[@]}" "${IK[@]}" -d '{"name":"Idem Bot"}'
+t "started_at that is year 0 in UTC (0001-01-01T00:00:00+01:00): 400" 400 '.error.field == "started_at"' \
+	POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" sess-bc web 0001-01-01T00:00:00+01:00 '')"
+t "started_at in year 10000: 400" 400 '.error.field == "started_at"' \
+	POST /api/v1/conversations "${A[@]}" "${J[@]}" -d "$(conv_body "$agent_a" sess-far web 10000-01-01T00:00:00Z '')"
+t "deletion by the API is logged with its key" 204 '' DELETE $L/$c2 "${A[@]}"
+check "deletion log: deleted_by names the API key (id and label), not a setting" test \
+	"$(sql "SELECT deleted_by = 'api key ' || api_key_id || ' (suite)' FROM convdash.deletion_log WHERE conversation_id = $c2")" = t
+
 # ---- deletion
 curl -sS -o "$work/streamed.wav" -w '%{http_code}' --limit-rate 300k -H "Authorization: Bearer $KA" \
 	"$base/api/v1/audio/$clip" >"$work/streamed.code" &
