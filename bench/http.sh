@@ -89,8 +89,10 @@ sql_run() {
 list_sql() {
 	cat >"$work/list.sql" <<SQL
 \\startpipeline
-SELECT set_config('convdash.account_id', '$acct', true);
+BEGIN;
+SELECT convdash.require_account() FROM (SELECT convdash.authenticate('$key')) AS t;
 SELECT convdash.list_conversations($1);
+END;
 \\endpipeline
 SQL
 	echo "$work/list.sql"
@@ -143,7 +145,7 @@ cat >"$work/append.sql" <<SQL
 \\set n random(1, 1000000)
 \\startpipeline
 BEGIN;
-SELECT set_config('convdash.account_id', '$wacct', true);
+SELECT convdash.require_account() FROM (SELECT convdash.authenticate('$wkey')) AS t;
 SELECT convdash.append_message(:c, 'user', 'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || :n || '@example.com?', 12, 0);
 END;
 \\endpipeline
