@@ -35,6 +35,22 @@ psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -v conversations=3000 -v accounts=2 -v ac
 # the second tenant reads its dates in another zone
 psql -XAtq -d "$db" -c "SELECT convdash.set_account_time_zone(id, 'America/New_York') FROM convdash.accounts WHERE name = 'Oracle 2'" >/dev/null
 
+# the first and last instants RFC 3339 can answer in UTC are stored and walked
+# like any other start time; a time before year 1 in UTC is refused (22023)
+edges=$(psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -c "
+	SELECT set_config('convdash.account_id', id::text, false) FROM convdash.accounts WHERE name = 'Oracle';
+	SELECT convdash.start_conversation((SELECT min(id) FROM convdash.agents WHERE account_id = convdash.current_account()),
+		'edge-' || t, 'web', 'ai', t::timestamptz) > 0
+	FROM unnest(ARRAY['0001-01-01T00:00:00Z', '9999-12-31T23:59:59.999999Z']) t;" 2>&1 | tail -2 | tr '\n' ' ')
+if [ "$edges" = "t t " ]; then echo "ok - oracle: conversations at 0001-01-01 and 9999-12-31 UTC stored"
+else echo "not ok - oracle: edge conversations not stored: $edges"; fi
+refused=$(psql -XAtq -d "$db" -c "
+	SELECT set_config('convdash.account_id', id::text, false) FROM convdash.accounts WHERE name = 'Oracle';
+	SELECT convdash.start_conversation((SELECT min(id) FROM convdash.agents WHERE account_id = convdash.current_account()),
+		'edge-bc', 'web', 'ai', '0001-01-01T00:00:00+01:00')" 2>&1)
+if grep -q 'started_at must be between' <<<"$refused"; then echo "ok - oracle: a start before year 1 in UTC is refused"
+else echo "not ok - oracle: a start before year 1 in UTC was not refused: $refused"; fi
+
 out=$(psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -v cases="$cases" -v seed="$seed" -f test/oracle/oracle.sql 2>&1)
 status=$?
 echo "$out"
