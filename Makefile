@@ -3,6 +3,7 @@
 #   make demo    install what is missing, build, start a private cluster with demo data and the service
 #   make test    install what is missing, build, run every test; ends with "N passed, N failed"
 #   make bench   the benchmark at scale (not part of make test)
+#   make fuzz    libFuzzer over the audio decoder (not part of make test)
 
 EXTENSION  = convdash
 EXTVERSION = 0.1
@@ -31,7 +32,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(wildcard $(PGXS)),)
 # A fresh machine has no PostgreSQL build tools yet: install the Debian
 # packages first, then run the same target again with PGXS in place.
-all test demo demo-reset bench install installcheck:
+all test demo demo-reset bench fuzz install installcheck:
 	scripts/install-deps.sh
 	$(MAKE) $@
 else
@@ -43,7 +44,20 @@ $(DATA_built): $(SQL_PARTS)
 
 # The service builds separately from the extension (make api), so that PGXS's
 # install target needs only the extension.
-.PHONY: api deps test demo demo-reset demo-stop bench test-asan
+.PHONY: api deps test demo demo-reset demo-stop bench test-asan fuzz install-decoder
+
+# The audio decoder program (decoder/) is built with the library and
+# installed beside it; the extension runs it for each clip it decodes.
+all: decoder/convdash_decode
+decoder/convdash_decode: $(wildcard decoder/*.c decoder/*.h)
+	$(MAKE) -C decoder convdash_decode
+install: install-decoder
+install-decoder: decoder/convdash_decode
+	$(INSTALL_PROGRAM) decoder/convdash_decode '$(DESTDIR)$(pkglibdir)/convdash_decode'
+
+# libFuzzer over every container and codec the decoder accepts (not in make test).
+fuzz: deps
+	decoder/fuzz.sh
 
 api:
 	@if [ -f api/Makefile ]; then $(MAKE) -C api; fi
@@ -84,4 +98,5 @@ bench: deps
 clean: clean-api
 clean-api:
 	@if [ -f api/Makefile ]; then $(MAKE) -C api clean; fi
+	$(MAKE) -C decoder clean
 endif

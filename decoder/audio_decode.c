@@ -26,6 +26,9 @@
 /* Bytes of the I/O buffer libavformat reads through */
 #define IO_BUFFER_BYTES (64 * 1024)
 
+/* Largest single allocation FFmpeg may make (a lying header asks for gigabytes) */
+#define MAX_ALLOCATION (64 * 1024 * 1024)
+
 /* Largest sample rate and channel count accepted */
 #define MAX_SAMPLE_RATE 768000
 #define MAX_CHANNELS 64
@@ -401,6 +404,7 @@ audio_decode(const AudioSource *src, const char *formats, AudioSummary *out)
 
 	memset(out, 0, sizeof(*out));
 	av_log_set_level(AV_LOG_QUIET);
+	av_max_alloc(MAX_ALLOCATION);
 
 	/* the first pass trusts the container's frame count */
 	pass_start(&p, -1, out->peaks, filled);
