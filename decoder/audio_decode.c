@@ -218,11 +218,27 @@ add_frame(Pass *p, const AVFrame *fr, AudioSummary *out)
 	return 0;
 }
 
+/* Whether the codec is one of the PCM family (WAV's sample formats) */
+static int
+is_pcm(enum AVCodecID id)
+{
+	return id >= AV_CODEC_ID_PCM_S16LE && id < AV_CODEC_ID_ADPCM_IMA_QT;
+}
+
 /* Sends one packet (NULL: flush) and drains the decoder's frames into the pass */
 static int
-decode_packet(AVCodecContext *dec, const AVPacket *pkt, AVFrame *fr, Pass *p, AudioSummary *out)
+decode_packet(AVCodecContext *dec, AVPacket *pkt, AVFrame *fr, Pass *p, AudioSummary *out)
 {
-	int			rc = avcodec_send_packet(dec, pkt);
+	int			rc;
+
+	/* a partial trailing frame at the end of a WAV data chunk is ignored */
+	if (pkt && is_pcm(dec->codec_id) && dec->block_align > 0)
+	{
+		pkt->size -= pkt->size % dec->block_align;
+		if (pkt->size == 0)
+			return 0;
+	}
+	rc = avcodec_send_packet(dec, pkt);
 
 	if (rc < 0 && rc != AVERROR_EOF)
 		return fail(out, "the audio stream is damaged", rc);

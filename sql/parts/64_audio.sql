@@ -387,9 +387,9 @@ COMMENT ON FUNCTION convdash.audio_peaks(bigint, integer) IS
 -- Admin: decodes every clip stored without peaks, batch by batch (a commit
 -- after each), reporting progress as NOTICEs; a clip that does not decode is
 -- reported and left as it is.
+-- (No SET search_path: a procedure with one cannot COMMIT; every name is qualified.)
 CREATE PROCEDURE convdash.backfill_audio(batch_size integer DEFAULT 50)
 LANGUAGE plpgsql
-SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	total bigint;

@@ -89,14 +89,15 @@ SELECT (SELECT array_agg(p) FROM jsonb_array_elements_text(convdash.audio_peaks(
 	duration_ms, mime FROM convdash.audio_clips WHERE message_id = :g711_msg;
 
 -- every container/codec convdash decodes: the committed clips of "Refund
--- approved." (1.116 s of speech at 8 kHz): bytes, SHA-256, decoded duration
+-- approved." (1.116 s of speech at 8 kHz; encoders add their padding, the
+-- MP3's 180 ms, as ffprobe also reports): bytes, SHA-256, decoded duration
 -- (the caller's 9999 loses), a waveform with speech in it
 CREATE TEMP TABLE formats AS
 SELECT c.name, c.mime, c.data,
 	convdash.attach_audio(convdash.append_message(:conv, 'user', 'format ' || c.name), c.mime, c.data, 9999) AS j
 FROM test_clips c ORDER BY c.name;
 SELECT f.name, f.j->>'mime' AS mime, (f.j->>'bytes')::int = length(f.data) AS bytes_ok,
-	(f.j->>'duration_ms')::int BETWEEN 1066 AND 1166 AS duration_within_50ms,
+	(f.j->>'duration_ms')::int AS duration_ms,
 	convdash.audio_read((f.j->>'id')::bigint, 0, 8388608) = f.data AS round_trip,
 	convdash.audio_info((f.j->>'id')::bigint)->>'sha256' = encode(sha256(f.data), 'hex') AS sha_ok,
 	(SELECT max(p::numeric) BETWEEN 0.2 AND 1 AND min(p::numeric) < 0.05
@@ -146,9 +147,19 @@ SELECT cardinality(peaks) AS kept_buckets, duration_ms FROM convdash.audio_clips
 UPDATE convdash.audio_clips SET peaks = NULL, duration_ms = NULL
 WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content LIKE 'format %');
 CALL convdash.backfill_audio(3);
-SELECT count(*) FILTER (WHERE peaks IS NULL) AS without_peaks, count(*) FILTER (WHERE duration_ms BETWEEN 1066 AND 1166) AS with_duration
+SELECT count(*) FILTER (WHERE peaks IS NULL) AS without_peaks, count(*) FILTER (WHERE duration_ms BETWEEN 1066 AND 1300) AS with_duration
 FROM convdash.audio_clips WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content LIKE 'format %');
 SELECT pg_temp.err('CALL convdash.backfill_audio(0)');
+-- a stored clip whose bytes no longer decode is reported and skipped, the others still decoded
+UPDATE convdash.audio_clips SET peaks = NULL
+WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content IN ('format webm', 'format mp3'));
+SELECT count(*) AS overwritten FROM convdash.audio_clips, LATERAL (SELECT lo_put(loid, 0, decode(repeat('00', 64), 'hex'))) x
+WHERE message_id = (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content = 'format webm');
+SET client_min_messages = warning;  -- its NOTICE names the clip id, which varies
+CALL convdash.backfill_audio();
+RESET client_min_messages;
+SELECT m.content, a.peaks IS NULL AS without_peaks FROM convdash.audio_clips a JOIN convdash.messages m ON m.id = a.message_id
+WHERE m.conversation_id = :conv AND m.content IN ('format webm', 'format mp3') ORDER BY 1;
 
 -- a clip of a type convdash does not decode (stored before the list of
 -- formats existed): no peaks until a client supplies them
@@ -228,7 +239,10 @@ SET ROLE convdash_api;
 SELECT pg_temp.err('SET convdash.max_clip_bytes = ''100MB''');
 RESET ROLE;
 
--- errors: WAV files that do not hold (truncated, garbage, lying headers)
+-- errors: WAV files that do not hold (truncated, garbage, lying headers).
+-- FFmpeg's WAV reader keeps what a file still holds, as players do: a data
+-- chunk cut short or sizes that lie give the frames present (stored); a
+-- header it cannot read is a 22023
 CREATE TEMP TABLE good AS SELECT pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(SELECT generate_series(1, 100)::bigint), 16)) AS w;
 SELECT name, pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :emsg, 'audio/wav', data)) AS error
 FROM good, LATERAL (VALUES

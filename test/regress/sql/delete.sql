@@ -144,8 +144,8 @@ SELECT * FROM convdash.integrity_check();
 \set regress_db :DBNAME
 CREATE DATABASE convdash_drop_test;
 \set QUIET on
-\c convdash_drop_test
 \set ECHO none
+\c convdash_drop_test
 \i test/regress/include/clips.sql
 \set ECHO all
 \set QUIET off
