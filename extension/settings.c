@@ -18,7 +18,7 @@
 int			convdash_max_clip_bytes = 50 * 1024 * 1024;
 
 /* convdash.decode_timeout: wall-clock limit of decoding one clip */
-int			convdash_decode_timeout_ms = 30000;
+int			convdash_decode_timeout_ms = 60000;
 
 /* convdash.decode_memory: address-space limit of the decoder process */
 int			convdash_decode_memory_mb = 512;
@@ -42,7 +42,7 @@ convdash_define_settings(void)
 							"Longest time decoding one audio clip may take.",
 							"The decoder process is killed past it and the clip refused (22023).",
 							&convdash_decode_timeout_ms,
-							30000,
+							60000,
 							100,
 							3600 * 1000,
 							PGC_SUSET,
