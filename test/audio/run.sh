@@ -90,12 +90,13 @@ for entry in $clips; do
 		[ \"\$(psql -qAtX -d $db -c \"SELECT length(convdash.audio_read($id, $((size - 5)), 100))\")\" = 5 ]"
 	# the same bytes streamed in 3 chunks give the same row
 	third=$(((${#hex} / 2 / 3) * 2))
+	two_thirds=$((2 * third))
 	s=$(sql <<SQL
 BEGIN;
 SELECT convdash.audio_begin(convdash.append_message($conv, 'user', '$file streamed'), '$mime') AS c \\gset
 SELECT convdash.audio_write(:c, '\\x${hex:0:$third}') \\g /dev/null
 SELECT convdash.audio_write(:c, '\\x${hex:$third:$third}') \\g /dev/null
-SELECT convdash.audio_write(:c, '\\x${hex:$((2 * third))}') \\g /dev/null
+SELECT convdash.audio_write(:c, '\\x${hex:$two_thirds}') \\g /dev/null
 SELECT convdash.audio_finish(:c);
 COMMIT;
 SQL
