@@ -55,7 +55,8 @@ voice_for() {
 n=0
 script=$work/attach.sql
 : >"$script"
-while IFS=$'\t' read -r id role text; do
+# (the list is read on descriptor 3: ffmpeg reads standard input)
+while IFS=$'\t' read -r -u 3 id role text; do
 	# markdown and markup are not read aloud
 	plain=$(sed -E 's/[*`#|_<>]+/ /g; s/\[([^]]*)\]\([^)]*\)/\1/g' <<<"$text" | cut -c1-400)
 	espeak-ng -v "$(voice_for "$plain" "$role")" -s 165 -w "$work/s.wav" -- "$plain"
@@ -73,7 +74,7 @@ while IFS=$'\t' read -r id role text; do
 	} >>"$script"
 	mv "$work/c" "$work/c.$n"
 	n=$((n + 1))
-done <"$work/targets.tsv"
+done 3<"$work/targets.tsv"
 
 # one transaction per 50 clips: each clip's large object holds a lock until commit
 split -l 100 "$script" "$work/batch."
