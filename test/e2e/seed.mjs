@@ -161,7 +161,7 @@ async function main() {
     ['webm', 'audio/webm;codecs=opus', 'Thank you, that was quick. Will the new lamp arrive before the weekend, or should I pick it up in the store?'],
   ];
   const voiceFormats = await conversation({
-    agent: echo, session: 'voice-formats', channel: 'voip', startedAt: '2024-03-30T11:00:00Z',
+    agent: echo, session: 'voice-formats', channel: 'voip', startedAt: '2024-03-30T09:30:00Z',
     messages: formats.map(([, , text], i) => ({ role: i % 2 ? 'assistant' : 'user', content: text })),
   });
   const formatClips = [];
