@@ -3,6 +3,7 @@
 #   make demo    install what is missing, build, start a private cluster with demo data and the service
 #   make test    install what is missing, build, run every test; ends with "N passed, N failed"
 #   make bench   the benchmark at scale (not part of make test)
+#   make fuzz    libFuzzer over the audio decoder (not part of make test)
 
 EXTENSION  = convdash
 EXTVERSION = 0.2
@@ -38,7 +39,7 @@ PGXS := $(shell $(PG_CONFIG) --pgxs 2>/dev/null)
 ifeq ($(wildcard $(PGXS)),)
 # A fresh machine has no PostgreSQL build tools yet. A plain build says what
 # to install; the targets that set up a machine (deps, test, demo) install it.
-.PHONY: all install installcheck api deps test test-asan demo demo-reset bench
+.PHONY: all install installcheck api deps test test-asan demo demo-reset bench fuzz
 all install installcheck api:
 	@echo "PostgreSQL 15 build tools (PGXS) not found; install them with:" >&2
 	@scripts/install-deps.sh --print >&2
@@ -47,10 +48,10 @@ all install installcheck api:
 deps:
 	scripts/install-deps.sh
 ifdef DEPS_INSTALLED
-test test-asan demo demo-reset bench:
+test test-asan demo demo-reset bench fuzz:
 	@echo "PGXS still not found after installing the packages: set PG_CONFIG" >&2; exit 1
 else
-test test-asan demo demo-reset bench:
+test test-asan demo demo-reset bench fuzz:
 	scripts/install-deps.sh
 	$(MAKE) $@ DEPS_INSTALLED=1
 endif
@@ -76,7 +77,20 @@ $(UPGRADE): $(UPGRADE_PARTS) sql/$(EXTENSION)--$(EXTVERSION).sql scripts/sql-red
 
 # The service builds separately from the extension (make api), so that PGXS's
 # install target needs only the extension.
-.PHONY: api deps test demo demo-reset demo-stop bench test-asan
+.PHONY: api deps test demo demo-reset demo-stop bench test-asan fuzz install-decoder
+
+# The audio decoder program (decoder/) is built with the library and
+# installed beside it; the extension runs it for each clip it decodes.
+all: decoder/convdash_decode
+decoder/convdash_decode: $(wildcard decoder/*.c decoder/*.h)
+	$(MAKE) -C decoder convdash_decode
+install: install-decoder
+install-decoder: decoder/convdash_decode
+	$(INSTALL_PROGRAM) decoder/convdash_decode '$(DESTDIR)$(pkglibdir)/convdash_decode'
+
+# libFuzzer over every container and codec the decoder accepts (not in make test).
+fuzz: deps
+	decoder/fuzz.sh
 
 api:
 	@if [ -f api/Makefile ]; then $(MAKE) -C api; fi
@@ -117,4 +131,5 @@ bench: deps
 clean: clean-api
 clean-api:
 	@if [ -f api/Makefile ]; then $(MAKE) -C api clean; fi
+	$(MAKE) -C decoder clean
 endif

@@ -2,6 +2,10 @@
 # Audio clips and deletion (PERFORMANCE.md targets), against the cluster of
 # the environment (PGHOST, PGPORT, PGUSER a superuser, PGDATABASE with the
 # extension; bench/run.sh provides them, or run it inside pg_virtualenv):
+#   0. store + decode rate per format (MB/s of input, attach_audio of a clip
+#      of AUDIO_DECODE_MB, default 8, of speech) beside storing the same
+#      bytes without decoding (large object + SHA-256 pass), the ratio, and
+#      the decoder process's peak memory (max RSS) and time on a 50 MB clip;
 #   1. read of a 1 MiB clip whole and by 64 KiB ranges, client-side in C with
 #      binary results: convdash.audio_read beside plain lo_get of the same
 #      large object and a bytea column with the same bytes, in the same run;
@@ -30,6 +34,76 @@ acct=$(psql_q -c "SELECT convdash.create_account('bench-audio')")
 tpsql() { PGOPTIONS="-c convdash.account_id=$acct" psql_q "$@"; }
 agent=$(tpsql -c "SELECT convdash.create_agent('bench-audio-agent')")
 
+echo "== audio: store + decode per format (MB/s of input; median of 3; store only = large object + SHA-256, no decoding)"
+decode_mb=${AUDIO_DECODE_MB:-8}
+chmod 755 "$work"
+espeak-ng -v en-us -w "$work/speech.wav" "Hello, I ordered a blender last week and it arrived broken. Could you send a replacement or refund the order, please?"
+# Encodes $work/long.wav (speech repeated to about decode_mb MB of each format) into $1.
+encode() {
+	case $1 in
+		wav) sox "$work/long.wav" -r 16000 "$work/clip.wav" ;;
+		flac) flac --silent -f -o "$work/clip.flac" "$work/long.wav" ;;
+		ogg) opusenc --quiet --bitrate 32 "$work/long.wav" "$work/clip.ogg" ;;
+		webm) ffmpeg -v error -y -i "$work/long.wav" -c:a libopus -b:a 32k -f webm -live 1 "$work/clip.webm" ;;
+		mp3) lame --quiet -b 64 "$work/long.wav" "$work/clip.mp3" ;;
+		m4a) ffmpeg -v error -y -i "$work/long.wav" -c:a aac -b:a 64k "$work/clip.m4a" ;;
+	esac
+}
+# minutes of speech that make about decode_mb MB at each format's bitrate
+printf '%-6s %8s %8s %12s %12s %7s\n' format MB seconds 'decode MB/s' 'store MB/s' ratio
+for fmt in wav:256:audio/wav flac:200:audio/flac ogg:32:audio/ogg webm:32:audio/webm mp3:64:audio/mpeg m4a:64:audio/mp4; do
+	IFS=: read -r name kbps mime <<<"$fmt"
+	secs=$((decode_mb * 8000 / kbps))
+	sox "$work/speech.wav" -r 16000 "$work/long.wav" repeat $((secs / 6 + 1)) trim 0 "$secs"
+	encode "$name"
+	file="$work/clip.$name"
+	mb=$(stat -c %s "$file" | awk '{printf "%.2f", $1 / 1048576}')
+	dec=() sto=()
+	for run in 1 2 3; do
+		d=$(tpsql -f - <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p'
+SELECT convdash.append_message(convdash.start_conversation($agent, 'bench-decode-$name-$run', 'voip'), 'user', 'decode') AS m \gset
+SELECT pg_read_binary_file('$file') AS data \gset
+\timing on
+SELECT convdash.attach_audio(:m, '$mime', :'data'::bytea) \g /dev/null
+SQL
+)
+		# two statements (a large object is not readable in the statement that creates it): the sum
+		t=$(psql_q -f - <<SQL | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | awk '{ t += $1 } END { print t }'
+SELECT pg_read_binary_file('$file') AS data \gset
+\timing on
+SELECT lo_from_bytea(0, :'data'::bytea) AS lo \gset
+SELECT (convdash.clip_analyze(:lo, '$mime', NULL)).bytes \g /dev/null
+\timing off
+SELECT lo_unlink(:lo) \g /dev/null
+SQL
+)
+		dec+=("$d") sto+=("$t")
+	done
+	dmed=$(printf '%s\n' "${dec[@]}" | sort -g | sed -n 2p)
+	smed=$(printf '%s\n' "${sto[@]}" | sort -g | sed -n 2p)
+	awk -v n="$name" -v mb="$mb" -v s="$secs" -v d="$dmed" -v t="$smed" \
+		'BEGIN { printf "%-6s %8s %8s %12.1f %12.1f %6.1fx\n", n, mb, s, mb / (d / 1000), mb / (t / 1000), d / t }'
+done
+
+echo "== audio: the decoder process on a 50 MB clip (peak RSS of convdash_decode, wall time, passes)"
+decoder="$(pg_config --pkglibdir)/convdash_decode"
+for fmt in mp3:128 wav:256 ogg:32; do
+	IFS=: read -r name kbps <<<"$fmt"
+	secs=$((50 * 8000 / kbps))
+	sox "$work/speech.wav" -r 16000 "$work/long.wav" repeat $((secs / 6 + 1)) trim 0 "$secs"
+	case $name in
+		mp3) lame --quiet -b 128 "$work/long.wav" "$work/big.mp3" ;;
+		wav) cp "$work/long.wav" "$work/big.wav" ;;
+		ogg) opusenc --quiet --bitrate 32 "$work/long.wav" "$work/big.ogg" ;;
+	esac
+	# (its standard output must be a pipe: it may write no file)
+	/usr/bin/time -f '%M %e' -o "$work/time.txt" "$decoder" "$name" 600 512 <"$work/big.$name" | cat >"$work/answer.bin"
+	head -1 "$work/answer.bin" >"$work/answer.txt"
+	read -r rss wall <"$work/time.txt"
+	printf '%-4s %6.1f MB, %5d s of audio: peak RSS %d MB, %s s, answer "%s"\n' "$name" \
+		"$(stat -c %s "$work/big.$name" | awk '{print $1 / 1048576}')" "$secs" $((rss / 1024)) "$wall" "$(cut -d' ' -f1-2,6 "$work/answer.txt")"
+done
+
 # Prints "orphans=N" for the convdash large-object check.
 orphans() {
 	echo "orphans=$(psql_q -c "SELECT count(*) FROM convdash.check_large_objects()")"
@@ -51,9 +125,13 @@ timed() {
 
 echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds, methods interleaved)"
 read -r clip loid < <(tpsql -F ' ' -f - <<SQL
+\\set QUIET on
+\\i scripts/wav.sql
+\\set QUIET off
 SELECT convdash.attach_audio(
 	convdash.append_message(convdash.start_conversation($agent, 'bench-read', 'voip'), 'user', 'read me'),
-	'audio/ogg', (SELECT decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 65536) AS i))->>'id' AS clip \\gset
+	'audio/wav', pg_temp.wav(1, 1, 8000, 16, (SELECT substring(decode(string_agg(md5(i::text), ''), 'hex') FROM 45)
+		FROM generate_series(1, 65536) AS i)))->>'id' AS clip \\gset
 SELECT id, loid FROM convdash.audio_clips WHERE account_id = $acct AND id = :clip;
 SQL
 )
@@ -117,7 +195,10 @@ SELECT $acct, c.id, CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END::convda
 FROM generate_series(1, 20) AS s, convdash.conversations c
 WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$run-%'
 ORDER BY s, c.id;
-SELECT count(convdash.attach_audio(m.id, 'audio/ogg', decode(repeat('4f676753', 2048), 'hex')))
+\\set QUIET on
+\\i scripts/wav.sql
+\\set QUIET off
+SELECT count(convdash.attach_audio(m.id, 'audio/wav', pg_temp.wav(1, 1, 8000, 16, decode(repeat('00', 8148), 'hex'))))
 FROM convdash.conversations c
 JOIN convdash.messages m ON m.account_id = c.account_id AND m.conversation_id = c.id AND m.seq = 1
 WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$run-%' AND c.channel = 'voip' \g /dev/null

@@ -158,9 +158,14 @@ awk -v h="$hr" -v s="$sr" 'BEGIN { printf "HTTP / SQL append rate: %.2f (target 
 
 echo "== http: 1 MiB clip, whole and by 64 KiB ranges (MB/s), 1 connection vs lo_get from C (target >= 0.5x)"
 read -r clip loid < <(PGOPTIONS="-c convdash.account_id=$wacct" psql_q -F ' ' <<SQL
+\\set QUIET on
+\\i scripts/wav.sql
+\\set QUIET off
+-- 1 MiB: a WAV header and random 16-bit samples (every stored clip must decode)
 SELECT convdash.attach_audio(
 	convdash.append_message(convdash.start_conversation($agent, 'http-audio', 'voip'), 'user', 'read me'),
-	'audio/ogg', (SELECT decode(string_agg(md5(i::text), ''), 'hex') FROM generate_series(1, 65536) AS i))->>'id' AS clip \\gset
+	'audio/wav', pg_temp.wav(1, 1, 8000, 16, (SELECT substring(decode(string_agg(md5(i::text), ''), 'hex') FROM 45)
+		FROM generate_series(1, 65536) AS i)))->>'id' AS clip \\gset
 SELECT id, loid FROM convdash.audio_clips WHERE account_id = $wacct AND id = :clip;
 SQL
 )

@@ -24,4 +24,8 @@ extern void convdash_hmac_sha256_raw(const uint8 *key, size_t keylen,
 /* The owner of a relation (tenancy.c) */
 extern Oid	convdash_rel_owner(Oid relid);
 
+/* convdash.decode_timeout and convdash.decode_memory (settings.c) */
+extern int	convdash_decode_timeout_ms;
+extern int	convdash_decode_memory_mb;
+
 #endif							/* CONVDASH_H */

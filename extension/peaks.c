@@ -1,7 +1,8 @@
 /*
  * peaks.c
  *		Waveform peaks: the largest normalised amplitude (0..1) per bucket of
- *		frames, computed while streaming through the sample data.
+ *		frames. The decoder (decoder/audio_decode.c) computes them at
+ *		PEAKS_MAX_BUCKETS; this file derives other bucket counts.
  *
  * Frame f of a clip of S frames falls into bucket floor(f * N / S). With
  * S >= N every bucket holds at least one frame; a shorter clip leaves
@@ -21,77 +22,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
-#include "wav.h"
+#include "decode.h"
 
 PG_FUNCTION_INFO_V1(convdash_peaks_resample);
-
-/* Prepares an accumulator of buckets (1..PEAKS_MAX_BUCKETS) for the clip info describes */
-void
-peaks_start(PeakAccumulator *acc, const WavInfo *info, int buckets)
-{
-	Assert(buckets >= 1 && buckets <= PEAKS_MAX_BUCKETS);
-	acc->info = info;
-	acc->buckets = buckets;
-	acc->frame = 0;
-	acc->peak = palloc0(sizeof(float4) * buckets);
-	acc->filled = palloc0(sizeof(bool) * buckets);
-	acc->carry_len = 0;
-}
-
-/* Adds one frame's peak to its bucket */
-static inline void
-add_frame(PeakAccumulator *acc, const uint8 *frame)
-{
-	int			b;
-	float4		v;
-
-	if (acc->frame >= acc->info->frames)
-		return;					/* a partial trailing frame of the data chunk */
-	b = (int) (acc->frame * acc->buckets / acc->info->frames);
-	v = wav_frame_peak(acc->info, frame);
-	if (!acc->filled[b] || v > acc->peak[b])
-		acc->peak[b] = v;
-	acc->filled[b] = true;
-	acc->frame++;
-}
-
-/* Feeds the next len bytes of sample data, in order; frames may straddle calls */
-void
-peaks_add(PeakAccumulator *acc, const uint8 *data, int len)
-{
-	int			align = acc->info->block_align;
-
-	if (acc->carry_len > 0)
-	{
-		int			need = Min(align - acc->carry_len, len);
-
-		memcpy(acc->carry + acc->carry_len, data, need);
-		acc->carry_len += need;
-		data += need;
-		len -= need;
-		if (acc->carry_len < align)
-			return;
-		add_frame(acc, acc->carry);
-		acc->carry_len = 0;
-	}
-	while (len >= align)
-	{
-		add_frame(acc, data);
-		data += align;
-		len -= align;
-	}
-	memcpy(acc->carry, data, len);
-	acc->carry_len = len;
-}
-
-/* Fills buckets no frame fell into from the bucket before them (clips shorter than the bucket count) */
-void
-peaks_finish(PeakAccumulator *acc)
-{
-	for (int b = 1; b < acc->buckets; b++)
-		if (!acc->filled[b])
-			acc->peak[b] = acc->peak[b - 1];
-}
 
 /* Raises 22023 naming the field */
 static void

@@ -17,6 +17,12 @@
 /* convdash.max_clip_bytes: largest audio clip accepted by audio_write */
 int			convdash_max_clip_bytes = 50 * 1024 * 1024;
 
+/* convdash.decode_timeout: wall-clock limit of decoding one clip */
+int			convdash_decode_timeout_ms = 60000;
+
+/* convdash.decode_memory: address-space limit of the decoder process */
+int			convdash_decode_memory_mb = 512;
+
 /* Registers every convdash.* GUC */
 void
 convdash_define_settings(void)
@@ -42,4 +48,24 @@ convdash_define_settings(void)
 							   PGC_SUSET,
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							   NULL, NULL, NULL);
+	DefineCustomIntVariable("convdash.decode_timeout",
+							"Longest time decoding one audio clip may take.",
+							"The decoder process is killed past it and the clip refused (22023).",
+							&convdash_decode_timeout_ms,
+							60000,
+							100,
+							3600 * 1000,
+							PGC_SUSET,
+							GUC_UNIT_MS,
+							NULL, NULL, NULL);
+	DefineCustomIntVariable("convdash.decode_memory",
+							"Address space the audio decoder process may use.",
+							"Decoding a clip that needs more fails, and the clip is refused (22023).",
+							&convdash_decode_memory_mb,
+							512,
+							64,
+							16384,
+							PGC_SUSET,
+							GUC_UNIT_MB,
+							NULL, NULL, NULL);
 }

@@ -63,11 +63,13 @@ load_data() {
 	if [ -z "$(demo_psql -d $db -Atc "SELECT id FROM convdash.accounts WHERE name = 'Demo'")" ]; then
 		echo "Loading demo data (${DEMO_CONVERSATIONS:-400} conversations)..."
 		demo_psql -d $db -v conversations="${DEMO_CONVERSATIONS:-400}" -v accounts=1 \
-			-v account_name=Demo -v seed=42 -v end_date="$(date -u -d yesterday +%F)" \
+			-v account_name=Demo -v seed=42 -v end_date="$(date -u -d yesterday +%F)" -v text=support \
 			-f "$root/scripts/generate_data.sql" >/dev/null
 		demo_psql -d $db -v account_name=Demo -f "$root/scripts/demo_showcase.sql" >/dev/null
 		demo_psql -d $db -v account_name=Demo -f "$root/scripts/demo_retention.sql" >/dev/null
-		demo_psql -d $db -v account_name=Demo -v voice_share=0.05 -f "$root/scripts/generate_audio.sql" >/dev/null
+		# voice messages that say their transcript (espeak-ng, encoded per channel)
+		"$root/scripts/demo_voice.sh" $([ "$(id -u)" -eq 0 ] && echo runuser -u postgres --) \
+			"$pgbin/psql" -X -h "$demo/run" -p "$(cat "$demo/pg_port")" -d $db -- Demo 0.05 3
 		(umask 077; demo_psql -d $db -Atc \
 			"SELECT convdash.create_api_key(id, 'demo') FROM convdash.accounts WHERE name = 'Demo'" > "$demo/api_key")
 	fi

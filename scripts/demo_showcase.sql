@@ -3,7 +3,7 @@
 -- what a visitor of the dashboard reads first. Rich text (bold, lists, a
 -- table, code, a link), a message that tries to inject a script, memory,
 -- tracker data with a trigger, a rating, an ongoing conversation, a voice
--- one (clips added by generate_audio.sql, which runs after this).
+-- one (its clips say its text: scripts/demo_voice.sh, which runs after this).
 --
 --   psql -v account_name=Demo -f scripts/demo_showcase.sql
 \set ON_ERROR_STOP on
@@ -56,17 +56,7 @@ SELECT convdash.append_message(:c3, 'user', 'Hello, I want to exchange my sleepi
 SELECT convdash.append_message(:c3, 'assistant', 'Of course. Which size do you have, and do you still have the receipt?', NULL, NULL, now() - interval '1 hour 59 minutes 40 seconds');
 SELECT convdash.append_message(:c3, 'user', 'Regular size, and yes I have the receipt number: NW-55-1207.', NULL, NULL, now() - interval '1 hour 59 minutes 10 seconds');
 SELECT convdash.append_message(:c3, 'assistant', 'Thank you. I''ve started the exchange to the Polar -10 model; a return label is on its way by e-mail.', NULL, NULL, now() - interval '1 hour 58 minutes 30 seconds');
--- each turn of the call is a voice clip: speech-like bursts, 8 kHz 16-bit mono
-\set QUIET on
-\ir wav.sql
-\set QUIET off
-SELECT convdash.attach_audio(m.id, 'audio/wav', pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(
-	SELECT round((hashint4(n * 31 + m.seq::integer) % 9000) * greatest(0, sin(2 * pi() * (2.6 + m.seq * 0.4) * n / 8000))
-		* CASE WHEN (n / 3000) % 4 = 3 THEN 0.08 ELSE 1 END)::bigint
-	FROM generate_series(0, 8000 * (2 + m.seq % 3) - 1) AS n), 16))) ->> 'id' AS clip
-FROM convdash.messages m
-WHERE m.account_id = convdash.current_account() AND m.conversation_id = :c3 AND m.seq IS NOT NULL
-ORDER BY m.seq;
+-- each turn of the call gets a clip of its text spoken: scripts/demo_voice.sh, run after this
 SELECT convdash.set_sentiment(:c3, 'positive', 0.31);
 SELECT convdash.close_conversation(:c3, 'Exchange arranged', now() - interval '1 hour 57 minutes');
 

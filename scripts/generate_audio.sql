@@ -14,11 +14,15 @@
 --   clips          clips per voice conversation, at most (default 3): on its
 --                  first 1..clips shown messages
 --   seed           integer seed (default 1)
+--   batch          clips per transaction (default 500)
 --
 -- The clips come from a pool of 12 sounds made here: 8 kHz 16-bit mono WAV,
 -- 1 to 4 s each, tones, chirps, two-tone beeps, noise and speech-like
--- bursts. Messages that already have a clip are skipped, so running it twice
--- adds nothing. Archived conversations take no new audio through the API;
+-- bursts (the benchmark's clips; the demo's speak: scripts/demo_voice.sh).
+-- Messages that already have a clip are skipped, so running it twice
+-- adds nothing. It commits every `batch` clips: each clip's large object holds
+-- a lock until commit, and 20,000 in one transaction exhaust the lock table
+-- (max_locks_per_transaction). Archived conversations take no new audio through the API;
 -- this script reopens them (closed) for the attach and archives them again.
 -- Progress is printed as NOTICEs.
 
@@ -38,6 +42,10 @@
 \if :{?seed}
 \else
 \set seed 1
+\endif
+\if :{?batch}
+\else
+\set batch 500
 \endif
 
 \set QUIET on
@@ -65,9 +73,9 @@ SELECT k, pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(
 	FROM generate_series(0, 8000 * secs - 1) AS n), 16)) AS wav
 FROM (SELECT k, 1 + (k * 7 + :seed) % 4 AS secs FROM generate_series(0, 11) AS k) p;
 
--- Attaches pool clips to the chosen messages of every matching account; returns the clips added.
-CREATE FUNCTION pg_temp.generate_audio(name_prefix text, share double precision, per_conversation integer, seed integer)
-RETURNS bigint
+-- Attaches pool clips to the chosen messages of every matching account, committing every batch clips.
+CREATE PROCEDURE pg_temp.generate_audio(name_prefix text, share double precision, per_conversation integer, seed integer,
+	batch integer)
 LANGUAGE plpgsql AS $$
 DECLARE
 	acct record;
@@ -108,15 +116,16 @@ BEGIN
 				WHERE c.account_id = acct.id AND c.id = target.conversation_id;
 			END IF;
 			added := added + 1;
-			IF added % 1000 = 0 THEN
+			IF added % batch = 0 THEN
+				COMMIT;
+				PERFORM set_config('convdash.account_id', acct.id::text, true);
 				RAISE NOTICE 'generated % clips', added;
 			END IF;
 		END LOOP;
 	END LOOP;
 	RAISE NOTICE 'generated % clips in total', added;
-	RETURN added;
 END
 $$;
 \set QUIET off
 
-SELECT pg_temp.generate_audio(:'account_name', :voice_share, :clips, :seed) AS clips_added;
+CALL pg_temp.generate_audio(:'account_name', :voice_share, :clips, :seed, :batch);

@@ -18,6 +18,13 @@
 --                  ends now, so no conversation starts in the future);
 --                  conversations start over the 365 days before it
 --   chunk          conversations per transaction (default 50000)
+--   text           'vocabulary' (default, for the benchmark: Zipf-distributed
+--                  words, thousands made up) or 'support' (the demo: real
+--                  support sentences from scripts/support_phrases.sql, one
+--                  language and topic per conversation: orders, refunds,
+--                  bookings, accounts, technical problems in English, German,
+--                  French and Spanish, with the conversation's name, order
+--                  id, product and e-mail filled in)
 --
 -- What it makes: all 7 channels; statuses ~10% active / 70% closed / 20%
 -- archived; ~40% rated (half with a comment); sentiment on ~70%; ~15%
@@ -63,6 +70,11 @@ SELECT now()::text AS end_ts \gset
 \else
 \set chunk 50000
 \endif
+\if :{?text}
+\else
+\set text vocabulary
+\endif
+SELECT :'text' = 'support' AS support_text \gset
 
 SET client_min_messages = notice;
 SET max_parallel_workers_per_gather = 0;
@@ -75,11 +87,19 @@ CREATE FUNCTION pg_temp.r(k bigint, salt bigint) RETURNS float8
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT (hashint8extended(k, salt) & 4503599627370495)::float8 / 4503599627370496.0 $$;
 
+-- A sentence with {name}, {order}, {product} and {email} filled in.
+CREATE FUNCTION pg_temp.fill(t text, name text, order_no text, product text, email text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE WHEN strpos(t, '{') = 0 THEN t
+	ELSE replace(replace(replace(replace(t, '{name}', name), '{order}', order_no), '{product}', product), '{email}', email) END $$;
+
 -- The element of arr picked by a uniform u in [0, 1).
 CREATE FUNCTION pg_temp.pick(arr text[], u float8) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT arr[1 + floor(u * cardinality(arr))::int] $$;
 
+\if :support_text
+\else
 -- Vocabulary: common chat words first (they get the low, frequent Zipf
 -- ranks), then thousands of made-up but pronounceable words (names of
 -- features, places, brands in the long tail).
@@ -127,13 +147,25 @@ FROM (
 	GROUP BY n) y
 WHERE w NOT IN (SELECT w FROM gen_vocab);
 DELETE FROM gen_vocab a USING gen_vocab b WHERE a.w = b.w AND a.rank > b.rank;
+\endif
 
 CREATE TEMP TABLE gen_products AS
 SELECT row_number() OVER ()::int AS i, b || ' ' || m AS name
 FROM unnest('{Aurora,Zephyr,Nimbus,Vertex,Pulse,Orbit,Lumen,Helix,Quanta,Nova,Atlas,Ember,Solace,Tundra,Vivid}'::text[]) b
 CROSS JOIN unnest('{X100,X200,Pro,Mini,Max,Air,Lite,S3,Ultra,Go}'::text[]) m;
 
--- Sentence pools: Zipf-distributed words (rank ~ log-uniform), 3-14 words each.
+-- Sentence pools, in gen_groups.n groups of equal size (sentence i of group
+-- k is number k * size + i): a conversation draws from one group.
+\if :support_text
+\ir support_phrases.sql
+CREATE TEMP TABLE gen_groups AS SELECT count(DISTINCT (lang, topic))::int AS n FROM gen_phrases;
+CREATE TEMP TABLE gen_user_sentences AS
+SELECT row_number() OVER (ORDER BY lang, topic, j)::int AS i, sentence FROM gen_phrases WHERE kind = 'user';
+CREATE TEMP TABLE gen_assistant_sentences AS
+SELECT row_number() OVER (ORDER BY lang, topic, j)::int AS i, sentence FROM gen_phrases WHERE kind = 'assistant';
+\else
+-- Zipf-distributed words (rank ~ log-uniform), 3-14 words each, one group.
+CREATE TEMP TABLE gen_groups AS SELECT 1 AS n;
 CREATE TEMP TABLE gen_sentences AS
 WITH v AS (SELECT array_agg(w ORDER BY rank) AS words FROM gen_vocab)
 SELECT s.i, s.kind,
@@ -150,6 +182,7 @@ CREATE TEMP TABLE gen_user_sentences AS
 SELECT row_number() OVER (ORDER BY i)::int AS i, sentence FROM gen_sentences WHERE kind = 'user';
 CREATE TEMP TABLE gen_assistant_sentences AS
 SELECT row_number() OVER (ORDER BY i)::int AS i, sentence FROM gen_sentences WHERE kind = 'assistant';
+\endif
 CREATE UNIQUE INDEX ON gen_user_sentences (i);
 CREATE UNIQUE INDEX ON gen_assistant_sentences (i);
 
@@ -195,8 +228,9 @@ DECLARE
 	tbase bigint := (SELECT coalesce(max(id), 0) FROM convdash.tracker_sessions);
 	nacc int := (SELECT count(*) FROM gen_accounts);
 	s bigint := seed * 1000;
-	nuser int := (SELECT count(*) FROM gen_user_sentences);
-	nasst int := (SELECT count(*) FROM gen_assistant_sentences);
+	ngroups int := (SELECT n FROM gen_groups);
+	nuser int := (SELECT count(*) FROM gen_user_sentences) / ngroups;	-- per group
+	nasst int := (SELECT count(*) FROM gen_assistant_sentences) / ngroups;
 	nprod int := (SELECT count(*) FROM gen_products);
 BEGIN
 	CREATE TEMP TABLE gen_c AS
@@ -208,7 +242,8 @@ BEGIN
 			AS last_name,
 		'ORD-' || (100000000 + (g * 7919 + seed) % 900000000) AS order_no,
 		(SELECT p.name FROM gen_products p WHERE p.i = 1 + floor(pg_temp.r(g, s + 10) * nprod)::int) AS product,
-		CASE WHEN ch.channel IN ('web', 'widget') THEN tbase + g - g_first + 1 END AS tracker_id
+		CASE WHEN ch.channel IN ('web', 'widget') THEN tbase + g - g_first + 1 END AS tracker_id,
+		floor(pg_temp.r(g, s + 60) * ngroups)::int AS grp
 	FROM generate_series(g_first, g_last) g
 	CROSS JOIN LATERAL (SELECT CASE WHEN nacc = 1 THEN 1
 		WHEN pg_temp.r(g, s + 1) < 0.6 THEN 1
@@ -245,10 +280,11 @@ BEGIN
 		UNION ALL
 		SELECT CASE WHEN q % 2 = 1 THEN 'user' ELSE 'assistant' END::convdash.message_role, q,
 			c.started_at + make_interval(secs => q * c.gap + floor(pg_temp.r(c.g * 4096 + q, s + 13) * c.gap / 2)),
-			CASE WHEN q % 2 = 1 THEN
+			pg_temp.fill(CASE WHEN q % 2 = 1 THEN
 				(SELECT u.sentence FROM gen_user_sentences u
-				 WHERE u.i = 1 + floor(pg_temp.r(c.g * 4096 + q, s + 14) * nuser)::int)
+				 WHERE u.i = c.grp * nuser + 1 + floor(pg_temp.r(c.g * 4096 + q, s + 14) * nuser)::int)
 				|| CASE
+					WHEN ngroups > 1 THEN ''	-- support sentences carry their own details
 					WHEN q = 1 THEN ' ' || pg_temp.pick(ARRAY['Hi, my order is ' || c.order_no || '.',
 						'I bought the ' || c.product || ' last week.',
 						'My email is ' || lower(c.first_name) || '.' || lower(c.last_name) || (c.g % 97) || '@example.com.',
@@ -257,11 +293,12 @@ BEGIN
 					ELSE '' END
 			ELSE
 				(SELECT a.sentence FROM gen_assistant_sentences a
-				 WHERE a.i = 1 + floor(pg_temp.r(c.g * 4096 + q, s + 17) * nasst)::int)
+				 WHERE a.i = c.grp * nasst + 1 + floor(pg_temp.r(c.g * 4096 + q, s + 17) * nasst)::int)
 				|| ' ' ||
 				(SELECT a.sentence FROM gen_assistant_sentences a
-				 WHERE a.i = 1 + floor(pg_temp.r(c.g * 4096 + q, s + 18) * nasst)::int)
-			END
+				 WHERE a.i = c.grp * nasst + 1 + floor(pg_temp.r(c.g * 4096 + q, s + 18) * nasst)::int)
+			END, c.first_name, c.order_no, c.product,
+				lower(c.first_name) || '.' || lower(c.last_name) || (c.g % 97) || '@example.com')
 		FROM generate_series(1, c.n) q
 		UNION ALL
 		SELECT 'tool'::convdash.message_role, NULL::int,

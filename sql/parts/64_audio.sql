@@ -13,15 +13,25 @@
 --     REPLACES it (HTTP PUT semantics): the old row goes and its large object
 --     is unlinked in the same transaction (so a failed upload keeps the old).
 --   * mime is lowercased and parameters (";codecs=...") are dropped.
---   * For WAV clips the header's duration wins over a duration_ms given by
---     the caller; for other formats the caller's value (or NULL) is stored.
---   * An empty clip is refused at audio_finish (22023, field data).
---   * Peaks are computed at audio_finish in the same pass as the SHA-256 and
+--   * Only the formats convdash decodes are taken (audio_formats: WAV, FLAC,
+--     Ogg Vorbis/Opus, WebM Opus/Vorbis, MP3, MP4/M4A AAC); any other MIME
+--     type is 22023 naming them. The bytes must be of the format the MIME
+--     type names: a WAV sent as audio/mpeg is refused.
+--   * Every clip is decoded at audio_finish, by the separate process of
+--     extension/decode.c, fed in the same pass as the SHA-256: the decoded
+--     duration wins over a duration_ms given by the caller, and peaks are
 --     cached at 4096 buckets; other bucket counts are derived from those
---     (exact when N divides 4096, see extension/peaks.c). Non-WAV clips have
---     no peaks unless a client supplied them with set_audio_peaks; asking
---     for them otherwise is 0A000 (feature_not_supported), which the service
---     maps to 422 unsupported_media.
+--     (exact when N divides 4096, see extension/peaks.c). A clip that does
+--     not decode (damaged, hostile, past convdash.decode_timeout or
+--     convdash.decode_memory) is 22023 and nothing is stored.
+--   * An empty clip is refused at audio_finish (22023, field data).
+--   * Clips stored before decoding existed (no peaks) get them on their
+--     first audio_peaks (kept unless the transaction is read-only) or from
+--     the admin procedure backfill_audio. Clips of a MIME type convdash does
+--     not decode (stored before the list existed) have no peaks unless a
+--     client supplied them with set_audio_peaks; asking for them otherwise
+--     is 0A000 (feature_not_supported), which the service maps to 422
+--     unsupported_media.
 --   * Playback order is message order (message id = arrival order).
 
 CREATE FUNCTION convdash.max_clip_bytes() RETURNS bigint
@@ -30,12 +40,12 @@ LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.max_clip_bytes() IS
 	'Read: the largest clip audio_write accepts, in bytes (setting convdash.max_clip_bytes, default 50MB, superuser-only)';
 
-CREATE FUNCTION convdash.clip_analyze(loid oid, wav boolean,
+CREATE FUNCTION convdash.clip_analyze(loid oid, mime text, formats text,
 	OUT bytes bigint, OUT sha256 bytea, OUT duration_ms integer, OUT peaks real[])
 AS 'MODULE_PATHNAME', 'convdash_clip_analyze'
-LANGUAGE C VOLATILE STRICT;
-COMMENT ON FUNCTION convdash.clip_analyze(oid, boolean) IS
-	'Admin: one streaming pass over a clip''s large object: size, SHA-256 and, when wav, the WAV duration and 4096 peaks (22023 for a WAV that does not parse)';
+LANGUAGE C VOLATILE;
+COMMENT ON FUNCTION convdash.clip_analyze(oid, text, text) IS
+	'Admin: one streaming pass over a clip''s large object: size, SHA-256 and, with formats (audio_formats of mime), the decoded duration and 4096 peaks (22023 when the bytes are not such audio)';
 
 CREATE FUNCTION convdash.peaks_resample(peaks real[], buckets integer) RETURNS real[]
 AS 'MODULE_PATHNAME', 'convdash_peaks_resample'
@@ -62,12 +72,32 @@ $$;
 COMMENT ON FUNCTION convdash.audio_mime(text) IS
 	'Read: the MIME type lowercased without parameters ("audio/ogg; codecs=opus" -> "audio/ogg"); 22023 unless it is audio/*';
 
--- Whether a (canonical) MIME type names a WAV file.
-CREATE FUNCTION convdash.wav_mime(mime text) RETURNS boolean
+-- The containers (FFmpeg demuxer names) a clip of this canonical MIME type may be; NULL when convdash does not decode it.
+CREATE FUNCTION convdash.audio_formats(mime text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
-AS $$ SELECT mime IN ('audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave') $$;
-COMMENT ON FUNCTION convdash.wav_mime(text) IS
-	'Read: true for the WAV MIME types audio/wav, audio/x-wav, audio/wave, audio/vnd.wave';
+AS $$
+	SELECT CASE
+		WHEN mime IN ('audio/wav', 'audio/x-wav', 'audio/wave', 'audio/vnd.wave') THEN 'wav'
+		WHEN mime IN ('audio/flac', 'audio/x-flac') THEN 'flac'
+		WHEN mime IN ('audio/ogg', 'audio/opus') THEN 'ogg'
+		WHEN mime = 'audio/webm' THEN 'webm'
+		WHEN mime IN ('audio/mpeg', 'audio/mp3') THEN 'mp3'
+		WHEN mime IN ('audio/mp4', 'audio/m4a', 'audio/x-m4a') THEN 'mp4'
+	END
+$$;
+COMMENT ON FUNCTION convdash.audio_formats(text) IS
+	'Read: the container a clip of this MIME type must be (wav, flac, ogg, webm, mp3, mp4), NULL for a type convdash does not decode';
+
+-- The MIME types convdash decodes, for error messages.
+CREATE FUNCTION convdash.supported_audio_mimes() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT 'audio/wav (audio/x-wav, audio/wave, audio/vnd.wave), audio/flac (audio/x-flac), '
+		'audio/ogg (audio/opus; Vorbis or Opus), audio/webm (Opus or Vorbis), audio/mpeg (audio/mp3), '
+		'audio/mp4 (audio/m4a, audio/x-m4a; AAC)'::text
+$$;
+COMMENT ON FUNCTION convdash.supported_audio_mimes() IS
+	'Read: the audio MIME types convdash stores and decodes, as a sentence for error messages';
 
 -- The tenant's clip with this id; P0002 when there is none. Like
 -- check_clip_state below it has no SET search_path of its own: it is called
@@ -119,6 +149,11 @@ DECLARE
 	c convdash.conversations;
 	new_id bigint;
 BEGIN
+	IF convdash.audio_formats(kind) IS NULL THEN
+		RAISE EXCEPTION 'audio format % is not supported', kind
+			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'mime',
+			      DETAIL = 'Supported: ' || convdash.supported_audio_mimes() || '.';
+	END IF;
 	PERFORM convdash.check_range(duration_ms, 'duration_ms', 0, 2147483647);
 	SELECT m.conversation_id INTO conv FROM convdash.messages m
 	WHERE m.account_id = acct AND m.id = audio_begin.message_id;
@@ -141,7 +176,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.audio_begin(bigint, text, integer) IS
-	'API: starts storing the audio clip of a message (replacing any it has) in this transaction; returns the clip id for audio_write/audio_finish; 22023 mime not audio/*, P0002 unknown message, 55000 archived';
+	'API: starts storing the audio clip of a message (replacing any it has) in this transaction; returns the clip id for audio_write/audio_finish; 22023 mime not a supported audio type, P0002 unknown message, 55000 archived';
 
 -- Appends a chunk of bytes to a clip being stored; returns its size so far.
 CREATE FUNCTION convdash.audio_write(clip_id bigint, data bytea) RETURNS bigint
@@ -174,7 +209,7 @@ $$;
 COMMENT ON FUNCTION convdash.audio_write(bigint, bytea) IS
 	'API: appends a chunk to a clip started by audio_begin in this transaction; returns the bytes so far; 54000 past convdash.max_clip_bytes, 55000 when already finished';
 
--- Finishes a clip: SHA-256, WAV duration and peaks, has_voice; returns its JSON.
+-- Finishes a clip: SHA-256, decoded duration and peaks, has_voice; returns its JSON.
 CREATE FUNCTION convdash.audio_finish(clip_id bigint) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
@@ -188,7 +223,7 @@ BEGIN
 		RAISE EXCEPTION 'audio clip % is empty', a.id
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'data';
 	END IF;
-	r := convdash.clip_analyze(a.loid, convdash.wav_mime(a.mime));
+	r := convdash.clip_analyze(a.loid, a.mime, convdash.audio_formats(a.mime));
 	UPDATE convdash.audio_clips x
 	SET sha256 = r.sha256, bytes = r.bytes, duration_ms = coalesce(r.duration_ms, x.duration_ms), peaks = r.peaks
 	WHERE x.account_id = a.account_id AND x.id = a.id
@@ -200,7 +235,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.audio_finish(bigint) IS
-	'API: finishes a clip: SHA-256, duration from the header for WAV (22023 when it does not parse), marks the conversation as voice; returns {id, message_id, bytes, mime, duration_ms}';
+	'API: finishes a clip: SHA-256, decoded duration and peaks (22023 when the bytes are not valid audio of the MIME type), marks the conversation as voice; returns {id, message_id, bytes, mime, duration_ms}';
 
 -- Stores a whole clip in one call (psql, demo data): audio_begin, audio_write, audio_finish.
 CREATE FUNCTION convdash.attach_audio(message_id bigint, mime text, data bytea, duration_ms integer DEFAULT NULL)
@@ -306,6 +341,23 @@ $$;
 COMMENT ON FUNCTION convdash.conversation_audio(bigint) IS
 	'API: {data:[{id, message_id, mime, bytes, duration_ms, created_at}]} of a conversation''s clips in playback (message) order; P0002 for an unknown id';
 
+-- Decodes a clip stored without peaks (before decoding existed) and keeps duration and peaks unless read-only; returns the peaks.
+CREATE FUNCTION convdash.decode_stored_clip(a convdash.audio_clips) RETURNS real[]
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	r record := convdash.clip_analyze(a.loid, a.mime, convdash.audio_formats(a.mime));
+BEGIN
+	IF NOT current_setting('transaction_read_only')::boolean THEN
+		UPDATE convdash.audio_clips x SET peaks = r.peaks, duration_ms = r.duration_ms
+		WHERE x.account_id = a.account_id AND x.id = a.id;
+	END IF;
+	RETURN r.peaks;
+END
+$$;
+COMMENT ON FUNCTION convdash.decode_stored_clip(convdash.audio_clips) IS
+	'Admin: decodes a stored clip and keeps its duration and peaks (unless the transaction is read-only); returns the 4096 peaks; 22023 when it does not decode';
+
 -- Waveform peaks of a clip in buckets (1-4096) from its cached peaks.
 CREATE FUNCTION convdash.audio_peaks(clip_id bigint, buckets integer DEFAULT 512) RETURNS jsonb
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -317,22 +369,66 @@ BEGIN
 	PERFORM convdash.check_range(coalesce(buckets, 0), 'buckets', 1, 4096);
 	a := convdash.find_clip(clip_id);
 	IF a.peaks IS NULL THEN
-		IF NOT convdash.wav_mime(a.mime) THEN
-			RAISE EXCEPTION 'waveform peaks are only computed for WAV clips (this one is %)', a.mime
+		IF convdash.audio_formats(a.mime) IS NULL THEN
+			RAISE EXCEPTION 'waveform peaks are not computed for % clips', a.mime
 				USING ERRCODE = 'feature_not_supported', COLUMN = 'clip_id',
+				      DETAIL = 'Supported: ' || convdash.supported_audio_mimes() || '.',
 				      HINT = 'A client may supply peaks with convdash.set_audio_peaks.';
 		END IF;
-		-- not cached (a clip stored before peaks were): compute once and keep
-		a.peaks := (convdash.clip_analyze(a.loid, true)).peaks;
-		UPDATE convdash.audio_clips x SET peaks = a.peaks WHERE x.account_id = a.account_id AND x.id = a.id;
+		-- stored before decoding existed: decode once and keep
+		a.peaks := convdash.decode_stored_clip(a);
 	END IF;
 	RETURN jsonb_build_object('buckets', buckets, 'peaks', to_jsonb(convdash.peaks_resample(a.peaks, buckets)));
 END
 $$;
 COMMENT ON FUNCTION convdash.audio_peaks(bigint, integer) IS
-	'API: {buckets, peaks:[0..1]} waveform of a clip (max normalised amplitude per bucket); 22023 buckets outside 1-4096, 0A000 for a non-WAV clip without supplied peaks, P0002 unknown clip';
+	'API: {buckets, peaks:[0..1]} waveform of a clip (max normalised amplitude per bucket); decodes a clip stored without peaks first; 22023 buckets outside 1-4096 or a clip that does not decode, 0A000 for a clip of an unsupported type without supplied peaks, P0002 unknown clip';
 
--- Stores client-supplied peaks for a non-WAV clip (the server computes WAV peaks itself).
+-- Admin: decodes every clip stored without peaks, batch by batch (a commit
+-- after each), reporting progress as NOTICEs; a clip that does not decode is
+-- reported and left as it is.
+-- (No SET search_path: a procedure with one cannot COMMIT; every name is qualified.)
+CREATE PROCEDURE convdash.backfill_audio(batch_size integer DEFAULT 50)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+	total bigint;
+	done bigint := 0;
+	failed bigint := 0;
+	last_id bigint := 0;
+	ids bigint[];
+	a convdash.audio_clips;
+BEGIN
+	PERFORM convdash.check_range(batch_size, 'batch_size', 1, 100000);
+	SELECT count(*) INTO total FROM convdash.audio_clips x
+	WHERE x.peaks IS NULL AND x.sha256 IS NOT NULL AND convdash.audio_formats(x.mime) IS NOT NULL;
+	RAISE NOTICE 'backfill_audio: % clips to decode', total;
+	LOOP
+		SELECT array_agg(id ORDER BY id) INTO ids FROM (
+			SELECT x.id FROM convdash.audio_clips x
+			WHERE x.id > last_id AND x.peaks IS NULL AND x.sha256 IS NOT NULL
+			  AND convdash.audio_formats(x.mime) IS NOT NULL
+			ORDER BY x.id LIMIT batch_size) b;
+		EXIT WHEN ids IS NULL;
+		FOR a IN SELECT * FROM convdash.audio_clips x WHERE x.id = ANY (ids) ORDER BY x.id LOOP
+			BEGIN
+				PERFORM convdash.decode_stored_clip(a);
+				done := done + 1;
+			EXCEPTION WHEN invalid_parameter_value THEN
+				failed := failed + 1;
+				RAISE NOTICE 'backfill_audio: clip % (account %) does not decode: %', a.id, a.account_id, SQLERRM;
+			END;
+		END LOOP;
+		last_id := ids[cardinality(ids)];
+		COMMIT;
+		RAISE NOTICE 'backfill_audio: % of % clips decoded, % failed', done, total, failed;
+	END LOOP;
+END
+$$;
+COMMENT ON PROCEDURE convdash.backfill_audio(integer) IS
+	'Admin: decodes every clip stored without peaks (before decoding existed), committing each batch_size clips and reporting progress as NOTICEs; clips that do not decode are reported and skipped';
+
+-- Stores client-supplied peaks for a clip of a type convdash does not decode (it computes the others itself).
 CREATE FUNCTION convdash.set_audio_peaks(clip_id bigint, peaks real[]) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
@@ -341,8 +437,8 @@ DECLARE
 	a convdash.audio_clips := convdash.find_clip(clip_id);
 BEGIN
 	PERFORM convdash.check_clip_state(a, true);
-	IF convdash.wav_mime(a.mime) THEN
-		RAISE EXCEPTION 'peaks of WAV clips are computed by the server'
+	IF convdash.audio_formats(a.mime) IS NOT NULL THEN
+		RAISE EXCEPTION 'peaks of % clips are computed by the server', a.mime
 			USING ERRCODE = 'object_not_in_prerequisite_state', COLUMN = 'peaks';
 	END IF;
 	IF peaks IS NULL OR array_ndims(peaks) <> 1 OR cardinality(peaks) NOT BETWEEN 1 AND 4096
@@ -356,4 +452,4 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.set_audio_peaks(bigint, real[]) IS
-	'API: stores peaks (1-4096 values in 0..1, in time order) for a non-WAV clip so audio_peaks can answer; 22023 bad values, 55000 for WAV clips';
+	'API: stores peaks (1-4096 values in 0..1, in time order) for a clip of a type convdash does not decode (stored before the list of formats existed); 22023 bad values, 55000 for the types it decodes';

@@ -22,6 +22,8 @@ SELECT convdash.append_message(:c2, 'user', 'Allô ?', NULL, NULL, '2026-05-02 1
 \ir ../../scripts/wav.sql
 SELECT convdash.attach_audio(:m2, 'audio/wav', pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(
 	SELECT round(8000 * sin(2 * pi() * 440 * n / 8000))::bigint FROM generate_series(0, 7999) n), 16)));
+-- an Ogg/Opus clip of speech (committed test clip; run.sh runs psql in test/dump)
+\set ogg `base64 -w0 ../data/audio/speech.opus.ogg`
 SELECT convdash.attach_audio(convdash.append_message(:c2, 'assistant', 'Bonjour !', NULL, NULL, '2026-05-02 10:00:03+00'),
-	'audio/ogg', '\x4f676753000200000000'::bytea, 1200);
+	'audio/ogg', decode(:'ogg', 'base64'), 1200);
 SELECT convdash.archive_conversation(:c2);

@@ -506,6 +506,45 @@ test('play advances automatically to the next clip', async (page) => {
   await waitPlayer(page, () => document.querySelector('#panel .player-slot').dataset.state === 'paused');
 });
 
+test('Ogg/Opus, MP3 and WebM clips play, seek and advance', async (page) => {
+  const audio = recordAudio(page);
+  await gotoApp(page);
+  await openDetail(page, 'voice-formats');
+  await page.waitForSelector('#panel .player .waveform');
+  const clips = seed.voiceFormats.clips;
+  assertEqual(clips.map((c) => c.mime), ['audio/ogg', 'audio/mpeg', 'audio/webm'], 'formats stored');
+  const position = () => page.evaluate(() => document.querySelector('#panel .player-time').textContent);
+  for (const [i, clip] of clips.entries()) {
+    await waitPlayer(page, (n) => document.querySelector('#panel .player-clip').textContent === `Clip ${n} of 3`, i + 1);
+    assert(clip.duration_ms > 5000, `clip ${i + 1} has its decoded duration (${clip.duration_ms} ms)`);
+    await waitPlayer(page, () => !document.querySelector('#panel .waveform').classList.contains('no-peaks'));
+    // click at 50%: the element plays from the middle
+    await clickWaveform(page, 0.5);
+    await waitPlayer(page, () => document.querySelector('#panel .player-audio').readyState >= 1, undefined, 15000);
+    const half = clip.duration_ms / 2000;
+    await waitPlayer(page, (h) => Math.abs(document.querySelector('#panel .player-audio').currentTime - h) < 0.3, half, 15000);
+    // -5 s and +5 s move the element by five seconds
+    await page.click('#panel .skip-back');
+    await waitPlayer(page, (h) => Math.abs(document.querySelector('#panel .player-audio').currentTime - Math.max(0, h - 5)) < 0.3, half);
+    await page.click('#panel .skip-forward');
+    const forward = Math.min(clip.duration_ms / 1000, Math.max(0, half - 5) + 5);
+    await waitPlayer(page, (f) => Math.abs(document.querySelector('#panel .player-audio').currentTime - f) < 0.3, forward);
+    assert((await position()).startsWith(`0:0${Math.floor(forward)}`), `time label after seeking: ${await position()}`);
+    assert(audio.some((a) => a.url.endsWith(`/audio/${clip.id}`)), `clip ${clip.id} fetched`);
+    if (i < clips.length - 1) {
+      // play the last second: the player moves on to the next clip by itself
+      await clickWaveform(page, 0.9);
+      await waitPlayer(page, () => document.querySelector('#panel .player-audio').readyState >= 1);
+      await page.click('#panel .player .play');
+      await waitPlayer(page, (n) => document.querySelector('#panel .player-clip').textContent === `Clip ${n} of 3`, i + 2, 15000);
+      await waitPlayer(page, () => document.querySelector('#panel .player-slot').dataset.state === 'playing'
+        && document.querySelector('#panel .player-audio').currentTime > 0.2, undefined, 15000);
+      await page.click('#panel .player .play');
+      await waitPlayer(page, () => document.querySelector('#panel .player-slot').dataset.state === 'paused');
+    }
+  }
+});
+
 test('rating removal from the panel', async (page) => {
   await gotoApp(page);
   await openDetail(page, 'rate-me');

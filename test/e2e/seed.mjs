@@ -2,6 +2,11 @@
 // prints a JSON manifest of the conversations the browser tests look for.
 // Usage: node seed.mjs <base-url> <api-key>   (deterministic data, March 2024)
 
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
 const [base, key] = process.argv.slice(2);
 if (!base || !key) {
   console.error('usage: node seed.mjs <base-url> <api-key>');
@@ -53,6 +58,23 @@ function at(iso, minutes = 0) {
 
 const CHANNELS = ['web', 'widget', 'telegram', 'whatsapp', 'voip', 'messenger', 'crm'];
 const TOPICS = ['billing question', 'password reset', 'shipping delay', 'plan upgrade', 'API limits', 'invoice copy', 'account deletion'];
+
+// Real speech encoded as a channel sends it: espeak-ng, then opusenc (Ogg/Opus,
+// Telegram), lame (MP3, Twilio) or ffmpeg (WebM/Opus as Chrome records it).
+function speech(text, format) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-speech-'));
+  try {
+    const wavFile = path.join(dir, 's.wav');
+    const out = path.join(dir, `s.${format}`);
+    execFileSync('espeak-ng', ['-v', 'en-us', '-s', '150', '-w', wavFile, text]);
+    if (format === 'ogg') execFileSync('opusenc', ['--quiet', '--bitrate', '24', wavFile, out]);
+    else if (format === 'mp3') execFileSync('lame', ['--quiet', '-b', '32', wavFile, out]);
+    else execFileSync('ffmpeg', ['-v', 'error', '-i', wavFile, '-c:a', 'libopus', '-b:a', '32k', '-f', 'webm', '-live', '1', out]);
+    return fs.readFileSync(out);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
 
 // Start a conversation and append its messages; returns the conversation id.
 async function conversation({ agent, session, channel, startedAt, messages, handledBy = 'ai', trackerSessionId }) {
@@ -132,6 +154,22 @@ async function main() {
   await call('POST', `/conversations/${voice.id}/close`, { end_reason: 'Caller hung up', ended_at: '2024-03-30T10:03:05Z' });
   manifest.voice = { id: voice.id, clips: clipIds, tracker };
 
+  // A call recorded by the channels themselves: Ogg/Opus, MP3, WebM/Opus.
+  const formats = [
+    ['ogg', 'audio/ogg; codecs=opus', 'Hello, my order four seven one one arrived broken. The box was crushed and the lamp inside is cracked.'],
+    ['mp3', 'audio/mpeg', 'I am sorry to hear that. I have started a replacement, and a return label is on its way to your email address.'],
+    ['webm', 'audio/webm;codecs=opus', 'Thank you, that was quick. Will the new lamp arrive before the weekend, or should I pick it up in the store?'],
+  ];
+  const voiceFormats = await conversation({
+    agent: echo, session: 'voice-formats', channel: 'voip', startedAt: '2024-03-30T09:30:00Z',
+    messages: formats.map(([, , text], i) => ({ role: i % 2 ? 'assistant' : 'user', content: text })),
+  });
+  const formatClips = [];
+  for (const [i, [format, mime, text]] of formats.entries()) {
+    formatClips.push((await call('PUT', `/messages/${voiceFormats.messageIds[i]}/audio`, speech(text, format), mime)));
+  }
+  manifest.voiceFormats = { id: voiceFormats.id, clips: formatClips.map((c) => ({ id: c.id, mime: c.mime, duration_ms: c.duration_ms })) };
+
   // An ongoing conversation with 120 messages, for transcript paging.
   const long = await conversation({
     agent: nova, session: 'long-thread', channel: 'web', startedAt: '2024-03-29T12:00:00Z',
@@ -182,7 +220,7 @@ async function main() {
   await call('PUT', `/conversations/${del.id}/rating`, { score: 2 });
   manifest.delete = { id: del.id };
 
-  manifest.total = 60 + 5;
+  manifest.total = 60 + 6;
   process.stdout.write(`${JSON.stringify(manifest)}\n`);
 }
 

@@ -5,8 +5,9 @@
 // The audio route needs an Authorization header, which <audio src> cannot
 // send, so clips are fetched with fetch() and played from blob: URLs. WAV
 // clips are fetched by byte range from the playback position (a seek before
-// the loaded part starts a new Range request); other formats are fetched
-// whole. See api/static/README.md.
+// the loaded part starts a new Range request); the other formats (Ogg, WebM,
+// MP3, MP4, FLAC) need the whole clip before seeking, so they are fetched
+// whole once and seek inside the blob. See api/static/README.md.
 import { api, describeError } from './api.js';
 import { h, replace, formatClock } from './dom.js';
 import { isWav, parseWavHeader, wavBlob } from './wav.js';

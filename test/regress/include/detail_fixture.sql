@@ -62,7 +62,7 @@ SELECT convdash.set_sentiment(:c_long, 'negative') IS NOT NULL AS ok;
 SELECT convdash.start_conversation(:bo, 'sess-voice', 'telegram', 'ai', '2026-03-04 12:00:00+00', :ts_empty) AS c_voice \gset
 SELECT convdash.append_message(:c_voice, 'user', 'Transcribed: hello?', NULL, NULL, '2026-03-04 12:00:01+00') AS voice_msg \gset
 SELECT convdash.append_message(:c_voice, 'assistant', 'Hello, how can I help?', 9, 6, '2026-03-04 12:00:02+00') IS NOT NULL AS ok;
-SELECT convdash.attach_audio(:voice_msg, 'audio/ogg', '\x4f676753', 1200)->>'id' AS clip \gset
+SELECT convdash.attach_audio(:voice_msg, 'audio/ogg', pg_temp.clip('opus.ogg'), 1200)->>'id' AS clip \gset
 SELECT convdash.set_sentiment(:c_voice, 'neutral', 0.01) IS NOT NULL AS ok;
 
 -- archived after closing

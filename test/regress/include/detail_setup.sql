@@ -3,6 +3,7 @@
 \set QUIET on
 \i test/regress/include/err.sql
 \set ECHO none
+\i test/regress/include/clips.sql
 \o /dev/null
 \i test/regress/include/detail_fixture.sql
 \o

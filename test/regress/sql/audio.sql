@@ -1,8 +1,10 @@
--- Audio clips: streaming store, every WAV format round trip, non-WAV clips,
+-- Audio clips: streaming store, every WAV format round trip, every other
+-- container/codec (committed clips), damaged clips of every format,
 -- byte ranges, playback order, replacement, tenancy and every error.
 \set QUIET on
 \set ECHO none
 \i test/regress/include/err.sql
+\i test/regress/include/clips.sql
 \i scripts/wav.sql
 \set ECHO all
 \set QUIET off
@@ -86,33 +88,93 @@ SELECT count(*) AS clips_of_message FROM convdash.audio_clips WHERE message_id =
 SELECT (SELECT array_agg(p) FROM jsonb_array_elements_text(convdash.audio_peaks(id, 4)->'peaks') p) AS alaw_peaks,
 	duration_ms, mime FROM convdash.audio_clips WHERE message_id = :g711_msg;
 
--- a non-WAV clip, streamed in chunks; its duration is the caller's
+-- every container/codec convdash decodes: the committed clips of "Refund
+-- approved." (1.116 s of speech at 8 kHz; encoders add their padding, the
+-- MP3's 180 ms, as ffprobe also reports): bytes, SHA-256, decoded duration
+-- (the caller's 9999 loses), a waveform with speech in it
+CREATE TEMP TABLE formats AS
+SELECT c.name, c.mime, c.data,
+	convdash.attach_audio(convdash.append_message(:conv, 'user', 'format ' || c.name), c.mime, c.data, 9999) AS j
+FROM test_clips c ORDER BY c.name;
+SELECT f.name, f.j->>'mime' AS mime, (f.j->>'bytes')::int = length(f.data) AS bytes_ok,
+	(f.j->>'duration_ms')::int AS duration_ms,
+	convdash.audio_read((f.j->>'id')::bigint, 0, 8388608) = f.data AS round_trip,
+	convdash.audio_info((f.j->>'id')::bigint)->>'sha256' = encode(sha256(f.data), 'hex') AS sha_ok,
+	(SELECT max(p::numeric) BETWEEN 0.2 AND 1 AND min(p::numeric) < 0.05
+	 FROM jsonb_array_elements_text(convdash.audio_peaks((f.j->>'id')::bigint, 64)->'peaks') p) AS speech_waveform
+FROM formats f ORDER BY f.name;
+-- a MIME type with parameters is canonical; the bytes must be the format it names
+SELECT convdash.append_message(:conv, 'user', 'mime check') AS emsg_early \gset
+SELECT convdash.attach_audio(:emsg_early, 'Audio/WebM; codecs="opus"', pg_temp.clip('webm'))->>'mime' AS canonical_mime;
+SELECT name, pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :emsg_early, mime, pg_temp.clip(clip))) AS error
+FROM (VALUES ('WAV called MP3', 'audio/mpeg', 'wav'), ('MP3 called Ogg', 'audio/ogg', 'mp3'),
+	('WebM called MP4', 'audio/mp4', 'webm'), ('Ogg called FLAC', 'audio/flac', 'opus.ogg')) AS t(name, mime, clip)
+ORDER BY name;
+
+-- an MP3 streamed in chunks; its duration is the decoded one, not the caller's
 SELECT convdash.append_message(:conv, 'assistant', 'mp3 answer') AS mp3_msg \gset
 BEGIN;
 SELECT convdash.audio_begin(:mp3_msg, ' Audio/MPEG; bitrate=128 ', 2500) AS mp3 \gset
-SELECT convdash.audio_write(:mp3, '\x494433'::bytea) AS so_far;
+SELECT convdash.audio_write(:mp3, substring(pg_temp.clip('mp3') FROM 1 FOR 3)) AS so_far;
 SELECT convdash.audio_write(:mp3, ''::bytea) AS so_far;
-SELECT convdash.audio_write(:mp3, decode(repeat('00ff', 1000), 'hex')) AS so_far;
-SELECT convdash.audio_write(:mp3, '\x0a0b0c'::bytea) AS so_far;
+SELECT convdash.audio_write(:mp3, substring(pg_temp.clip('mp3') FROM 4 FOR 1000)) AS so_far;
+SELECT convdash.audio_write(:mp3, substring(pg_temp.clip('mp3') FROM 1004)) AS so_far;
 SELECT convdash.audio_finish(:mp3) - 'id' - 'message_id' AS finished;
 COMMIT;
-SELECT encode(convdash.audio_read(:mp3, 0, 4), 'hex') AS start,
-	encode(convdash.audio_read(:mp3, 1000, 4), 'hex') AS middle,
-	encode(convdash.audio_read(:mp3, 2003, 100), 'hex') AS tail,
-	encode(convdash.audio_read(:mp3, 2006, 10), 'hex') AS at_end,
+SELECT convdash.audio_read(:mp3, 0, 4) = substring(pg_temp.clip('mp3') FROM 1 FOR 4) AS start,
+	convdash.audio_read(:mp3, 1000, 4) = substring(pg_temp.clip('mp3') FROM 1001 FOR 4) AS middle,
+	convdash.audio_read(:mp3, 1290, 100) = substring(pg_temp.clip('mp3') FROM 1291) AS tail,
+	length(convdash.audio_read(:mp3, 1290, 100)) AS tail_bytes,
+	encode(convdash.audio_read(:mp3, 1296, 10), 'hex') AS at_end,
 	encode(convdash.audio_read(:mp3, 99999, 10), 'hex') AS past_end,
 	encode(convdash.audio_read(:mp3, 5, 0), 'hex') AS zero_length;
-SELECT convdash.audio_info(:mp3) - 'id' - 'message_id' - 'conversation_id' - 'created_at' AS info,
-	convdash.audio_info(:mp3)->>'sha256' = encode(sha256('\x494433'::bytea || decode(repeat('00ff', 1000), 'hex') || '\x0a0b0c'::bytea), 'hex') AS sha_ok;
--- peaks: none for a non-WAV clip until a client supplies them
-SELECT pg_temp.err(format('SELECT convdash.audio_peaks(%s)', :mp3));
-SELECT convdash.set_audio_peaks(:mp3, '{0.1,0.9,0.5,0.25}') = :mp3 AS supplied;
-SELECT convdash.audio_peaks(:mp3, 2), convdash.audio_peaks(:mp3, 8);
-SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :mp3, '{0.1,1.5}'));
-SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :mp3, '{0.1,NaN}'));
-SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :mp3, '{}'));
-SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, NULL)', :mp3));
-SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, array_fill(0.5::real, ARRAY[4097]))', :mp3));
+SELECT convdash.audio_info(:mp3) - 'id' - 'message_id' - 'conversation_id' - 'created_at' - 'sha256' AS info,
+	convdash.audio_info(:mp3)->>'sha256' = encode(sha256(pg_temp.clip('mp3')), 'hex') AS sha_ok;
+-- its peaks are the server's: a client cannot supply them
+SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :mp3, '{0.5}'));
+
+-- a clip stored before decoding existed: peaks and duration are computed on
+-- the first request, and kept (but not in a read-only transaction, which
+-- still gets them)
+UPDATE convdash.audio_clips SET peaks = NULL, duration_ms = 2500 WHERE id = :mp3;
+BEGIN TRANSACTION READ ONLY;
+SELECT convdash.audio_peaks(:mp3, 4) AS read_only_peaks \gset
+COMMIT;
+SELECT peaks IS NULL AS not_kept_read_only, duration_ms FROM convdash.audio_clips WHERE id = :mp3;
+SELECT convdash.audio_peaks(:mp3, 4) = :'read_only_peaks'::jsonb AS same_peaks;
+SELECT cardinality(peaks) AS kept_buckets, duration_ms FROM convdash.audio_clips WHERE id = :mp3;
+-- the admin backfill: every clip without peaks, in batches, with progress
+UPDATE convdash.audio_clips SET peaks = NULL, duration_ms = NULL
+WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content LIKE 'format %');
+CALL convdash.backfill_audio(3);
+SELECT count(*) FILTER (WHERE peaks IS NULL) AS without_peaks, count(*) FILTER (WHERE duration_ms BETWEEN 1066 AND 1300) AS with_duration
+FROM convdash.audio_clips WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content LIKE 'format %');
+SELECT pg_temp.err('CALL convdash.backfill_audio(0)');
+-- a stored clip whose bytes no longer decode is reported and skipped, the others still decoded
+UPDATE convdash.audio_clips SET peaks = NULL
+WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content IN ('format webm', 'format mp3'));
+SELECT count(*) AS overwritten FROM convdash.audio_clips, LATERAL (SELECT lo_put(loid, 0, decode(repeat('00', 64), 'hex'))) x
+WHERE message_id = (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content = 'format webm');
+SET client_min_messages = warning;  -- its NOTICE names the clip id, which varies
+CALL convdash.backfill_audio();
+RESET client_min_messages;
+SELECT m.content, a.peaks IS NULL AS without_peaks FROM convdash.audio_clips a JOIN convdash.messages m ON m.id = a.message_id
+WHERE m.conversation_id = :conv AND m.content IN ('format webm', 'format mp3') ORDER BY 1;
+
+-- a clip of a type convdash does not decode (stored before the list of
+-- formats existed): no peaks until a client supplies them
+SELECT convdash.append_message(:conv, 'user', 'legacy amr') AS amr_msg \gset
+SELECT (convdash.attach_audio(:amr_msg, 'audio/ogg', pg_temp.clip('opus.ogg'))->>'id')::bigint AS amr \gset
+UPDATE convdash.audio_clips SET mime = 'audio/amr', peaks = NULL WHERE id = :amr;
+CALL convdash.backfill_audio();
+SELECT pg_temp.err(format('SELECT convdash.audio_peaks(%s)', :amr));
+SELECT convdash.set_audio_peaks(:amr, '{0.1,0.9,0.5,0.25}') = :amr AS supplied;
+SELECT convdash.audio_peaks(:amr, 2), convdash.audio_peaks(:amr, 8);
+SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :amr, '{0.1,1.5}'));
+SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :amr, '{0.1,NaN}'));
+SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :amr, '{}'));
+SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, NULL)', :amr));
+SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, array_fill(0.5::real, ARRAY[4097]))', :amr));
 SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', (SELECT id FROM convdash.audio_clips WHERE message_id = :g711_msg), '{0.5}'));
 
 -- the clip list in playback (message) order, has_voice set
@@ -129,6 +191,10 @@ SELECT convdash.append_message(:conv, 'user', 'errors') AS emsg \gset
 SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, %L)', :emsg, 'text/plain'));
 SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, %L)', :emsg, 'audio/'));
 SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, %L)', :emsg, 'audio/*'));
+-- a format convdash does not decode: the error names those it does
+SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, %L)', :emsg, 'audio/amr'));
+SELECT pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :emsg, 'audio/aac', pg_temp.clip('m4a')));
+SELECT convdash.audio_begin(:emsg, 'audio/x-ms-wma');
 SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, NULL)', :emsg));
 SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, %L, -5)', :emsg, 'audio/ogg'));
 SELECT pg_temp.err('SELECT convdash.audio_begin(-1, ''audio/ogg'')');
@@ -163,17 +229,20 @@ SELECT count(*) AS clips_of_failed_message FROM convdash.audio_clips WHERE messa
 -- errors: the size limit (convdash.max_clip_bytes, superuser-only)
 SHOW convdash.max_clip_bytes;
 SELECT convdash.max_clip_bytes();
-SET convdash.max_clip_bytes = '1kB';
-SELECT pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :emsg, 'audio/ogg', decode(repeat('00', 1025), 'hex')));
-SELECT (convdash.attach_audio(:emsg, 'audio/ogg', decode(repeat('00', 1024), 'hex')))->'bytes' AS exactly_at_limit;
+SET convdash.max_clip_bytes = 1296;  -- the MP3 clip's size
+SELECT pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :emsg, 'audio/mpeg', pg_temp.clip('mp3') || '\x00'::bytea));
+SELECT (convdash.attach_audio(:emsg, 'audio/mpeg', pg_temp.clip('mp3')))->'bytes' AS exactly_at_limit;
 SELECT pg_temp.err(format('SELECT convdash.audio_write(convdash.audio_begin(%s, %L), %L), convdash.audio_write(currval(%L), %L)',
-	:emsg, 'audio/ogg', decode(repeat('00', 1000), 'hex'), 'convdash.audio_clips_id_seq', decode(repeat('00', 25), 'hex')));
+	:emsg, 'audio/ogg', decode(repeat('00', 1000), 'hex'), 'convdash.audio_clips_id_seq', decode(repeat('00', 297), 'hex')));
 RESET convdash.max_clip_bytes;
 SET ROLE convdash_api;
 SELECT pg_temp.err('SET convdash.max_clip_bytes = ''100MB''');
 RESET ROLE;
 
--- errors: WAV files that do not hold (truncated, garbage, lying headers)
+-- errors: WAV files that do not hold (truncated, garbage, lying headers).
+-- FFmpeg's WAV reader keeps what a file still holds, as players do: a data
+-- chunk cut short or sizes that lie give the frames present (stored); a
+-- header it cannot read is a 22023
 CREATE TEMP TABLE good AS SELECT pg_temp.wav(1, 1, 8000, 16, pg_temp.pcm(ARRAY(SELECT generate_series(1, 100)::bigint), 16)) AS w;
 SELECT name, pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :emsg, 'audio/wav', data)) AS error
 FROM good, LATERAL (VALUES
@@ -195,6 +264,50 @@ FROM good, LATERAL (VALUES
 		|| substring(w FROM 21 FOR 16))
 	) AS t(name, data)
 ORDER BY name;
+-- damaged clips of every format: cut short, the header overwritten, bytes
+-- overwritten with random ones at random places (fixed seed). Each either
+-- still decodes (damage inside the audio data of a format without
+-- checksums) or is a 22023 naming the problem, and a refused clip leaves
+-- nothing behind.
+SELECT setseed(0.16);
+CREATE TEMP TABLE damaged AS
+SELECT c.name, d.how, c.mime, d.data
+FROM test_clips c, LATERAL (VALUES
+	('cut to a third', substring(c.data FROM 1 FOR length(c.data) / 3)),
+	('cut to 20 bytes', substring(c.data FROM 1 FOR 20)),
+	('header overwritten', overlay(c.data PLACING decode(repeat('a5', 16), 'hex') FROM 5)),
+	('random bytes 1', (SELECT string_agg(CASE WHEN random() < 0.02 THEN set_byte('\x00', 0, (random() * 255)::int)
+	                                       ELSE substring(c.data FROM i FOR 1) END, ''::bytea ORDER BY i)
+	                    FROM generate_series(1, length(c.data)) i)),
+	('random bytes 2', (SELECT string_agg(CASE WHEN random() < 0.005 THEN set_byte('\x00', 0, (random() * 255)::int)
+	                                       ELSE substring(c.data FROM i FOR 1) END, ''::bytea ORDER BY i)
+	                    FROM generate_series(1, length(c.data)) i))
+	) AS d(how, data);
+SELECT convdash.append_message(:conv, 'user', 'damaged') AS dmsg \gset
+SELECT pg_temp.lo_count() AS lo_before_damage \gset
+CREATE TEMP TABLE damage_results AS
+SELECT name, how, pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :dmsg, mime, data)) AS result
+FROM damaged;
+SELECT name, how, result FROM damage_results WHERE how NOT LIKE 'random%' ORDER BY name, how;
+-- random damage: the outcome is stored or a 22023, never anything else
+SELECT name, bool_and(result = 'no error' OR result LIKE '22023: invalid audio/% audio: %') AS stored_or_22023
+FROM damage_results GROUP BY name ORDER BY name;
+-- the message has a clip only if some damaged clip was stored, and one large object for it
+SELECT (SELECT count(*) FROM convdash.audio_clips WHERE message_id = :dmsg) AS clips_of_damaged_message,
+	(SELECT least(count(*), 1) FROM damage_results WHERE result = 'no error') AS expected,
+	pg_temp.lo_count() - :lo_before_damage AS objects_added;
+
+-- the decoder's limits: a memory cap too small to decode is a 22023, not a crash
+SET convdash.decode_memory = '64MB';
+SELECT pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :dmsg, 'audio/mp4', pg_temp.clip('m4a'))) ~ '^22023: invalid audio/mp4 audio: ' AS memory_cap_is_22023;
+RESET convdash.decode_memory;
+SET ROLE convdash_api;
+SELECT pg_temp.err('SET convdash.decode_timeout = ''1h''');
+SELECT pg_temp.err('SET convdash.decode_memory = ''4GB''');
+RESET ROLE;
+SHOW convdash.decode_timeout;
+SHOW convdash.decode_memory;
+
 -- an odd chunk before fmt is skipped with its pad byte; a partial trailing frame is ignored
 SELECT (convdash.attach_audio(:emsg, 'audio/wave',
 	decode('52494646' || pg_temp.le_hex(4 + 10 + 24 + 8 + 5, 4) || '57415645' || '4a554e4b' || '01000000' || '0700', 'hex')
@@ -238,7 +351,7 @@ SELECT pg_temp.lo_err(format('SELECT lo_open(%s, 262144)', :other_loid));
 SELECT pg_temp.lo_err(format('SELECT lo_unlink(%s)', :other_loid));
 SELECT pg_temp.lo_err(format('SELECT lo_put(%s, 0, %L)', :other_loid, '\x00'));
 SELECT pg_temp.err('SELECT count(*) FROM pg_largeobject');
-SELECT pg_temp.err(format('SELECT convdash.clip_analyze(%s, false)', :other_loid));
+SELECT pg_temp.err(format('SELECT convdash.clip_analyze(%s, %L, %L)', :other_loid, 'audio/wav', 'wav'));
 SELECT pg_temp.err(format('SELECT convdash.create_clip_object()'));
 SELECT pg_temp.err(format('DELETE FROM convdash.audio_clips WHERE id = %s', :mp3));
 -- through the functions, with its tenant set

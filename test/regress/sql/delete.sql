@@ -5,6 +5,7 @@
 \set QUIET on
 \set ECHO none
 \i test/regress/include/err.sql
+\i test/regress/include/clips.sql
 \set ECHO all
 \set QUIET off
 
@@ -31,7 +32,7 @@ BEGIN
 	PERFORM convdash.append_message(c, 'tool', '{"ok": true}');
 	FOR i IN 1..clips LOOP
 		m := convdash.append_message(c, CASE WHEN i % 2 = 1 THEN 'user' ELSE 'assistant' END, 'voice ' || i);
-		PERFORM convdash.attach_audio(m, 'audio/ogg', decode(repeat(lpad(to_hex(i), 2, '0'), 100 * i), 'hex'), 1000 * i);
+		PERFORM convdash.attach_audio(m, 'audio/ogg', pg_temp.clip('opus.ogg'), 1000 * i);
 	END LOOP;
 	PERFORM convdash.append_message(c, 'user', 'text only');
 	PERFORM convdash.rate_conversation(c, 4, 'fine');
@@ -161,13 +162,16 @@ SELECT * FROM convdash.integrity_check();
 \set regress_db :DBNAME
 CREATE DATABASE convdash_drop_test;
 \set QUIET on
+\set ECHO none
 \c convdash_drop_test
+\i test/regress/include/clips.sql
+\set ECHO all
 \set QUIET off
 SET client_min_messages = warning;
 CREATE EXTENSION convdash CASCADE;
 SELECT set_config('convdash.account_id', convdash.create_account('Drop Co')::text, false) AS tenant \gset
 SELECT convdash.attach_audio(convdash.append_message(convdash.start_conversation(convdash.create_agent('b'), 's', 'voip'),
-	'user', 'hi'), 'audio/ogg', '\x0102') - 'id' - 'message_id' AS clip;
+	'user', 'hi'), 'audio/ogg', pg_temp.clip('opus.ogg')) - 'id' - 'message_id' AS clip;
 DROP EXTENSION convdash;
 SELECT count(*) AS objects_after_drop FROM pg_largeobject_metadata;
 CREATE EXTENSION convdash;

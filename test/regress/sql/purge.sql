@@ -3,6 +3,7 @@
 \set QUIET on
 \set ECHO none
 \i test/regress/include/err.sql
+\i test/regress/include/clips.sql
 \set ECHO all
 \set QUIET off
 
@@ -18,7 +19,7 @@ BEGIN
 	FOR i IN 1..n LOOP
 		m := convdash.append_message(c, 'user', 'message ' || i, NULL, NULL, started + i * interval '1 second');
 		IF voice AND i = 1 THEN
-			PERFORM convdash.attach_audio(m, 'audio/ogg', '\x4f676753');
+			PERFORM convdash.attach_audio(m, 'audio/ogg', pg_temp.clip('opus.ogg'));
 		END IF;
 	END LOOP;
 	IF ended IS NOT NULL THEN
