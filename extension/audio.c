@@ -30,6 +30,7 @@
 #include "decode.h"
 
 PG_FUNCTION_INFO_V1(convdash_max_clip_bytes_fn);
+PG_FUNCTION_INFO_V1(convdash_clip_decode);
 PG_FUNCTION_INFO_V1(convdash_clip_analyze);
 
 /* Bytes read from a large object at a time (a multiple of LOBLKSIZE) */
@@ -59,16 +60,14 @@ check_hash(int rc, pg_cryptohash_ctx *ctx)
 }
 
 /*
- * clip_analyze(loid oid, mime text, formats text, OUT bytes bigint, OUT
- * sha256 bytea, OUT duration_ms integer, OUT peaks real[]): one pass over
- * the large object. With formats (the containers mime may hold) the bytes
- * are decoded too (22023 when they are not such audio) and the duration and
- * PEAKS_MAX_BUCKETS peaks come back; without, both are NULL.
+ * One pass over a clip's large object: size and SHA-256, and with formats
+ * (the containers mime may hold) the decoded duration and PEAKS_MAX_BUCKETS
+ * peaks (22023 when the bytes are not such audio); without formats both are
+ * NULL. Returns (bytes, sha256, duration_ms, peaks).
  */
-Datum
-convdash_clip_analyze(PG_FUNCTION_ARGS)
+static Datum
+clip_analyze(FunctionCallInfo fcinfo, Oid loid, const char *mime, const char *formats)
 {
-	Oid			loid;
 	TupleDesc	tupdesc;
 	ClipDecoder *dec = NULL;
 	int			fd;
@@ -81,9 +80,6 @@ convdash_clip_analyze(PG_FUNCTION_ARGS)
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
 
-	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
-		elog(ERROR, "clip_analyze needs a large object and a MIME type");
-	loid = PG_GETARG_OID(0);
 	if (get_call_result_type(fcinfo, NULL, &tupdesc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "clip_analyze must return a record");
 	tupdesc = BlessTupleDesc(tupdesc);
@@ -91,9 +87,8 @@ convdash_clip_analyze(PG_FUNCTION_ARGS)
 	fd = DatumGetInt32(DirectFunctionCall2(be_lo_open, ObjectIdGetDatum(loid),
 										   Int32GetDatum(INV_READ)));
 	clip_seek(fd, 0, SEEK_END, &size);
-	if (!PG_ARGISNULL(2))
-		dec = clip_decoder_start(text_to_cstring(PG_GETARG_TEXT_PP(2)),
-								 text_to_cstring(PG_GETARG_TEXT_PP(1)));
+	if (formats != NULL)
+		dec = clip_decoder_start(formats, mime);
 
 	ctx = pg_cryptohash_create(PG_SHA256);
 	check_hash(pg_cryptohash_init(ctx), ctx);
@@ -138,5 +133,30 @@ convdash_clip_analyze(PG_FUNCTION_ARGS)
 	else
 		nulls[2] = nulls[3] = true;
 
-	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls)));
+	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/* clip_analyze(loid oid, mime text, formats text, OUT bytes, OUT sha256, OUT duration_ms, OUT peaks) */
+Datum
+convdash_clip_decode(PG_FUNCTION_ARGS)
+{
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1))
+		elog(ERROR, "clip_analyze needs a large object and a MIME type");
+	return clip_analyze(fcinfo, PG_GETARG_OID(0), text_to_cstring(PG_GETARG_TEXT_PP(1)),
+						PG_ARGISNULL(2) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(2)));
+}
+
+/*
+ * The 0.1 signature, clip_analyze(loid oid, wav boolean, ...), for an
+ * installation still at 0.1 with this library: WAV clips decoded as WAV,
+ * others only measured (as 0.1 did), until ALTER EXTENSION convdash UPDATE.
+ */
+Datum
+convdash_clip_analyze(PG_FUNCTION_ARGS)
+{
+	bool		wav = !PG_ARGISNULL(1) && PG_GETARG_BOOL(1);
+
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "clip_analyze needs a large object");
+	return clip_analyze(fcinfo, PG_GETARG_OID(0), "audio/wav", wav ? "wav" : NULL);
 }

@@ -42,7 +42,7 @@ COMMENT ON FUNCTION convdash.max_clip_bytes() IS
 
 CREATE FUNCTION convdash.clip_analyze(loid oid, mime text, formats text,
 	OUT bytes bigint, OUT sha256 bytea, OUT duration_ms integer, OUT peaks real[])
-AS 'MODULE_PATHNAME', 'convdash_clip_analyze'
+AS 'MODULE_PATHNAME', 'convdash_clip_decode'
 LANGUAGE C VOLATILE;
 COMMENT ON FUNCTION convdash.clip_analyze(oid, text, text) IS
 	'Admin: one streaming pass over a clip''s large object: size, SHA-256 and, with formats (audio_formats of mime), the decoded duration and 4096 peaks (22023 when the bytes are not such audio)';
@@ -342,20 +342,20 @@ COMMENT ON FUNCTION convdash.conversation_audio(bigint) IS
 	'API: {data:[{id, message_id, mime, bytes, duration_ms, created_at}]} of a conversation''s clips in playback (message) order; P0002 for an unknown id';
 
 -- Decodes a clip stored without peaks (before decoding existed) and keeps duration and peaks unless read-only; returns the peaks.
-CREATE FUNCTION convdash.decode_stored_clip(a convdash.audio_clips) RETURNS real[]
+CREATE FUNCTION convdash.decode_stored_clip(account_id bigint, clip_id bigint, loid oid, mime text) RETURNS real[]
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-	r record := convdash.clip_analyze(a.loid, a.mime, convdash.audio_formats(a.mime));
+	r record := convdash.clip_analyze(loid, mime, convdash.audio_formats(mime));
 BEGIN
 	IF NOT current_setting('transaction_read_only')::boolean THEN
 		UPDATE convdash.audio_clips x SET peaks = r.peaks, duration_ms = r.duration_ms
-		WHERE x.account_id = a.account_id AND x.id = a.id;
+		WHERE x.account_id = decode_stored_clip.account_id AND x.id = clip_id;
 	END IF;
 	RETURN r.peaks;
 END
 $$;
-COMMENT ON FUNCTION convdash.decode_stored_clip(convdash.audio_clips) IS
+COMMENT ON FUNCTION convdash.decode_stored_clip(bigint, bigint, oid, text) IS
 	'Admin: decodes a stored clip and keeps its duration and peaks (unless the transaction is read-only); returns the 4096 peaks; 22023 when it does not decode';
 
 -- Waveform peaks of a clip in buckets (1-4096) from its cached peaks.
@@ -376,7 +376,7 @@ BEGIN
 				      HINT = 'A client may supply peaks with convdash.set_audio_peaks.';
 		END IF;
 		-- stored before decoding existed: decode once and keep
-		a.peaks := convdash.decode_stored_clip(a);
+		a.peaks := convdash.decode_stored_clip(a.account_id, a.id, a.loid, a.mime);
 	END IF;
 	RETURN jsonb_build_object('buckets', buckets, 'peaks', to_jsonb(convdash.peaks_resample(a.peaks, buckets)));
 END
@@ -412,7 +412,7 @@ BEGIN
 		EXIT WHEN ids IS NULL;
 		FOR a IN SELECT * FROM convdash.audio_clips x WHERE x.id = ANY (ids) ORDER BY x.id LOOP
 			BEGIN
-				PERFORM convdash.decode_stored_clip(a);
+				PERFORM convdash.decode_stored_clip(a.account_id, a.id, a.loid, a.mime);
 				done := done + 1;
 			EXCEPTION WHEN invalid_parameter_value THEN
 				failed := failed + 1;

@@ -21,7 +21,7 @@ BEGIN
 	FOR i IN 1..n LOOP
 		m := convdash.append_message(c, 'user', 'message ' || i, NULL, NULL, t + i * interval '1 second');
 		IF voice AND i = 1 THEN
-			PERFORM convdash.attach_audio(m, 'audio/ogg', '\x4f676753');
+			PERFORM convdash.attach_audio(m, 'audio/wav', decode('524946462c00000057415645666d74201000000001000100401f0000401f0000010008006461746108000000' || '8090a0b0c0d0e0f0', 'hex'));
 		END IF;
 	END LOOP;
 	IF st IN ('closed', 'archived') THEN
