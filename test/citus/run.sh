@@ -212,7 +212,7 @@ bin=$root/api/convdash-api
 if [ -x "$bin" ]; then
 	cq $coord_port "CREATE ROLE convdash_citus_svc LOGIN IN ROLE convdash_api" >/dev/null
 	"$bin" --listen 127.0.0.1:0 --database-url "host=127.0.0.1 port=$coord_port dbname=$cluster_db user=convdash_citus_svc" \
-		--threads 2 --static-dir "$root/api/static" 2>"$work/api.log" &
+		--threads 4 --static-dir "$root/api/static" 2>"$work/api.log" &
 	api_pid=$!
 	for i in $(seq 1 100); do
 		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$work/api.log" | head -1)

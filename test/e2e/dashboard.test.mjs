@@ -529,6 +529,8 @@ test('Ogg/Opus, MP3 and WebM clips play, seek and advance', async (page) => {
     await page.click('#panel .skip-forward');
     const forward = Math.min(clip.duration_ms / 1000, Math.max(0, half - 5) + 5);
     await waitPlayer(page, (f) => Math.abs(document.querySelector('#panel .player-audio').currentTime - f) < 0.3, forward);
+    // the label follows the element's timeupdate events
+    await waitPlayer(page, (f) => document.querySelector('#panel .player-time').textContent.startsWith(`0:0${f}`), Math.floor(forward));
     assert((await position()).startsWith(`0:0${Math.floor(forward)}`), `time label after seeking: ${await position()}`);
     assert(audio.some((a) => a.url.endsWith(`/audio/${clip.id}`)), `clip ${clip.id} fetched`);
     if (i < clips.length - 1) {
