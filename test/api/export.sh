@@ -171,6 +171,12 @@ if make -s -C "$root/api" >/dev/null 2>&1; then
 	stop_service
 	check "peak RSS grows by $((hwm_after - hwm_before)) kB (< 6 MB) while $((size / 1048576)) MB are exported" \
 		test $((hwm_after - hwm_before)) -lt 6144 -a "$size" -gt $((12 * 1048576))
+	start_service --export-timeout 1000
+	curl -sS --limit-rate 2M -o "$work/cut.ndjson" "${XK[@]}" "$base$X?format=ndjson&include=messages" 2>"$work/curl.err"
+	cut_status=$?
+	stop_service
+	check "--export-timeout 1000: a longer download is cut without its last chunk (curl exit $cut_status: incomplete), logged" \
+		bash -c "[ '$cut_status' = 18 ] && grep -q 'export cut after 1000 ms' '$log' && [ \$(stat -c %s '$work/cut.ndjson') -lt $size ]"
 	api_pid=$saved_pid base=$saved_base bin=$saved_bin log=$saved_log
 else
 	check "the release build (api/convdash-api) builds" false
