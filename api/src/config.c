@@ -25,6 +25,8 @@ static const char usage[] =
 	"  --header-timeout MS     the whole request head, and each client read/write\n"
 	"                          (CONVDASH_HEADER_TIMEOUT; default 5000)\n"
 	"  --request-timeout MS    the whole request body (CONVDASH_REQUEST_TIMEOUT; default 30000)\n"
+	"  --export-timeout MS     the whole of one export download, 0 = no cap\n"
+	"                          (CONVDASH_EXPORT_TIMEOUT; default 3600000)\n"
 	"  --keep-alive-timeout MS idle time between requests of a connection (CONVDASH_KEEP_ALIVE_TIMEOUT; default 2000)\n"
 	"  --keep-alive-requests N requests per connection before it is closed (CONVDASH_KEEP_ALIVE_REQUESTS; default 100)\n"
 	"  --auth-cache MS         how long a checked key is trusted, 0 = check every request\n"
@@ -101,6 +103,7 @@ int config_load(int argc, char **argv)
 		{"db-connections", required_argument, NULL, 'D'},
 		{"db-role", required_argument, NULL, 'r'},
 		{"auth-cache", required_argument, NULL, 'A'},
+		{"export-timeout", required_argument, NULL, 'E'},
 		{"no-access-log", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -117,6 +120,7 @@ int config_load(int argc, char **argv)
 	const char *keep_alive_timeout = getenv("CONVDASH_KEEP_ALIVE_TIMEOUT");
 	const char *keep_alive_requests = getenv("CONVDASH_KEEP_ALIVE_REQUESTS");
 	const char *db_connections = getenv("CONVDASH_DB_CONNECTIONS");
+	const char *export_timeout = getenv("CONVDASH_EXPORT_TIMEOUT");
 	long long	v;
 	int			c;
 
@@ -149,6 +153,7 @@ int config_load(int argc, char **argv)
 			case 'D': db_connections = optarg; break;
 			case 'r': g_config.db_role = optarg; break;
 			case 'A': auth_cache = optarg; break;
+			case 'E': export_timeout = optarg; break;
 			case 'q': g_config.access_log = 0; break;
 			case 'h': fputs(usage, stdout); return 1;
 			default: fputs(usage, stderr); return -1;
@@ -200,6 +205,10 @@ int config_load(int argc, char **argv)
 	if (set_number("auth-cache", auth_cache, 0, 3600000, &v) != 0)
 		return -1;
 	g_config.auth_cache_ms = (int) v;
+	v = 3600000;
+	if (set_number("export-timeout", export_timeout, 0, INT_MAX, &v) != 0)
+		return -1;
+	g_config.export_timeout_ms = (int) v;
 
 	/* a bare port means the loopback address too: all interfaces only when asked for */
 	if (strspn(g_config.listen, "0123456789") == strlen(g_config.listen))

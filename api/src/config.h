@@ -17,6 +17,7 @@ typedef struct config
 	int			header_timeout_ms;	/* the whole request head; each client read/write */
 	int			keep_alive_timeout_ms;	/* idle time between requests of a connection */
 	int			keep_alive_requests;	/* requests per connection before closing it */
+	int			export_timeout_ms;	/* the whole of one export download (0: no cap) */
 	int			auth_cache_ms;	/* how long a thread trusts a checked key (0: never) */
 	const char *db_role;		/* SET ROLE after connecting; "" keeps the login role */
 	int			access_log;		/* 1: one line per request on stderr */

@@ -6,8 +6,9 @@
 
 #include "handlers.h"
 
-/* Typed check of the list parameters; the SQL function checks their domains. */
-static int list_params_ok(request *r)
+/* Typed check of the list parameters (the list and the export share it);
+ * the SQL functions check their domains. */
+int list_params_ok(request *r)
 {
 	const char *count = http_param(r, "count");
 
@@ -24,13 +25,10 @@ static int list_params_ok(request *r)
 	return 0;
 }
 
-/* GET /api/v1/conversations: filtered, sorted, keyset-paged list or search. */
-void h_list_conversations(request *r)
+/* Fills values[0..LIST_FILTERS-1] with the list's filters, search, sort and
+ * order, in the order of the list's and the export's statements. */
+void list_filter_values(const request *r, const char **values)
 {
-	const char *values[12];
-
-	if (list_params_ok(r) != 0)
-		return;
 	values[0] = http_param(r, "status");
 	values[1] = http_param(r, "channel");
 	values[2] = http_param(r, "agent_id");
@@ -40,6 +38,16 @@ void h_list_conversations(request *r)
 	values[6] = http_param(r, "q");
 	values[7] = http_param(r, "sort");
 	values[8] = http_param(r, "order");
+}
+
+/* GET /api/v1/conversations: filtered, sorted, keyset-paged list or search. */
+void h_list_conversations(request *r)
+{
+	const char *values[12];
+
+	if (list_params_ok(r) != 0)
+		return;
+	list_filter_values(r, values);
 	values[9] = http_param(r, "limit");
 	values[10] = http_param(r, "cursor");
 	values[11] = http_param(r, "count") ? "true" : "false";

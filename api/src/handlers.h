@@ -21,7 +21,18 @@ void		respond_no_content(request *r, stmt_id id, int n, const char *const *value
  * what it wrote) and answers its JSON with status. */
 void		respond_ingest(request *r, int status, const body_field *spec, int n, int optional, stmt_id write);
 
-/* The route handlers (conversations.c, agents.c, tracker.c, audio.c, system.c). */
+/* Typed check of the list's query parameters (the list and the export share
+ * it); -1 after recording 400. */
+int			list_params_ok(request *r);
+
+/* The list's filters, search, sort and order as statement values. */
+#define LIST_FILTERS 9
+
+/* Fills values[0..LIST_FILTERS-1] with the list's filters, search, sort and
+ * order, in the order of the list's and the export's statements. */
+void		list_filter_values(const request *r, const char **values);
+
+/* The route handlers (conversations.c, export.c, agents.c, tracker.c, audio.c, system.c). */
 #define DECLARE_HANDLER(method, pattern, fn, auth, params, prepare) void fn(request *r);
 ROUTES(DECLARE_HANDLER)
 #undef DECLARE_HANDLER

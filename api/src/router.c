@@ -37,6 +37,8 @@ typedef struct route
 
 static const char *const list_params[] = {"status", "channel", "agent_id", "min_rating", "date_from",
 	"date_to", "q", "sort", "order", "limit", "cursor", "count", NULL};
+static const char *const export_params[] = {"status", "channel", "agent_id", "min_rating", "date_from",
+	"date_to", "q", "sort", "order", "format", "include", NULL};
 static const char *const page_params[] = {"page", "per_page", NULL};
 static const char *const peaks_params[] = {"buckets", NULL};
 static const char *const upload_params[] = {"duration_ms", NULL};

@@ -14,6 +14,7 @@
 #define ROUTES(X) \
 	X("GET", CONV, h_list_conversations, 1, list_params, NULL) \
 	X("POST", CONV, h_start_conversation, 1, NULL, prep_json) \
+	X("GET", CONV "/export", h_export_conversations, 1, export_params, NULL) \
 	X("GET", CONV "/{id}", h_conversation, 1, NULL, NULL) \
 	X("PATCH", CONV "/{id}", h_patch_conversation, 1, NULL, prep_json) \
 	X("DELETE", CONV "/{id}", h_delete_conversation, 1, NULL, NULL) \
@@ -35,6 +36,7 @@
 	X("POST", "/api/v1/tracker/sessions", h_tracker_session, 1, NULL, prep_json) \
 	X("POST", "/api/v1/tracker/sessions/{id}/pageviews", h_pageview, 1, NULL, prep_json) \
 	X("POST", "/api/v1/tracker/sessions/{id}/events", h_event, 1, NULL, prep_json) \
+	X("GET", "/api/v1/openapi.json", h_openapi, 0, NULL, NULL) \
 	X("GET", "/healthz", h_healthz, 0, NULL, NULL) \
 	X("GET", "/metrics", h_metrics, 0, NULL, NULL)
 

@@ -17,16 +17,19 @@
  * the write of the call they wrap. */
 #include "statements.h"
 
+/* The list's filters, search, sort and order as arguments $1..$9 (list and export). */
+#define FILTER_ARGS \
+	"status => pg_catalog.string_to_array($1, ','), channel => pg_catalog.string_to_array($2, ','),"\
+	" agent_id => pg_catalog.string_to_array($3, ',')::bigint[], min_rating => $4::integer,"\
+	" date_from => $5::text, date_to => $6::text, q => $7::text, sort => $8::text, \"order\" => $9::text"
+
 const statement statements[ST_COUNT] = {
 	[ST_TENANT] = {"cd_tenant",
 		"SELECT convdash.require_account() FROM (SELECT convdash.authenticate(key => $1)) AS t", 0, 1},
 	[ST_AUTH] = {"cd_auth", "SELECT convdash.authenticate(key => $1)", 0, 1},
 	[ST_PING] = {"cd_ping", "SELECT 1", 0, 1},
 	[ST_LIST] = {"cd_list",
-		"SELECT convdash.list_conversations(status => pg_catalog.string_to_array($1, ','),"
-		" channel => pg_catalog.string_to_array($2, ','),"
-		" agent_id => pg_catalog.string_to_array($3, ',')::bigint[], min_rating => $4::integer,"
-		" date_from => $5::text, date_to => $6::text, q => $7::text, sort => $8::text, \"order\" => $9::text,"
+		"SELECT convdash.list_conversations(" FILTER_ARGS ","
 		" \"limit\" => $10::integer, cursor => $11::text, with_total => $12::boolean)", 0, 1},
 	[ST_DETAIL] = {"cd_detail", "SELECT convdash.conversation_detail(conversation_id => $1::bigint)", 0, 1},
 	[ST_TRANSCRIPT] = {"cd_transcript",
@@ -95,6 +98,15 @@ const statement statements[ST_COUNT] = {
 		" FROM (SELECT convdash.idempotency_begin(key => $1::text, request => $2::text) AS r) AS s", 0, 0},
 	[ST_IDEM_FINISH] = {"cd_idem_finish",
 		"SELECT convdash.idempotency_finish(key => $1::text, status => $2::integer, body => $3::jsonb)", 0, 0},
+	/* the export (export.c): a cursor of the snapshot transaction, read in batches */
+	[ST_EXPORT_CSV] = {"cd_export_csv",
+		"DECLARE cd_export NO SCROLL CURSOR FOR SELECT * FROM convdash.export_conversations_csv("
+		FILTER_ARGS ")", 0, 1},
+	[ST_EXPORT_JSON] = {"cd_export_json",
+		"DECLARE cd_export NO SCROLL CURSOR FOR SELECT * FROM convdash.export_conversations_json("
+		FILTER_ARGS ", include_messages => $10::boolean)", 0, 1},
+	[ST_EXPORT_FETCH] = {"cd_export_fetch", "FETCH 1000 FROM cd_export", 0, 1},
+	[ST_EXPORT_FETCH_FEW] = {"cd_export_fetch_few", "FETCH 50 FROM cd_export", 0, 1},
 };
 
 /* The number of parameters of a statement: the highest $n in its text. */

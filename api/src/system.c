@@ -1,4 +1,5 @@
-/* Routes without a key: /healthz, /metrics, and the dashboard page's static files. */
+/* Routes without a key: /healthz, /metrics, /api/v1/openapi.json, and the
+ * dashboard page's static files. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,17 @@ void h_metrics(request *r)
 	}
 	http_send(r, 200, "text/plain; version=0.0.4; charset=utf-8", text, strlen(text));
 	free(text);
+}
+
+/* api/openapi.json, linked into the binary as it is (Makefile: ld -r -b binary). */
+extern const char _binary_openapi_json_start[];
+extern const char _binary_openapi_json_end[];
+
+/* GET /api/v1/openapi.json: the OpenAPI 3.1 document of every route. */
+void h_openapi(request *r)
+{
+	http_send(r, 200, "application/json", _binary_openapi_json_start,
+			  (size_t) (_binary_openapi_json_end - _binary_openapi_json_start));
 }
 
 /* The Content-Type of a static file from its extension. */

@@ -403,6 +403,10 @@ for bad in "min_rating=abc:min_rating" "min_rating=9:min_rating" "date_from=2024
 	t "list: bad ${bad%%:*} 400 field ${bad##*:}" 400 ".error.code == \"invalid_parameter\" and .error.field == \"${bad##*:}\"" GET "$L?${bad%:*}" "${A[@]}"
 done
 
+# ---- export (test/api/export.sh) and the OpenAPI document (test/api/openapi.sh)
+. "$here/export.sh"
+. "$here/openapi.sh"
+
 # ---- tenant isolation: B addressing A's ids answers exactly like a missing id
 iso() {
 	local name=$1 method=$2 path=$3 missing=$4

@@ -291,6 +291,27 @@ test('search matches message content with a snippet, agent names and session ids
   assertEqual((await rows(page)).length, 1, 'search after reload');
 });
 
+test('Export downloads the current view (filters, search and sort) as CSV', async (page) => {
+  const query = 'status=closed,archived&q=e&sort=messages&order=asc';
+  await gotoApp(page, `?${query}`);
+  const shown = (await rows(page)).map((r) => r.id);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#export-button')]);
+  assert(/^conversations-\d{8}\.csv$/.test(download.suggestedFilename()), `file name ${download.suggestedFilename()}`);
+  const text = fs.readFileSync(await download.path(), 'utf8');
+  assert(text.startsWith('id,agent_id,agent_name,agent_company,agent_mode,session_id,channel,status,'), 'CSV header row');
+  const ids = text.split('\r\n').slice(1).map((l) => /^(\d+),/.exec(l)).filter(Boolean).map((m) => Number(m[1]));
+  const want = [];
+  for (let cursor = null, first = true; first || cursor; first = false) {
+    const { body } = await apiGet(`/conversations?limit=200&${query}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    want.push(...body.data.map((r) => r.id));
+    cursor = body.next_cursor;
+  }
+  assert(want.length > 0 && shown.length > 0, 'the view is empty');
+  assertEqual(ids, want, 'exported ids (every page of the view, in its order)');
+  assertEqual(ids.slice(0, shown.length), shown, 'the rows the table shows come first');
+  assertEqual(await page.getAttribute('#export-button', 'aria-busy'), null, 'button idle again');
+});
+
 test('nothing matches shows an empty state that clears the filters', async (page) => {
   await gotoApp(page, '?q=no-such-words-anywhere&status=archived');
   await page.waitForSelector('.table-status.state-empty');

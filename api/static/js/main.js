@@ -7,6 +7,7 @@ import { ConversationTable } from './table.js';
 import { Filters } from './filters.js';
 import { DetailPanel } from './detail.js';
 import { confirmDialog, keyDialog } from './dialogs.js';
+import { exportView } from './export.js';
 
 let state = readState();
 let agents = [];
@@ -136,6 +137,10 @@ window.addEventListener('popstate', () => {
 });
 
 $('key-button').addEventListener('click', () => changeKey());
+$('export-button').addEventListener('click', () => exportView(state, $('export-button'), (err) => {
+  const d = describeError(err);
+  if (d.keyProblem) changeKey(d.detail); else toast(`Export failed: ${d.title}`, 'error');
+}));
 
 // Start: make sure there is a key, then load everything.
 async function start() {
