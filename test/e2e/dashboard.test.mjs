@@ -497,7 +497,12 @@ test('clicking the waveform seeks with a Range request', async (page) => {
   const start = Number(/^bytes=(\d+)-/.exec(response.request().headers().range)[1]);
   assert(start > 40000 && start < 56000, `range starts at ${start}, not near the middle of a 6 s 16 kB/s clip`);
   assert(/^bytes \d+-\d+\/\d+$/.test(response.headers()['content-range'] || ''), 'Content-Range missing');
-  await waitPlayer(page, () => document.querySelector('#panel .player-time').textContent.startsWith('0:03'));
+  await waitPlayer(page, () => document.querySelector('#panel .player-time').textContent.startsWith('0:03'), undefined, 20000)
+    .catch(async (e) => {
+      const state = await page.evaluate(() => `label ${document.querySelector('#panel .player-time').textContent}, `
+        + `element at ${document.querySelector('#panel .player-audio').currentTime}`);
+      throw new Error(`${state}: ${e.message}`);
+    });
   await page.waitForTimeout(200);
   await page.locator('#panel .player').screenshot({ path: path.join(SHOTS, 'player.png') });
   await page.click('#panel .skip-forward');
