@@ -710,6 +710,7 @@ fi
 # ---- behind nginx (api/deploy/nginx.conf): a second service instance, closing
 # connections after 2 requests, with Debian's nginx in front
 nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
+source "$root/scripts/cluster-lib.sh"
 first_pid=$api_pid first_base=$base first_log=$log
 log=$work/api2.log
 check "a second service instance starts (--keep-alive-requests 2)" start_service --keep-alive-requests 2
@@ -719,7 +720,8 @@ printf 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n%.0s' $(seq 1 3) |
 	timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/${api2_base##*:}; cat >&3; timeout 3 cat <&3" >"$work/pipelined2"
 check "keep-alive is bounded: after 2 requests the connection closes (2 answers of 3, the second says close)" bash -c \
 	"[ \$(grep -ao 'HTTP/1.1 200' '$work/pipelined2' | wc -l) = 2 ] && [ \$(grep -ci '^Connection: close' '$work/pipelined2') = 1 ]"
-nginx_port=$((20000 + RANDOM % 20000))
+# Writes nginx.conf for $nginx_port in front of the second service instance.
+write_nginx_conf() {
 mkdir -p "$work/nginx"
 sed -e "s|server 127.0.0.1:8080;|server 127.0.0.1:${api2_base##*:};|" -e "s|listen 127.0.0.1:8443;|listen 127.0.0.1:$nginx_port;|" \
 	"$root/api/deploy/nginx.conf" >"$work/nginx/convdash.conf"
@@ -740,9 +742,27 @@ http {
 	include $work/nginx/convdash.conf;
 }
 NGINX
-"$nginx_bin" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" 2>>"$work/nginx/error.log" &
-nginx_pid=$!
-for i in $(seq 1 50); do curl -s -o /dev/null "http://127.0.0.1:$nginx_port/healthz" && break; sleep 0.1; done
+}
+# Starts nginx on a port nobody uses (a random one may be taken by an
+# ephemeral port of another connection): up to 5 tries.
+start_nginx() {
+	local try i
+	for try in 1 2 3 4 5; do
+		nginx_port=$(free_port $((20000 + RANDOM % 10000)))
+		write_nginx_conf
+		"$nginx_bin" -c "$work/nginx/nginx.conf" -e "$work/nginx/error.log" 2>>"$work/nginx/error.log" &
+		nginx_pid=$!
+		for i in $(seq 1 50); do
+			curl -s -o /dev/null "http://127.0.0.1:$nginx_port/healthz" && return 0
+			kill -0 $nginx_pid 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL $nginx_pid 2>/dev/null
+	done
+	tail -5 "$work/nginx/error.log" | sed 's/^/# /'
+	return 1
+}
+check "nginx starts in front of the second instance" start_nginx
 base=http://127.0.0.1:$nginx_port
 t "nginx: healthz through the proxy" 200 '.status == "ok"' GET /healthz
 t "nginx: a list through the proxy" 200 "[.data[].id] == [$cb]" GET $L "${B[@]}"
