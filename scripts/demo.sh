@@ -70,6 +70,8 @@ load_data() {
 		# voice messages that say their transcript (espeak-ng, encoded per channel)
 		"$root/scripts/demo_voice.sh" $([ "$(id -u)" -eq 0 ] && echo runuser -u postgres --) \
 			"$pgbin/psql" -X -h "$demo/run" -p "$(cat "$demo/pg_port")" -d $db -- Demo 0.05 3
+	fi
+	if [ ! -s "$demo/api_key" ]; then
 		(umask 077; demo_psql -d $db -Atc \
 			"SELECT convdash.create_api_key(id, 'demo') FROM convdash.accounts WHERE name = 'Demo'" > "$demo/api_key")
 	fi

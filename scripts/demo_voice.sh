@@ -12,9 +12,13 @@
 # 5% of all conversations (chosen among the voip ones; archived ones are
 # skipped). Messages that already have a clip are skipped.
 set -euo pipefail
-psql_cmd=()
-while [ $# -gt 0 ] && [ "$1" != -- ]; do psql_cmd+=("$1"); shift; done
-[ "${1:-}" = -- ] && shift
+# the psql command is everything before the last "--" (it may hold one of
+# its own, as in runuser -u postgres -- psql ...)
+args=("$@")
+last=${#args[@]}
+for i in "${!args[@]}"; do [ "${args[$i]}" = -- ] && last=$i; done
+psql_cmd=("${args[@]:0:$last}")
+set -- "${args[@]:$((last + 1))}"
 account=${1:-Demo}
 share=${2:-0.05}
 per_conv=${3:-3}
