@@ -89,6 +89,10 @@ const statement statements[ST_COUNT] = {
 		"SELECT convdash.audio_begin(message_id => $1::bigint, mime => $2::text, duration_ms => $3::integer)", 0, 0},
 	[ST_AUDIO_WRITE] = {"cd_audio_write", "SELECT convdash.audio_write(clip_id => $1::bigint, data => $2::bytea)", 0, 0},
 	[ST_AUDIO_FINISH] = {"cd_audio_finish", "SELECT convdash.audio_finish(clip_id => $1::bigint)", 0, 0},
+	[ST_EVENTS_HEAD] = {"cd_events_head", "SELECT id, tx FROM convdash.events_head()", 0, 1},
+	[ST_EVENTS_AFTER] = {"cd_events_after",
+		"SELECT id, tx, type, conversation_id, data FROM convdash.events_after(after => $1::bigint,"
+		" after_tx => $2::bigint, max_rows => $3::integer)", 0, 1},
 };
 
 /* The number of parameters of a statement: the highest $n in its text. */

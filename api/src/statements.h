@@ -36,6 +36,8 @@ typedef enum stmt_id
 	ST_AUDIO_BEGIN,
 	ST_AUDIO_WRITE,
 	ST_AUDIO_FINISH,
+	ST_EVENTS_HEAD,
+	ST_EVENTS_AFTER,
 	ST_COUNT
 } stmt_id;
 

@@ -714,6 +714,9 @@ api_pid=$first_pid base=$first_base
 cat "$log" >>"$first_log"
 log=$first_log
 
+# ---- live events (test/api/events.sh): its own instance with a small stream cap
+. "$here/events.sh"
+
 # ---- graceful shutdown: an in-flight upload finishes, the process exits 0
 t "message for the in-flight upload" 201 '' POST $L/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user 'voice' '')"
 m5=$(jqb .id)
