@@ -6,20 +6,15 @@
 ev_log=$work/events-api.log
 ev_pid=
 
-# Starts the events instance; sets ev_pid and ev_base.
+# Starts the events instance (start_service with a small cap); sets ev_pid and ev_base.
 ev_start() {
-	: >"$ev_log"
-	"$bin" --listen 127.0.0.1:0 --database-url "$service_url" --threads 4 --max-streams 4 --db-connections 2 \
-		--static-dir "$root/api/static" 2>>"$ev_log" &
-	ev_pid=$!
-	local i port=""
-	for i in $(seq 1 100); do
-		port=$(sed -n 's/.*listening on port \([0-9]*\).*/\1/p' "$ev_log" | head -1)
-		[ -n "$port" ] && break
-		sleep 0.1
-	done
-	ev_base="http://127.0.0.1:$port"
-	[ -n "$port" ]
+	local saved_pid=$api_pid saved_base=$base saved_log=$log rc
+	log=$ev_log
+	start_service --threads 4 --max-streams 4 --db-connections 2
+	rc=$?
+	ev_pid=$api_pid ev_base=$base
+	api_pid=$saved_pid base=$saved_base log=$saved_log
+	return $rc
 }
 
 # Opens a stream into $work/ev-NAME (key, then query string); its curl pid is ev_curl_NAME.

@@ -17,7 +17,7 @@ log=$work/api.log
 api_pid=
 api2_pid=
 nginx_pid=
-trap 'for p in $api_pid $api2_pid $nginx_pid; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$work"; dropdb --if-exists $db 2>/dev/null' EXIT
+trap 'for p in $api_pid $api2_pid $nginx_pid ${ev_pid:-}; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$work"; dropdb --if-exists $db 2>/dev/null' EXIT
 . "$here/lib.sh"
 
 bin=${CONVDASH_API_BIN:-$root/api/convdash-api-asan}
