@@ -27,6 +27,19 @@ ev_open() {
 	ev_wait "$name" '^: convdash events' 1 2000
 }
 
+# Ends stream NAME's client and waits (up to 3 s) until the service has let the stream go.
+ev_close() {
+	local pid_var=ev_curl_$1 i n
+	n=$(curl -s "$ev_base/metrics" | sed -n 's/^convdash_event_streams \([0-9]*\)$/\1/p')
+	kill "${!pid_var}" 2>/dev/null
+	wait "${!pid_var}" 2>/dev/null
+	for i in $(seq 1 150); do
+		[ "$(curl -s "$ev_base/metrics" | sed -n 's/^convdash_event_streams \([0-9]*\)$/\1/p')" -lt "$n" ] && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # Waits until file ev-NAME has at least COUNT lines matching PATTERN, up to MS milliseconds; 0 when it has.
 ev_wait() {
 	local name=$1 pattern=$2 count=$3 ms=$4 waited=0
@@ -114,7 +127,7 @@ check "events: tenant B received none of A's events" test "$(ev_count '^event:' 
 
 # resume with Last-Event-ID: nothing lost, nothing twice
 last=$(ev_last_id a)
-kill "$ev_curl_a" 2>/dev/null; wait "$ev_curl_a" 2>/dev/null
+ev_close a
 for i in 1 2 3; do
 	call POST "/api/v1/conversations/$ev_conv2/messages" "${A[@]}" "${J[@]}" -d "{\"role\":\"user\",\"content\":\"gap $i\"}"
 done
@@ -124,15 +137,15 @@ ev_open r "$KA" '' -H "Last-Event-ID: $last"
 ev_wait r '^id: ' 4 2000
 check "events: Last-Event-ID resumes with exactly the 4 missed events ($missed)" \
 	test "$(grep '^id: ' "$work/ev-r" | cut -d' ' -f2 | tr '\n' ' ' | sed 's/ $//')" = "$missed"
-kill "$ev_curl_r" 2>/dev/null; wait "$ev_curl_r" 2>/dev/null
+check "events: a stream whose client left is let go within 3 s" ev_close r
 ev_open q "$KA" "?last_event_id=$last"
 ev_wait q '^id: ' 4 2000
 check "events: ?last_event_id= resumes the same way" test "$(grep -c '^id: ' "$work/ev-q")" = 4
-kill "$ev_curl_q" 2>/dev/null; wait "$ev_curl_q" 2>/dev/null
+ev_close q
 ev_open z "$KA" '' -H "Last-Event-ID: 999999999"
 ev_wait z '^event: reset' 1 2000
 check "events: an id outside the replay window gets an event reset" test $? -eq 0
-kill "$ev_curl_z" 2>/dev/null; wait "$ev_curl_z" 2>/dev/null
+ev_close z
 ev_open a "$KA" ''
 
 # the cap: 4 streams open (a, b, f, and one more), the fifth is 503; requests still answer
@@ -149,7 +162,7 @@ done
 check "events: with the cap's worth of streams open, 20 list requests answer (slowest $worst ms)" test "$worst" -lt 1000
 
 # a stalled reader (never reads) is dropped; the others keep flowing
-kill "$ev_curl_c" 2>/dev/null; wait "$ev_curl_c" 2>/dev/null
+ev_close c
 exec 7<>/dev/tcp/127.0.0.1/"${ev_base##*:}"
 printf 'GET /api/v1/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n' "$KA" >&7
 sleep 0.3
