@@ -11,7 +11,8 @@
 # client that sets the tenant per transaction should send it. The three
 # scripts run in turn, APPEND_ROUNDS times; each figure is the median.
 # Runs against the cluster of the environment (PGHOST, PGPORT, PGDATABASE...).
-# Env: APPEND_SECONDS (default 10), APPEND_ROUNDS (default 3), APPEND_CLIENTS (default 2).
+# Env: APPEND_SECONDS (default 10), APPEND_ROUNDS (default 3), APPEND_CLIENTS (default 2),
+# APPEND_MODE=events: the live-events feed instead (bench/append-events.sh).
 set -euo pipefail
 secs=${APPEND_SECONDS:-10}
 rounds=${APPEND_ROUNDS:-3}
@@ -73,6 +74,11 @@ rate() {
 median() {
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
 }
+
+if [ "${APPEND_MODE:-}" = events ]; then
+	. "$(dirname "$0")/append-events.sh"
+	exit
+fi
 
 fn=() shown=() tool=()
 for ((r = 1; r <= rounds; r++)); do

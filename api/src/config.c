@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hub.h"
 
 config_t	g_config;
 
@@ -32,6 +33,8 @@ static const char usage[] =
 	"  --auth-cache MS         how long a checked key is trusted, 0 = check every request\n"
 	"                          (CONVDASH_AUTH_CACHE; default 1000: a revoked key stops within 1 s)\n"
 	"  --db-role ROLE          SET ROLE after connecting, \"\" for none (CONVDASH_DB_ROLE; default convdash_api)\n"
+	"  --max-streams N         event streams (GET /api/v1/events) open at once, each on its own\n"
+	"                          worker on top of --threads (CONVDASH_MAX_STREAMS; default 256)\n"
 	"  --no-access-log         no per-request log lines (CONVDASH_ACCESS_LOG=0)\n";
 
 /* Parses a whole decimal number within [low, high]; returns -1 when it is not one. */
@@ -104,6 +107,7 @@ int config_load(int argc, char **argv)
 		{"db-role", required_argument, NULL, 'r'},
 		{"auth-cache", required_argument, NULL, 'A'},
 		{"export-timeout", required_argument, NULL, 'E'},
+		{"max-streams", required_argument, NULL, 'S'},
 		{"no-access-log", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
@@ -121,6 +125,7 @@ int config_load(int argc, char **argv)
 	const char *keep_alive_requests = getenv("CONVDASH_KEEP_ALIVE_REQUESTS");
 	const char *db_connections = getenv("CONVDASH_DB_CONNECTIONS");
 	const char *export_timeout = getenv("CONVDASH_EXPORT_TIMEOUT");
+	const char *max_streams = getenv("CONVDASH_MAX_STREAMS");
 	long long	v;
 	int			c;
 
@@ -154,6 +159,7 @@ int config_load(int argc, char **argv)
 			case 'r': g_config.db_role = optarg; break;
 			case 'A': auth_cache = optarg; break;
 			case 'E': export_timeout = optarg; break;
+			case 'S': max_streams = optarg; break;
 			case 'q': g_config.access_log = 0; break;
 			case 'h': fputs(usage, stdout); return 1;
 			default: fputs(usage, stderr); return -1;
@@ -209,6 +215,10 @@ int config_load(int argc, char **argv)
 	if (set_number("export-timeout", export_timeout, 0, INT_MAX, &v) != 0)
 		return -1;
 	g_config.export_timeout_ms = (int) v;
+	v = 256;
+	if (set_number("max-streams", max_streams, 0, MAX_STREAMS, &v) != 0)
+		return -1;
+	g_config.max_streams = (int) v;
 
 	/* a bare port means the loopback address too: all interfaces only when asked for */
 	if (strspn(g_config.listen, "0123456789") == strlen(g_config.listen))

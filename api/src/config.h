@@ -20,6 +20,7 @@ typedef struct config
 	int			export_timeout_ms;	/* the whole of one export download (0: no cap) */
 	int			auth_cache_ms;	/* how long a thread trusts a checked key (0: never) */
 	const char *db_role;		/* SET ROLE after connecting; "" keeps the login role */
+	int			max_streams;	/* event streams open at once, served on top of threads */
 	int			access_log;		/* 1: one line per request on stderr */
 } config_t;
 

@@ -13,6 +13,7 @@
 #include "config.h"
 #include "deadline.h"
 #include "errors.h"
+#include "hub.h"
 #include "log.h"
 #include "pool.h"
 #include "router.h"
@@ -108,7 +109,8 @@ int main(int argc, char **argv)
 	if (rc != 0)
 		return rc > 0 ? 0 : 2;
 	options[1] = g_config.listen;
-	snprintf(threads, sizeof threads, "%d", g_config.threads);
+	/* event streams each hold a worker: they come on top of the request workers */
+	snprintf(threads, sizeof threads, "%d", g_config.threads + g_config.max_streams);
 	snprintf(header_timeout, sizeof header_timeout, "%d", g_config.header_timeout_ms);
 	snprintf(keep_alive, sizeof keep_alive, "%d", g_config.keep_alive_timeout_ms);
 
@@ -121,7 +123,8 @@ int main(int argc, char **argv)
 
 	json_object_seed(0);		/* before any thread uses jansson */
 	router_init();
-	if (pool_init(g_config.db_connections) != 0 || deadline_start(g_config.threads) != 0)
+	if (pool_init(g_config.db_connections) != 0 || deadline_start(g_config.threads) != 0 ||
+		hub_start(g_config.max_streams) != 0)
 	{
 		log_msg("error", "cannot allocate %d database handles or start the deadline watchdog",
 				g_config.db_connections);
@@ -144,11 +147,12 @@ int main(int argc, char **argv)
 	}
 	mg_set_request_handler(ctx, "/", router_handle, NULL);
 	log_ports(ctx);
-	log_msg("info", "convdash-api started: %d workers, %d database connections, static files from %s",
-			g_config.threads, g_config.db_connections, g_config.static_dir);
+	log_msg("info", "convdash-api started: %d workers, %d event streams, %d database connections, static files from %s",
+			g_config.threads, g_config.max_streams, g_config.db_connections, g_config.static_dir);
 
 	sigwait(&stop, &sig);
-	log_msg("info", "signal %d: finishing in-flight requests", sig);
+	log_msg("info", "signal %d: closing event streams, finishing in-flight requests", sig);
+	hub_stop();
 	rc = router_drain(g_config.request_timeout_ms + 30000);
 	if (rc > 0)
 		log_msg("warn", "stopping with %d requests still running", rc);

@@ -16,6 +16,7 @@
 #include "auth.h"
 #include "config.h"
 #include "handlers.h"
+#include "hub.h"
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
@@ -42,6 +43,7 @@ static const char *const export_params[] = {"status", "channel", "agent_id", "mi
 static const char *const page_params[] = {"page", "per_page", NULL};
 static const char *const peaks_params[] = {"buckets", NULL};
 static const char *const upload_params[] = {"duration_ms", NULL};
+static const char *const events_params[] = {"conversation_id", "last_event_id", NULL};
 
 #define ROUTE_ENTRY(method, pattern, fn, auth, params, prepare) \
 	{method, pattern, fn, auth, params, prepare, method " " pattern},
@@ -230,6 +232,8 @@ static void serve_route(request *r, const route *rt)
 		return;
 	}
 	rt->fn(r);
+	if (r->db == NULL)			/* given back early (an event stream) */
+		return;
 	if (db_take_key_confirmed(r->db))
 	{
 		r->auth_pending = 0;
@@ -354,7 +358,7 @@ static int should_close(conn_state *c)
 	if (c == NULL)
 		return 1;
 	return ++c->requests >= g_config.keep_alive_requests ||
-		__atomic_load_n(&open_connections, __ATOMIC_SEQ_CST) > g_config.threads * 3 / 4;
+		__atomic_load_n(&open_connections, __ATOMIC_SEQ_CST) - hub_streams() > g_config.threads * 3 / 4;
 }
 
 /* The civetweb request handler for every path. */

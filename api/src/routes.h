@@ -37,6 +37,7 @@
 	X("POST", "/api/v1/tracker/sessions/{id}/pageviews", h_pageview, 1, NULL, prep_json) \
 	X("POST", "/api/v1/tracker/sessions/{id}/events", h_event, 1, NULL, prep_json) \
 	X("GET", "/api/v1/openapi.json", h_openapi, 0, NULL, NULL) \
+	X("GET", "/api/v1/events", h_events, 1, events_params, NULL) \
 	X("GET", "/healthz", h_healthz, 0, NULL, NULL) \
 	X("GET", "/metrics", h_metrics, 0, NULL, NULL)
 

@@ -107,6 +107,10 @@ const statement statements[ST_COUNT] = {
 		FILTER_ARGS ", include_messages => $10::boolean)", 0, 1},
 	[ST_EXPORT_FETCH] = {"cd_export_fetch", "FETCH 1000 FROM cd_export", 0, 1},
 	[ST_EXPORT_FETCH_FEW] = {"cd_export_fetch_few", "FETCH 50 FROM cd_export", 0, 1},
+	[ST_EVENTS_HEAD] = {"cd_events_head", "SELECT id, tx FROM convdash.events_head()", 0, 1},
+	[ST_EVENTS_AFTER] = {"cd_events_after",
+		"SELECT id, tx, type, conversation_id, data FROM convdash.events_after(after => $1::bigint,"
+		" after_tx => $2::bigint, max_rows => $3::integer)", 0, 1},
 };
 
 /* The number of parameters of a statement: the highest $n in its text. */

@@ -42,6 +42,8 @@ typedef enum stmt_id
 	ST_EXPORT_JSON,
 	ST_EXPORT_FETCH,
 	ST_EXPORT_FETCH_FEW,
+	ST_EVENTS_HEAD,
+	ST_EVENTS_AFTER,
 	ST_COUNT
 } stmt_id;
 

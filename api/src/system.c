@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "hub.h"
 #include "handlers.h"
 #include "metrics.h"
 
@@ -30,6 +31,9 @@ void h_healthz(request *r)
 void h_metrics(request *r)
 {
 	char	   *text = metrics_render(g_config.threads, g_config.db_connections);
+
+	if (text != NULL)
+		text = hub_metrics(text);
 
 	if (text == NULL)
 	{

@@ -82,6 +82,7 @@ BEGIN
 		coalesce(convdash.check_time(start_conversation.started_at, 'started_at'), now()),
 		session)
 	RETURNING id INTO new_id;
+	PERFORM convdash.emit_conversation_event(acct, new_id, 'conversation.created', 'created');
 	RETURN new_id;
 END
 $$;
@@ -150,6 +151,7 @@ BEGIN
 		append_message.prompt_tokens, append_message.completion_tokens,
 		CASE WHEN shown THEN shown_count END)
 	RETURNING id INTO new_id;
+	PERFORM convdash.emit_event(acct, 'message.created', conversation_id, jsonb_build_object('message_id', new_id, 'role', r, 'created_at', at, 'has_audio', false, 'message_count', shown_count));
 	RETURN new_id;
 END
 $$;
@@ -178,6 +180,7 @@ BEGIN
 	UPDATE convdash.conversations x SET status = 'closed', ended_at = at,
 		end_reason = nullif(btrim(convdash.check_text(close_conversation.end_reason, 'end_reason', 500, false)), '')
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'status');
 	RETURN c.id;
 END
 $$;
@@ -196,6 +199,7 @@ BEGIN
 	UPDATE convdash.conversations x SET status = 'archived',
 		ended_at = coalesce(x.ended_at, greatest(at, x.started_at))
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.status <> 'archived';
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'status');
 	RETURN c.id;
 END
 $$;
@@ -224,6 +228,7 @@ BEGIN
 	UPDATE convdash.conversations x
 	SET sentiment = coalesce(l, convdash.sentiment_label(score)), sentiment_score = score
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'sentiment');
 	RETURN c.id;
 END
 $$;
@@ -240,6 +245,7 @@ DECLARE
 BEGIN
 	UPDATE convdash.conversations x SET sentiment = NULL, sentiment_score = NULL
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'sentiment');
 	RETURN c.id;
 END
 $$;
@@ -260,6 +266,7 @@ BEGIN
 	END IF;
 	UPDATE convdash.conversations x SET converted = set_converted.converted
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'converted');
 	RETURN c.id;
 END
 $$;
@@ -286,6 +293,7 @@ BEGIN
 		SET score = excluded.score, comment = excluded.comment, rated_at = excluded.rated_at;
 	UPDATE convdash.conversations x SET rating = score
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating');
 	RETURN c.id;
 END
 $$;
@@ -303,6 +311,7 @@ BEGIN
 	DELETE FROM convdash.ratings r WHERE r.account_id = c.account_id AND r.conversation_id = c.id;
 	UPDATE convdash.conversations x SET rating = NULL
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.rating IS NOT NULL;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating') WHERE FOUND;
 	RETURN FOUND;
 END
 $$;
@@ -395,6 +404,7 @@ BEGIN
 	END IF;
 	UPDATE convdash.conversations x SET memory = merged
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'memory');
 	RETURN merged;
 END
 $$;

@@ -230,6 +230,7 @@ BEGIN
 	RETURNING * INTO a;
 	UPDATE convdash.conversations c SET has_voice = true
 	WHERE c.account_id = a.account_id AND c.id = a.conversation_id AND NOT c.has_voice;
+	PERFORM convdash.emit_event(a.account_id, 'audio.created', a.conversation_id, jsonb_build_object('audio_id', a.id, 'message_id', a.message_id, 'mime', a.mime, 'bytes', a.bytes, 'duration_ms', a.duration_ms));
 	RETURN jsonb_build_object('id', a.id, 'message_id', a.message_id, 'bytes', a.bytes,
 		'mime', a.mime, 'duration_ms', a.duration_ms);
 END

@@ -47,6 +47,7 @@ BEGIN
 	FROM (SELECT d.conversation_id AS id, count(*) AS n FROM d GROUP BY 1) g;
 	-- the rating and anything else hanging off the conversation go by cascade
 	DELETE FROM convdash.conversations c WHERE c.account_id = acct AND c.id = ANY (locked);
+	PERFORM convdash.emit_deleted(acct, locked);
 	RETURN QUERY
 	INSERT INTO convdash.deletion_log AS l
 		(account_id, conversation_id, deleted_by, api_key_id, note, reason, message_count, clip_count)

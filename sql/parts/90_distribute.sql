@@ -13,7 +13,7 @@ AS $$
 	SELECT ARRAY['convdash.accounts', 'convdash.api_keys', 'convdash.agents',
 		'convdash.tracker_sessions', 'convdash.tracker_pageviews', 'convdash.tracker_events',
 		'convdash.conversations', 'convdash.ratings', 'convdash.messages', 'convdash.audio_clips',
-		'convdash.deletion_log', 'convdash.idempotency_keys', 'convdash.retention_policies']::regclass[]
+		'convdash.deletion_log', 'convdash.idempotency_keys', 'convdash.retention_policies', 'convdash.events']::regclass[]
 $$;
 COMMENT ON FUNCTION convdash.tenant_tables() IS
 	'Admin: the tables Citus distributes by tenant (accounts by id, the others by account_id), parents first';

@@ -17,7 +17,7 @@ log=$work/api.log
 api_pid=
 api2_pid=
 nginx_pid=
-trap 'for p in $api_pid $api2_pid $nginx_pid; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$work"; dropdb --if-exists $db 2>/dev/null' EXIT
+trap 'for p in $api_pid $api2_pid $nginx_pid ${ev_pid:-}; do kill -KILL "$p" 2>/dev/null; done; rm -rf "$work"; dropdb --if-exists $db 2>/dev/null' EXIT
 . "$here/lib.sh"
 
 bin=${CONVDASH_API_BIN:-$root/api/convdash-api-asan}
@@ -790,6 +790,9 @@ check "the second service instance exits 0" test $? -eq 0
 api_pid=$first_pid base=$first_base
 cat "$log" >>"$first_log"
 log=$first_log
+
+# ---- live events (test/api/events.sh): its own instance with a small stream cap
+. "$here/events.sh"
 
 # ---- graceful shutdown: an in-flight upload finishes, the process exits 0
 t "message for the in-flight upload" 201 '' POST $L/$c1/messages "${A[@]}" "${J[@]}" -d "$(msg user 'voice' '')"

@@ -159,6 +159,8 @@ INSERT INTO probes VALUES
 	('convdash.export_conversations_json(text[],text[],bigint[],integer,text,text,text,text,text,boolean)',
 		format('SELECT count(*) FROM convdash.export_conversations_json(agent_id => ARRAY[%s]::bigint[], include_messages => true)', :agent_b)),
 	('convdash.delete_conversations(bigint[])', format('SELECT convdash.delete_conversations(ARRAY[%s]::bigint[]) -> ''deleted''', :conv_b)),
+	('convdash.events_after(bigint,bigint,integer)', 'SELECT string_agg(DISTINCT type, '','' ORDER BY type) FROM convdash.events_after()'),
+	('convdash.events_head()', 'SELECT (convdash.events_head()).id > 0'),
 	-- no tenant data: these answer the same to everyone
 	('convdash.authenticate(text)', 'SELECT convdash.authenticate(''cdk_1_'' || repeat(''0'', 64))'),
 	('convdash.current_account()', 'SELECT convdash.current_account() IS NOT NULL'),
