@@ -25,7 +25,7 @@ SELECT convdash.create_agent('Live bot') AS agent \gset
 SELECT convdash.start_conversation(:agent, 'live-1', 'web') AS conv \gset
 SELECT convdash.append_message(:conv, 'user', 'my card is 4111 1111') AS msg \gset
 SELECT convdash.append_message(:conv, 'system', 'be brief') IS NOT NULL AS system_appended;
-SELECT convdash.attach_audio(:msg, 'audio/ogg', '\x4f676753'::bytea, 1200) ->> 'id' AS clip \gset
+SELECT convdash.attach_audio(:msg, 'audio/wav', decode('524946462c00000057415645666d74201000000001000100401f0000401f0000010008006461746108000000' || '8090a0b0c0d0e0f0', 'hex'), 1200) ->> 'id' AS clip \gset
 SELECT convdash.set_sentiment(:conv, 'positive') = :conv AS ok;
 SELECT convdash.clear_sentiment(:conv) = :conv AS ok;
 SELECT convdash.set_converted(:conv, true) = :conv AS ok;
