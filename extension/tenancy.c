@@ -126,13 +126,20 @@ convdash_rel_owner(Oid relid)
 	return owner;
 }
 
+/* The relation convdash.<name>, or InvalidOid when the extension has none */
+static Oid
+convdash_rel(const char *name)
+{
+	Oid			nsp = get_namespace_oid("convdash", true);
+
+	return OidIsValid(nsp) ? get_relname_relid(name, nsp) : InvalidOid;
+}
+
 /* The relation convdash.installation_secret, or InvalidOid when absent */
 static Oid
 secret_table(void)
 {
-	Oid			nsp = get_namespace_oid("convdash", true);
-
-	return OidIsValid(nsp) ? get_relname_relid("installation_secret", nsp) : InvalidOid;
+	return convdash_rel("installation_secret");
 }
 
 /* Runs a read-only SPI query as the owner of rel; returns SPI_processed */
@@ -287,8 +294,7 @@ allow_nested_citus_read(void)
 static tenant_source
 reader_binding(int64 *account)
 {
-	Oid			nsp = get_namespace_oid("convdash", true);
-	Oid			rel = OidIsValid(nsp) ? get_relname_relid("tenant_readers", nsp) : InvalidOid;
+	Oid			rel = convdash_rel("tenant_readers");
 	Oid			types[1] = {OIDOID};
 	Datum		values[1] = {ObjectIdGetDatum(GetSessionUserId())};
 	tenant_source source = TENANT_NONE;
@@ -470,8 +476,7 @@ key_cache_find(const uint8 *hash)
 static bool
 key_lookup(const char *key, const uint8 *hash, int64 *account, int64 *key_id)
 {
-	Oid			nsp = get_namespace_oid("convdash", false);
-	Oid			rel = get_relname_relid("api_keys", nsp);
+	Oid			rel = convdash_rel("api_keys");
 	Oid			types[2] = {TEXTOID, BYTEAOID};
 	Datum		values[2];
 	bytea	   *hash_datum = (bytea *) palloc(VARHDRSZ + PG_SHA256_DIGEST_LENGTH);
