@@ -66,10 +66,39 @@ INSERT INTO convdash.messages (account_id, conversation_id, role, content, promp
 VALUES ($racct, :c, 'tool', $text, 12, 0);
 SQL
 
-# Prints the transactions per second of one pgbench run of a script.
+# Sums utime + stime (clock ticks) of the given processes from /proc.
+ticks() {
+	local p sum=0
+	for p in "$@"; do
+		[ -r "/proc/$p/stat" ] || return 1
+		sum=$((sum + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$sum"
+}
+
+# Runs pgbench on a script; prints "tps cpu" where cpu is the server
+# backends' CPU time per transaction in microseconds, read from /proc
+# between the first and the last second of the run ("-" when the server's
+# processes are not readable here, e.g. a remote server). The CPU time is
+# the figure the load of a shared machine disturbs least: it leaves out the
+# wait for a CPU and for the WAL flush, which the rate includes.
 rate() {
-	pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "$1" 2>&1 | tee -a "$work/pgbench.log" \
-		| sed -nE 's/^tps = ([0-9.]+) .*/\1/p'
+	local out=$work/pgbench.out pids t0 t1 c0 c1 cpu=-
+	pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "$1" >"$out" 2>&1 &
+	local bench=$!
+	sleep 1
+	pids=$(psql -qAtX -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' AND backend_type = 'client backend'")
+	c0=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+	if t0=$(ticks $pids); then
+		sleep $((secs > 3 ? secs - 2 : 1))
+		c1=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+		t1=$(ticks $pids) &&
+			cpu=$(awk -v t="$((t1 - t0))" -v n="$((c1 - c0 - 1))" -v hz="$(getconf CLK_TCK)" \
+				'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+	fi
+	wait "$bench"
+	cat "$out" >>"$work/pgbench.log"
+	echo "$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$out") $cpu"
 }
 
 # Prints the median of the numbers given.
@@ -82,15 +111,16 @@ if [ "${APPEND_MODE:-}" = events ]; then
 	exit
 fi
 
-fn=() shown=() tool=() rs=() rt=()
+fn=() shown=() tool=() rs=() rt=() cf=() cs=() ct=()
 for ((r = 1; r <= rounds; r++)); do
-	shown+=("$(rate "$work/shown.sql")")
-	tool+=("$(rate "$work/tool.sql")")
-	fn+=("$(rate "$work/function.sql")")
-	rs+=("$(awk -v f="${fn[-1]}" -v b="${shown[-1]}" 'BEGIN { print f / b }')")
-	rt+=("$(awk -v f="${fn[-1]}" -v b="${tool[-1]}" 'BEGIN { print f / b }')")
-	printf '  round %d: append_message %.0f/s, raw shown %.0f/s, raw tool %.0f/s; ratios %.2f, %.2f\n' \
-		"$r" "${fn[-1]}" "${shown[-1]}" "${tool[-1]}" "${rs[-1]}" "${rt[-1]}"
+	read -r s1 s2 <<<"$(rate "$work/shown.sql")"
+	read -r t1 t2 <<<"$(rate "$work/tool.sql")"
+	read -r f1 f2 <<<"$(rate "$work/function.sql")"
+	shown+=("$s1") tool+=("$t1") fn+=("$f1") cs+=("$s2") ct+=("$t2") cf+=("$f2")
+	rs+=("$(awk -v f="$f1" -v b="$s1" 'BEGIN { print f / b }')")
+	rt+=("$(awk -v f="$f1" -v b="$t1" 'BEGIN { print f / b }')")
+	printf '  round %d: append_message %.0f/s (%s us CPU), raw shown %.0f/s (%s us), raw tool %.0f/s (%s us); ratios %.2f, %.2f\n' \
+		"$r" "$f1" "$f2" "$s1" "$s2" "$t1" "$t2" "${rs[-1]}" "${rt[-1]}"
 done
 psql -qAtX -c "DELETE FROM convdash.messages WHERE account_id = $racct" >/dev/null
 check=$(psql -qAtX -c "SELECT count(*) FROM convdash.integrity_check() WHERE account_id IN ($acct, $racct)")
@@ -102,5 +132,9 @@ awk -v f="$f" -v s="$s" -v t="$t" -v qs="$qs" -v qt="$qt" 'BEGIN {
 	printf "%-58s %10.0f %10.0f %7.2f %8s\n", "append_message vs raw INSERT of the same shown row", f, s, qs, ">= 0.70"
 	printf "%-58s %10.0f %10.0f %7.2f %8s\n", "append_message vs raw INSERT of a tool row (not searched)", f, t, qt, "-"
 }'
+if [ "${cf[0]}" != - ]; then
+	awk -v f="$(median "${cf[@]}")" -v s="$(median "${cs[@]}")" 'BEGIN {
+		printf "%-58s %10.0f %10.0f %7.2f %8s\n", "backend CPU us per transaction: append_message vs shown row", f, s, s / f, "-" }'
+fi
 echo "integrity_check problems in the bench accounts after the run: $check"
 [ "$check" = 0 ]
