@@ -68,10 +68,10 @@ SQL
 
 # Sums utime + stime (clock ticks) of the given processes from /proc.
 ticks() {
-	local p sum=0
+	local p stat sum=0
 	for p in "$@"; do
-		[ -r "/proc/$p/stat" ] || return 1
-		sum=$((sum + $(sed 's/.*) //' "/proc/$p/stat" | awk '{ print $12 + $13 }')))
+		stat=$(cat "/proc/$p/stat" 2>/dev/null) || return 1
+		sum=$((sum + $(sed 's/.*) //' <<<"$stat" | awk '{ print $12 + $13 }')))
 	done
 	echo "$sum"
 }
@@ -86,8 +86,13 @@ rate() {
 	local out=$work/pgbench.out pids t0 t1 c0 c1 cpu=-
 	pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "$1" >"$out" 2>&1 &
 	local bench=$!
-	sleep 1
-	pids=$(psql -qAtX -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench' AND backend_type = 'client backend'")
+	# this run's backends, all connected (those of the previous run may still be exiting)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.3
+		pids=$(psql -qAtX -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'
+			AND backend_type = 'client backend' AND backend_start > now() - interval '4 s'")
+		[ "$(wc -w <<<"$pids")" -ge "$clients" ] && break
+	done
 	c0=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
 	if t0=$(ticks $pids); then
 		sleep $((secs > 3 ? secs - 2 : 1))
@@ -132,8 +137,10 @@ awk -v f="$f" -v s="$s" -v t="$t" -v qs="$qs" -v qt="$qt" 'BEGIN {
 	printf "%-58s %10.0f %10.0f %7.2f %8s\n", "append_message vs raw INSERT of the same shown row", f, s, qs, ">= 0.70"
 	printf "%-58s %10.0f %10.0f %7.2f %8s\n", "append_message vs raw INSERT of a tool row (not searched)", f, t, qt, "-"
 }'
-if [ "${cf[0]}" != - ]; then
-	awk -v f="$(median "${cf[@]}")" -v s="$(median "${cs[@]}")" 'BEGIN {
+# Prints the arguments other than "-" (rounds whose CPU time could not be read).
+measured() { printf '%s\n' "$@" | grep -vx -- -; }
+if measured "${cf[@]}" >/dev/null && measured "${cs[@]}" >/dev/null; then
+	awk -v f="$(median $(measured "${cf[@]}"))" -v s="$(median $(measured "${cs[@]}"))" 'BEGIN {
 		printf "%-58s %10.0f %10.0f %7.2f %8s\n", "backend CPU us per transaction: append_message vs shown row", f, s, s / f, "-" }'
 fi
 echo "integrity_check problems in the bench accounts after the run: $check"
