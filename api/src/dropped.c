@@ -10,7 +10,6 @@
  * civetweb serves them (main.c turns off its host check). */
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "errors.h"
@@ -27,8 +26,8 @@ static int absolute_form(const char *target)
 
 /* Sends a complete answer on a connection about to close: status, Allow
  * when given, a JSON error body unless status is 204 or the method HEAD.
- * Written in one piece (civetweb's header list would not be freed after its
- * request loop has ended). */
+ * The head is written by hand: civetweb frees the header list of
+ * mg_response_header_add in its request loop, which has ended here. */
 static void answer(struct mg_connection *conn, const char *method, int status, const char *allow,
 				   const char *message)
 {
