@@ -1,9 +1,10 @@
 /*
  * audio_read.c
  *		Client-side read throughput of one clip, in binary results, by the
- *		routes an audio byte can take: convdash.audio_read (what the HTTP
- *		service calls), plain lo_get on the clip's large object (the
- *		baseline of PERFORMANCE.md), and a bytea column holding the same bytes.
+ *		routes an audio byte can take: convdash.audio_read, plain lo_get on
+ *		the clip's large object (the baseline of PERFORMANCE.md), a bytea
+ *		column holding the same bytes, and for ranges also the statement the
+ *		HTTP service runs for a small range (audio_info with audio_read).
  *		Each is read whole (one call) and by 64 KiB ranges, `rounds` times,
  *		the methods interleaved within each round so that the load of a
  *		shared machine hits them alike; prints one line per method: name,
@@ -175,11 +176,13 @@ main(int argc, char **argv)
 			{"audio_read 64KiB ranges", "SELECT convdash.audio_read($1, $2, $3)", 1},
 			{"lo_get 64KiB ranges (baseline)", "SELECT lo_get($1, $2, $3)", 1},
 			{"bytea column 64KiB ranges", sql_range, 1},
+			{"audio_info + audio_read 64KiB ranges (the service's statement)",
+			"SELECT convdash.audio_info($1), convdash.audio_read($1, $2, $3)", 1},
 		};
-		const char *ids[] = {argv[2], argv[3], "1", argv[2], argv[3], "1"};
+		const char *ids[] = {argv[2], argv[3], "1", argv[2], argv[3], "1", argv[2]};
 
 		bench(conn, methods, ids, 3, size, rounds);
-		bench(conn, methods + 3, ids + 3, 3, size, rounds);
+		bench(conn, methods + 3, ids + 3, 4, size, rounds);
 	}
 	PQfinish(conn);
 	return 0;

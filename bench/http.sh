@@ -19,15 +19,20 @@
 # Writes go to an account of its own ("bench-http"), so the list and search
 # data are left as they were. Env: HTTP_SECONDS (default 15 per measurement),
 # HTTP_SOAK_SECONDS (default 300), HTTP_THREADS (the service's database
-# connections, default 40; its workers stay at the default 256).
+# connections, default 40; its workers stay at the default 256), HTTP_PARTS
+# (the numbers of the measurements above to run, default "1 2 3 4 5"; the
+# soak reads the clip of 4, so 5 runs 4 too), e.g. HTTP_PARTS=4 for the clip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${HTTP_SECONDS:-15}
 soak=${HTTP_SOAK_SECONDS:-300}
 threads=${HTTP_THREADS:-40}
+parts=" ${HTTP_PARTS:-1 2 3 4 5} "
 work=$(mktemp -d)
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
 source bench/service-lib.sh
+# Whether measurement $1 is to run (HTTP_PARTS).
+part() { [[ $parts == *" $1 "* ]]; }
 trap 'service_cleanup bench-http' EXIT
 
 cc -O2 -Wall -Wextra -Werror -I"$(pg_config --includedir)" bench/audio_read.c \
@@ -98,6 +103,8 @@ SQL
 	echo "$work/list.sql"
 }
 
+N=NULL
+if part 1; then
 echo "== http: list endpoint, 1 connection (ms; target p95 <= 10 ms over HTTP)"
 cursor=$(curl -sf -H "Authorization: Bearer $key" "$base/api/v1/conversations" | jq -r .next_cursor)
 ucursor=$(jq -rn --arg c "$cursor" '$c | @uri')
@@ -111,14 +118,15 @@ list_case() {
 	read -r sr s50 s95 _ <<<"$s"
 	printf '%-34s %9s %7s %7s %7s %7s   %9s %7s %7s\n' "$name" "$hr" "$h50" "$h95" "$h99" "$he" "$sr" "$s50" "$s95"
 }
-N=NULL
 list_case "default (newest first)" /api/v1/conversations "$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,false"
 list_case "closed web/widget, rating>=3, by rating" "/api/v1/conversations?status=closed&channel=web,widget&min_rating=3&sort=rating" \
 	"'{closed}','{web,widget}',$N,3,$N,$N,$N,'rating',$N,$N,$N,false"
 list_case "by messages asc, limit 200" "/api/v1/conversations?sort=messages&order=asc&limit=200" \
 	"$N,$N,$N,$N,$N,$N,$N,'messages','asc',200,$N,false"
 list_case "second page (cursor)" "/api/v1/conversations?cursor=$ucursor" "$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,$qcursor,false"
+fi
 
+if part 2; then
 echo "== http: list endpoint throughput, wrk 2 threads / 32 connections vs pgbench 32 clients"
 printf '%-34s %9s %7s %7s %7s\n' what 'req/s' p50 p99 errors
 read -r hr h50 _ h99 he <<<"$(http_run 32 2 - /api/v1/conversations)"
@@ -126,7 +134,9 @@ printf '%-34s %9s %7s %7s %7s\n' "HTTP GET /api/v1/conversations" "$hr" "$h50" "
 read -r sr s50 _ s99 <<<"$(sql_run 32 "$(list_sql "$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,$N,false")")"
 printf '%-34s %9s %7s %7s %7s\n' "pgbench list_conversations" "$sr" "$s50" "$s99" -
 awk -v h="$hr" -v s="$sr" 'BEGIN { printf "HTTP / SQL throughput: %.2f\n", h / s }'
+fi
 
+if part 3; then
 echo "== http: append message, 2 connections vs append_message by pgbench, 2 clients (target >= 0.5x)"
 cat >"$work/append.lua" <<LUA
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
@@ -155,7 +165,9 @@ read -r sr s50 s95 _ <<<"$(sql_run 2 "$work/append.sql")"
 printf '%-34s %9s %7s %7s %7s\n' what 'per s' p50 p95 errors
 printf '%-34s %9s %7s %7s %7s\n' "HTTP POST .../messages" "$hr" "$h50" "$h95" "$he" "pgbench append_message" "$sr" "$s50" "$s95" -
 awk -v h="$hr" -v s="$sr" 'BEGIN { printf "HTTP / SQL append rate: %.2f (target >= 0.5)\n", h / s }'
+fi
 
+if part 4 || part 5; then
 echo "== http: 1 MiB clip, whole and by 64 KiB ranges (MB/s), 1 connection vs lo_get from C (target >= 0.5x)"
 read -r clip loid < <(PGOPTIONS="-c convdash.account_id=$wacct" psql_q -F ' ' <<SQL
 \\set QUIET on
@@ -175,8 +187,6 @@ CREATE TABLE public.bench_http_bytea (id integer PRIMARY KEY, data bytea);
 ALTER TABLE public.bench_http_bytea ALTER data SET STORAGE EXTERNAL;
 INSERT INTO public.bench_http_bytea SELECT 1, lo_get($loid);
 SQL
-"$work/audio_read" "$wacct" "$clip" "$loid" public.bench_http_bytea 1048576 50 >"$work/lo.txt"
-psql_q -c "DROP TABLE public.bench_http_bytea" >/dev/null
 cat >"$work/range.lua" <<'LUA'
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
 request = function()
@@ -185,16 +195,37 @@ request = function()
 	return wrk.format()
 end
 LUA
-read -r whole_rps _ <<<"$(http_run 1 1 - "/api/v1/audio/$clip" "$wkey")"
-read -r range_rps _ <<<"$(http_run 1 1 "$work/range.lua" "/api/v1/audio/$clip" "$wkey")"
-lo_whole=$(awk -F'\t' '$1 ~ /lo_get/ && $1 ~ /whole/ { print $2 }' "$work/lo.txt" | head -1)
-lo_range=$(awk -F'\t' '$1 ~ /lo_get/ && $1 ~ /rang/ { print $2 }' "$work/lo.txt" | head -1)
-sed 's/^/  baseline: /' "$work/lo.txt"
-awk -v w="$whole_rps" -v r="$range_rps" -v lw="$lo_whole" -v lr="$lo_range" 'BEGIN {
-	printf "%-34s %9s %12s %7s\n", "read", "HTTP MB/s", "lo_get MB/s", "ratio"
-	printf "%-34s %9.1f %12.1f %7.2f\n", "whole clip", w, lw, (lw > 0 ? w / lw : 0)
-	printf "%-34s %9.1f %12.1f %7.2f\n", "64 KiB ranges", r / 16, lr, (lr > 0 ? r / 16 / lr : 0) }'
+# The baseline and HTTP alternate, round by round, so that the load of a
+# shared machine hits both alike; each ratio is the median of the rounds'.
+clip_rounds=${HTTP_CLIP_ROUNDS:-5}
+clip_secs=${HTTP_CLIP_SECONDS:-3}
+printf '%-6s %10s %10s %7s   %10s %10s %7s %14s\n' round 'whole HTTP' 'lo_get' ratio 'range HTTP' 'lo_get' ratio 'service SQL'
+ratios_w=() ratios_r=() rows=()
+for ((r = 1; r <= clip_rounds; r++)); do
+	"$work/audio_read" "$wacct" "$clip" "$loid" public.bench_http_bytea 1048576 10 >"$work/lo.txt"
+	read -r whole_rps _ <<<"$(secs=$clip_secs http_run 1 1 - "/api/v1/audio/$clip" "$wkey")"
+	read -r range_rps _ <<<"$(secs=$clip_secs http_run 1 1 "$work/range.lua" "/api/v1/audio/$clip" "$wkey")"
+	lo_whole=$(awk -F'\t' '$1 == "lo_get whole (baseline)" { print $2 }' "$work/lo.txt")
+	lo_range=$(awk -F'\t' '$1 == "lo_get 64KiB ranges (baseline)" { print $2 }' "$work/lo.txt")
+	svc_range=$(awk -F'\t' '$1 ~ /^audio_info \+ audio_read/ { print $2 }' "$work/lo.txt")
+	row=$(awk -v w="$whole_rps" -v r="$range_rps" -v lw="$lo_whole" -v lr="$lo_range" -v sr="$svc_range" 'BEGIN {
+		printf "%.1f %.1f %.3f %.1f %.1f %.3f %.1f", w, lw, (lw > 0 ? w / lw : 0), r / 16, lr, (lr > 0 ? r / 16 / lr : 0), sr }')
+	rows+=("$row")
+	read -r a b c d e f g <<<"$row"
+	printf '%-6s %10s %10s %7.2f   %10s %10s %7.2f %14s\n' "$r" "$a" "$b" "$c" "$d" "$e" "$f" "$g"
+	ratios_w+=("$c") ratios_r+=("$f")
+done
+psql_q -c "DROP TABLE public.bench_http_bytea" >/dev/null
+sed 's/^/  last round: /' "$work/lo.txt"
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+col() { printf '%s\n' "${rows[@]}" | awk -v c="$1" '{ print $c }'; }
+printf '%-34s %9s %12s %7s\n' "read (median of $clip_rounds rounds)" "HTTP MB/s" "lo_get MB/s" ratio
+printf '%-34s %9s %12s %7.2f\n' "whole clip" "$(median $(col 1))" "$(median $(col 2))" "$(median "${ratios_w[@]}")"
+printf '%-34s %9s %12s %7.2f   (target >= 0.5)\n' "64 KiB ranges" "$(median $(col 4))" "$(median $(col 5))" "$(median "${ratios_r[@]}")"
+echo "service SQL = the service's read statement (audio_info + audio_read of the range) from C, tenant set per session: $(median $(col 7)) MB/s"
+fi
 
+if part 5; then
 echo "== http: soak, mixed load on 16 connections for ${soak}s (RSS growth target <= 10%)"
 cat >"$work/mixed.lua" <<LUA
 math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
@@ -232,3 +263,4 @@ echo "  (1 request in 12 goes to /nope/N, a 404 by design: the error path is par
 awk -v a="$rss_start" -v b="$rss_1m" -v c="$rss_end" 'BEGIN {
 	printf "RSS kB: start %d, after 1 min %d, at the end %d; growth after the first minute %.1f%% (target <= 10%%)\n",
 		a, b, c, (c - b) * 100.0 / b }'
+fi

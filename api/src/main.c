@@ -26,9 +26,14 @@ static int init_connection(const struct mg_connection *conn, void **conn_data)
 	return 0;
 }
 
-/* Frees a closing client connection's state. */
+/* Answers a request civetweb dropped, unless civetweb answered an error
+ * itself (the socket is still open here; the callback's connection is the
+ * worker's own, const only in the prototype), then frees the closing client
+ * connection's state. */
 static void connection_close(const struct mg_connection *conn)
 {
+	if (!router_error_sent(conn))
+		answer_dropped_request((struct mg_connection *) conn);
 	router_connection_closed(mg_get_user_connection_data(conn));
 }
 
@@ -62,6 +67,7 @@ static int http_error_json(struct mg_connection *conn, int status, const char *m
 		text = "internal error";
 	n = snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}",
 				 status == 400 ? "bad_request" : status_code_name(status), text);
+	router_note_error_sent(conn);
 	mg_disable_connection_keep_alive(conn);
 	mg_response_header_start(conn, status);
 	mg_response_header_add(conn, "Content-Type", "application/json", -1);

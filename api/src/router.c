@@ -64,6 +64,7 @@ typedef struct conn_state
 	long		requests;		/* answered so far */
 	double		since;			/* monotonic seconds: opened, or last answer sent */
 	int			sock;			/* its socket: -2 not looked up yet, -1 not found */
+	int			error_sent;		/* civetweb answered an error itself (the connection then closes) */
 } conn_state;
 
 /* Registers the route names with the metrics; call once before serving. */
@@ -108,6 +109,23 @@ void router_connection_closed(void *state)
 	free(state);
 	__atomic_fetch_sub(&open_connections, 1, __ATOMIC_SEQ_CST);
 	metrics_connections(-1);
+}
+
+/* Records that civetweb answered an error on the connection itself. */
+void router_note_error_sent(const struct mg_connection *conn)
+{
+	conn_state *c = mg_get_user_connection_data(conn);
+
+	if (c != NULL)
+		c->error_sent = 1;
+}
+
+/* Whether civetweb answered an error on the connection itself. */
+int router_error_sent(const struct mg_connection *conn)
+{
+	const conn_state *c = mg_get_user_connection_data(conn);
+
+	return c != NULL && c->error_sent;
 }
 
 /* Whether a request head that never completed ran into its deadline (rather
@@ -157,6 +175,29 @@ static int path_match(const char *pattern, const char *path, request *r)
 	return 1;
 }
 
+/* Adds a method (and HEAD after GET) to an Allow value unless it is listed
+ * (no method name is part of another). */
+static void allow_add(char *allow, size_t len, const char *method)
+{
+	size_t		used = strlen(allow);
+
+	if (strstr(allow, method) == NULL)
+		snprintf(allow + used, len - used, "%s%s%s", used ? ", " : "", method,
+				 strcmp(method, "GET") == 0 ? ", HEAD" : "");
+}
+
+/* Writes the methods some route takes, HEAD with GET, and OPTIONS (the
+ * server answers OPTIONS *) as an Allow value: "GET, HEAD, POST, ...". */
+void router_methods(char *buf, size_t len)
+{
+	int			i;
+
+	buf[0] = '\0';
+	for (i = 0; i < NROUTES; i++)
+		allow_add(buf, len, routes[i].method);
+	allow_add(buf, len, "OPTIONS");
+}
+
 /* Finds the route of the request; fills allow with the methods of the path
  * when only the method is wrong. Returns the index, or -1. */
 static int route_find(request *r, const char *method, char *allow, size_t allow_len)
@@ -170,13 +211,7 @@ static int route_find(request *r, const char *method, char *allow, size_t allow_
 			continue;
 		if (strcmp(routes[i].method, method) == 0)
 			return i;
-		if (strstr(allow, routes[i].method) == NULL)
-		{
-			size_t		used = strlen(allow);
-
-			snprintf(allow + used, allow_len - used, "%s%s%s", used ? ", " : "", routes[i].method,
-					 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
-		}
+		allow_add(allow, allow_len, routes[i].method);
 	}
 	return -1;
 }

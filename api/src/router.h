@@ -3,6 +3,8 @@
 #ifndef CONVDASH_ROUTER_H
 #define CONVDASH_ROUTER_H
 
+#include <stddef.h>
+
 #include <civetweb.h>
 
 /* Registers the route names with the metrics; call once before serving. */
@@ -13,6 +15,19 @@ void	   *router_connection_open(void);
 
 /* Counts a client connection closed and frees its state. */
 void		router_connection_closed(void *state);
+
+/* Writes the methods some route takes, HEAD with GET, and OPTIONS as an Allow value. */
+void		router_methods(char *buf, size_t len);
+
+/* Answers the connection's last request when civetweb dropped it unanswered
+ * (OPTIONS *, absolute-form for another port: dropped.c). */
+void		answer_dropped_request(struct mg_connection *conn);
+
+/* Records that civetweb answered an error on the connection itself. */
+void		router_note_error_sent(const struct mg_connection *conn);
+
+/* Whether civetweb answered an error on the connection itself. */
+int			router_error_sent(const struct mg_connection *conn);
 
 /* Whether a request head that never completed ran into its deadline (rather
  * than the head size limit). */

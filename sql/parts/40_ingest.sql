@@ -110,7 +110,9 @@ DECLARE
 	shown_count integer;
 	new_id bigint;
 BEGIN
-	IF role IS NULL OR NOT role = ANY (enum_range(NULL::convdash.message_role)::text[]) THEN
+	-- the labels as constants: enum_range() would read pg_enum on every call;
+	-- any other text (a label added later too) goes through enum_value
+	IF role IS NULL OR role NOT IN ('user', 'assistant', 'system', 'tool') THEN
 		PERFORM convdash.enum_value(coalesce(role, ''), 'role', NULL::convdash.message_role);
 	END IF;
 	r := role;

@@ -576,6 +576,24 @@ t "path with an encoded NUL: 400" 400 '' GET "$L/$c1%00" "${A[@]}" --path-as-is
 t "path with an encoded slash: 404, not decoded into the path" 404 '' GET "/api/v1/conversations%2f$c1" "${A[@]}" --path-as-is
 t "path with an encoded digit is decoded: 200" 200 ".id == $c1" GET "$L/%3${c1:0:1}${c1:1}" "${A[@]}" --path-as-is
 t "absolute-form request target: answered" 200 '.status == "ok"' GET /healthz --request-target "http://127.0.0.1:${base##*:}/healthz"
+# civetweb 1.15 drops these without calling a handler; the service answers them (api/src/dropped.c)
+t "OPTIONS *: 204" 204 '' OPTIONS / --request-target '*'
+check "OPTIONS *: Allow lists every method of the routes and nothing else" test "$(header Allow)" = "GET, HEAD, POST, PATCH, DELETE, PUT, OPTIONS"
+t "GET *: 400 naming OPTIONS" 400 '.error.code == "bad_request" and (.error.message | test("only for OPTIONS"))' GET / --request-target '*'
+t "absolute-form target for another port: 400 naming the cause" 400 '.error.message | test("absolute-form")' \
+	GET /healthz --request-target "http://127.0.0.1:$(( ${base##*:} == 65535 ? 1 : ${base##*:} + 1 ))/healthz"
+printf 'HEAD http://other.example/healthz HTTP/1.1\r\nHost: x\r\n\r\n' |
+	timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/${base##*:}; cat >&3; cat <&3" >"$work/head-dropped"
+check "absolute-form target for another port, HEAD: 400 and no body" bash -c \
+	"head -1 '$work/head-dropped' | grep -q '^HTTP/1.1 400 ' && [ \"\$(sed '1,/^\r\$/d' '$work/head-dropped' | wc -c)\" = 0 ]"
+# Prints the status lines a raw request (printf format) gets on one connection.
+raw_statuses() { printf "$1" | timeout 5 bash -c "exec 3<>/dev/tcp/127.0.0.1/${base##*:}; cat >&3; cat <&3" | grep -ao 'HTTP/[0-9.]* [0-9][0-9][0-9]' | tr '\n' ' '; }
+check "an absolute-form target with an invalid port: civetweb's 400, answered once" test \
+	"$(raw_statuses 'GET http://h:0/x HTTP/1.1\r\nHost: x\r\n\r\n')" = "HTTP/1.1 400 "
+check "OPTIONS * over HTTP/2.0: civetweb's 505, answered once" test \
+	"$(raw_statuses 'OPTIONS * HTTP/2.0\r\nHost: x\r\n\r\n')" = "HTTP/2.0 505 "
+check "OPTIONS * after a keep-alive request on the same connection: both answered, once each" test \
+	"$(raw_statuses 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\nOPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n')" = "HTTP/1.1 200 HTTP/1.1 204 "
 for h in "Range: bytes=0-1" "If-None-Match: \"x\""; do
 	t "junk header '$h' on a JSON route is ignored" 200 '' GET /api/v1/agents "${A[@]}" -H "$h"
 done
