@@ -41,13 +41,16 @@ for v in "${old[@]}"; do
 	psql -qX -d $upg -f catalog.sql >"$work/old.txt"
 	check "$v differs from $new (the update has something to do)" bash -c "! cmp -s '$work/old.txt' '$work/fresh.txt'"
 	psql -qX -d $upg -f ../dump/fingerprint.sql >"$work/before.txt"
+	columns=$(psql -qAtX -d $upg -c "SELECT string_agg(a.attrelid::regclass::text || '.' || a.attname, ' ')
+		FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid
+		WHERE r.relnamespace = 'convdash'::regnamespace AND r.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped")
 	psql -qX -v ON_ERROR_STOP=1 -d $upg -c "ALTER EXTENSION convdash UPDATE TO '$new'"
 	check "ALTER EXTENSION convdash UPDATE from $v to $new" \
 		test "$(psql -qAtX -d $upg -c "SELECT extversion FROM pg_extension WHERE extname = 'convdash'")" = "$new"
 	psql -qX -d $upg -f catalog.sql >"$work/updated.txt"
 	check "$v updated to $new has the catalog of a fresh $new" same_file "$work/fresh.txt" "$work/updated.txt"
-	# tables and sequences the update adds are new and empty: compare those that were there
-	psql -qX -d $upg -f ../dump/fingerprint.sql | grep -F -f <(cut -d'|' -f1 "$work/before.txt") >"$work/after.txt"
+	# tables, columns and sequences the update adds are new: compare those that were there
+	psql -qX -d $upg -v columns="$columns" -f ../dump/fingerprint.sql | grep -F -f <(cut -d'|' -f1 "$work/before.txt") >"$work/after.txt"
 	check "$v updated to $new: every row, sequence and large object unchanged" same_file "$work/before.txt" "$work/after.txt"
 	check "$v updated to $new: integrity check is clean" \
 		test "$(psql -qAtX -d $upg -c 'SELECT count(*) FROM convdash.integrity_check()')" = 0
