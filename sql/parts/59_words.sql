@@ -149,7 +149,7 @@ COMMENT ON PROCEDURE convdash.search_reindex(bigint, integer) IS
 
 -- Re-indexing progress of one account (or of every account).
 CREATE FUNCTION convdash.search_reindex_progress(account_id bigint DEFAULT NULL)
-RETURNS TABLE (account_id bigint, config regconfig, pending boolean, done bigint, total bigint)
+RETURNS TABLE (account bigint, config regconfig, pending boolean, done bigint, total bigint)
 LANGUAGE plpgsql STABLE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$

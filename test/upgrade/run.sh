@@ -54,6 +54,18 @@ for v in "${old[@]}"; do
 	check "$v updated to $new: every row, sequence and large object unchanged" same_file "$work/before.txt" "$work/after.txt"
 	check "$v updated to $new: integrity check is clean" \
 		test "$(psql -qAtX -d $upg -c 'SELECT count(*) FROM convdash.integrity_check()')" = 0
+	words=$(psql -qAtX -d $upg 2>&1 <<'SQL' | tr '\n' ' '
+SELECT id AS acct FROM convdash.accounts WHERE name = 'Dump Co' \gset
+SELECT pending, total FROM convdash.search_reindex_progress(:acct);
+SELECT set_config('convdash.account_id', :'acct', false) \g /dev/null
+SELECT jsonb_array_length(convdash.list_conversations(q => 'commande', match => 'words') -> 'data');
+CALL convdash.search_reindex(:acct);
+SELECT pending, done FROM convdash.search_reindex_progress(:acct);
+SELECT jsonb_array_length(convdash.list_conversations(q => 'commande', match => 'words') -> 'data');
+SQL
+)
+	check "$v updated to $new: the messages of $v are pending word re-indexing, then found by word search ($words)" \
+		test "$words" = "t|4 0 f|4 1 "
 	check "$v updated to $new: appends keep counting" test "$(psql -qAtX -d $upg -c "
 		SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		SELECT convdash.append_message(c.id, 'user', 'after the update') IS NOT NULL
