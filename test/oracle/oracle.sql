@@ -26,6 +26,15 @@ UNION ALL SELECT unnest(ARRAY['%', '_', '\', '50%', 'a_b', '%%', 'x\y', '.', '?'
 DELETE FROM pool WHERE q IS NULL OR q = '';
 CREATE TEMP TABLE pool_n AS SELECT row_number() OVER (ORDER BY q) AS i, q FROM (SELECT DISTINCT q FROM pool) p;
 
+-- Each shown message's tsvector in its account's configuration, computed
+-- from the text here (not the words column the search reads).
+CREATE TEMP TABLE mtsv AS
+SELECT m.account_id, m.conversation_id, to_tsvector(a.search_config, m.content) AS v
+FROM convdash.messages m JOIN convdash.accounts a ON a.id = m.account_id
+WHERE m.role IN ('user', 'assistant');
+CREATE INDEX ON mtsv (account_id, conversation_id);
+ANALYZE mtsv;
+
 -- Word search terms: words of real messages (stems of inflections too),
 -- quoted pairs of adjacent words, or, -word, agent name words, stop words,
 -- punctuation, words only in system/tool messages.
@@ -128,10 +137,9 @@ BEGIN
 		                        AND m.role IN ('user', 'assistant') AND strpos(lower(m.content), lower($8)) > 0)))
 		       OR ($10 IS NOT NULL AND (
 		           to_tsvector($10, a.name) @@ websearch_to_tsquery($10, $8)
-		           OR EXISTS (SELECT FROM convdash.messages m
+		           OR EXISTS (SELECT FROM mtsv m
 		                      WHERE m.account_id = c.account_id AND m.conversation_id = c.id
-		                        AND m.role IN ('user', 'assistant')
-		                        AND to_tsvector($10, m.content) @@ websearch_to_tsquery($10, $8)))))$q$,
+		                        AND m.v @@ websearch_to_tsquery($10, $8)))))$q$,
 		CASE p ->> 'sort'
 			WHEN 'relevance' THEN format('pg_temp.rank($10, $8, a.name, c.account_id, c.id) %s, c.started_at %s, c.id %s', dir, dir, dir)
 			WHEN 'date' THEN format('c.started_at %s, c.id %s', dir, dir)
@@ -152,10 +160,10 @@ $$;
 -- its shown messages that match plus that of its agent's name.
 CREATE FUNCTION pg_temp.rank(config regconfig, q text, agent_name text, acct bigint, conversation bigint) RETURNS real
 LANGUAGE sql AS $$
-	SELECT (coalesce((SELECT max(ts_rank_cd(to_tsvector(config, m.content), websearch_to_tsquery(config, q)))
-	                  FROM convdash.messages m
-	                  WHERE m.account_id = acct AND m.conversation_id = conversation AND m.role IN ('user', 'assistant')
-	                    AND to_tsvector(config, m.content) @@ websearch_to_tsquery(config, q)), 0)
+	SELECT (coalesce((SELECT max(ts_rank_cd(m.v, websearch_to_tsquery(config, q)))
+	                  FROM mtsv m
+	                  WHERE m.account_id = acct AND m.conversation_id = conversation
+	                    AND m.v @@ websearch_to_tsquery(config, q)), 0)
 		+ CASE WHEN to_tsvector(config, agent_name) @@ websearch_to_tsquery(config, q)
 			THEN ts_rank_cd(to_tsvector(config, agent_name), websearch_to_tsquery(config, q)) ELSE 0 END)::real
 $$;
