@@ -32,6 +32,15 @@
 --      in sort order without a cap.
 -- SEARCH_PROBE (400) and SEARCH_CANDIDATES (30000) can be changed with the
 -- settings convdash.search_probe and convdash.search_candidates.
+--
+-- Word search (match=words, 59_words.sql) runs the same phases with another
+-- match condition (the tenant-qualified tsquery $15 against messages.words,
+-- its GIN for phase 2); sort=relevance ranks instead (list_relevance,
+-- bounded by convdash.search_rank_limit). The function is in parts: the
+-- checked arguments are one list_args value whose fields are the $n of
+-- every generated query (list_exec binds them); list_filters checks,
+-- list_source_sql walks a sort, list_search / list_relevance search,
+-- list_total counts, list_rows_json and list_suggestions answer.
 
 CREATE FUNCTION convdash.search_grams(value text) RETURNS integer[]
 AS 'MODULE_PATHNAME', 'convdash_search_grams'
