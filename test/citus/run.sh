@@ -152,6 +152,11 @@ check "list page 1 has a next_cursor and page 2 follows it" same "$(tq "$KA" "
 check "search q with a snippet, filters, sort, total" same "$(tq "$KA" "
 	SELECT l->'data'->0->>'session_id', l->'data'->0->'match'->>'in', l->>'total'
 	FROM convdash.list_conversations(q => 'searchable 2', status => '{active}', sort => 'messages', with_total => true) l")" "sess-1|message|1"
+check "word search: words computed by append_message, relevance, marks, total" same "$(tq "$KA" "
+	SELECT l->'data'->0->>'session_id', l->'data'->0->'match'->>'in', l->'data'->0->'match'->'marks', l->>'total'
+	FROM convdash.list_conversations(q => '\"hello searchable\" -nothing', match => 'words', sort => 'relevance', with_total => true) l")" "sess-1|message|[[0, 5], [6, 16]]|1"
+check "word search: an empty first page suggests the tenant's session" same "$(tq "$KA" "
+	SELECT convdash.list_conversations(q => 'sess-1x', match => 'words')->'suggestions'->0->>'text'")" "sess-1"
 check "idempotency_begin / finish / repeat" same "$(tq "$KA" "SELECT convdash.idempotency_begin('k1', 'POST /x') IS NULL,
 	convdash.idempotency_finish('k1', 201, '{\"id\": 1}') IS NOT NULL")
 $(tq "$KA" "SELECT convdash.idempotency_begin('k1', 'POST /x')->>'status'")
@@ -173,7 +178,7 @@ check "a key's claim does not outlive its transaction" same "$(printf '\\set VER
 ERROR:  42501"
 
 # ---- one task per tenant query (EXPLAIN of the statements the functions run)
-list_sql=$(cq $coord_port "SELECT convdash.list_source_sql('date', 'desc', '', false, false, '51')")
+list_sql=$(cq $coord_port "SELECT convdash.list_source_sql(NULL::convdash.list_args, 'date', 'desc', '', false, '51')")
 explain() {
 	cdb -c "PREPARE q(bigint, convdash.conversation_status[], convdash.channel[], bigint[], integer, timestamptz,
 		timestamptz, text, bigint, text, bigint[], bigint[], text) AS $1" \
