@@ -8,6 +8,7 @@ import { Filters } from './filters.js';
 import { DetailPanel } from './detail.js';
 import { confirmDialog, keyDialog } from './dialogs.js';
 import { exportView } from './export.js';
+import { LiveUpdates } from './live.js';
 
 let state = readState();
 let agents = [];
@@ -25,6 +26,7 @@ async function changeKey(error) {
   const key = await keyDialog(error, !getKey());
   if (!key) return;
   setKey(key);
+  live.start();
   await loadAgents();
   filters.render();
   table.load();
@@ -127,6 +129,8 @@ const panel = new DetailPanel($('panel'), $('panel-backdrop'), {
   onRemoveRating: removeRating,
 });
 
+const live = new LiveUpdates($('live'), { table, panel, getState: () => state });
+
 // Back/forward: re-read the state from the URL.
 window.addEventListener('popstate', () => {
   const previous = state;
@@ -145,6 +149,7 @@ $('export-button').addEventListener('click', () => exportView(state, $('export-b
 // Start: make sure there is a key, then load everything.
 async function start() {
   if (!getKey()) setKey(await keyDialog());
+  live.start();
   await loadAgents();
   filters.render();
   await table.load();

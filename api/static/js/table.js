@@ -1,11 +1,12 @@
 // The conversations table: sortable headers, rows, keyset paging with
 // "load more" and infinite scroll, and its loading/empty/error states.
 import { api, describeError } from './api.js';
-import { h, replace, formatDateTime, capitalize, stars } from './dom.js';
+import { h, replace, formatDateTime, capitalize, stars, flash } from './dom.js';
 import { channelIcon, icon, CHANNEL_LABELS } from './icons.js';
 import { listParams, isFiltered } from './urlstate.js';
 
 const PAGE_SIZE = 50;
+const MAX_LIMIT = 200; // the list route's largest page
 const COLUMNS = [
   { key: 'agent', label: 'Agent', sort: 'agent' },
   { key: 'session', label: 'Session' },
@@ -192,22 +193,75 @@ export class ConversationTable {
     this.showStatus('error', title, detail, actions);
   }
 
-  // Remove a deleted conversation's row.
+  // Remove a deleted conversation's row (again is harmless: the page's own delete and its event both ask).
   removeRow(id) {
+    const before = this.rows.length;
     this.rows = this.rows.filter((r) => r.id !== id);
+    if (this.rows.length === before) return;
     if (this.total != null) this.total -= 1;
     const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
     if (tr) tr.remove();
     this.afterPage(this.cb.getState());
   }
 
-  // Re-render one row after its data changed (e.g. rating removed).
+  // Re-render one row after its data changed (rating removed, or a live event); false when it is not shown.
   updateRow(id, changes) {
     const row = this.rows.find((r) => r.id === id);
     const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
-    if (!row || !tr) return;
+    if (!row || !tr) return false;
+    if (Object.entries(changes).every(([key, value]) => row[key] === value)) return true;
     Object.assign(row, changes);
-    tr.replaceWith(this.renderRow(row, this.cb.getState().q));
+    const fresh = this.renderRow(row, this.cb.getState().q);
+    fresh.classList.toggle('selected', tr.classList.contains('selected'));
+    tr.replaceWith(fresh);
+    return true;
+  }
+
+  // Put the conversations the first page now starts with, and the table does
+  // not show yet, above the rows (a conversation was created): no reload.
+  async pullNewest() {
+    if (this.root.hasAttribute('aria-busy')) return; // a load is under way and will show them
+    const generation = this.generation;
+    const state = this.cb.getState();
+    const page = await api.listConversations({ ...listParams(state), limit: PAGE_SIZE });
+    if (generation !== this.generation) return;
+    const known = new Set(this.rows.map((r) => r.id));
+    const firstKnown = page.data.findIndex((r) => known.has(r.id));
+    if (firstKnown === -1 && this.rows.length) { await this.refresh(); return; }
+    const fresh = firstKnown === -1 ? page.data : page.data.slice(0, firstKnown);
+    if (!fresh.length) return;
+    if (!this.rows.length) this.nextCursor = page.next_cursor;
+    this.rows.unshift(...fresh);
+    if (this.total != null) this.total += fresh.length;
+    this.tbody.prepend(...fresh.map((r) => flash(this.renderRow(r, state.q))));
+    this.afterPage(state);
+  }
+
+  // Fetch the rows shown again and redraw only those that changed (after a
+  // reset of the live stream): no loading state, no flicker.
+  async refresh() {
+    if (this.root.hasAttribute('aria-busy')) return;
+    const generation = this.generation;
+    const state = this.cb.getState();
+    const limit = Math.min(MAX_LIMIT, Math.max(PAGE_SIZE, this.rows.length));
+    const count = state.q.trim() ? null : 'exact';
+    const page = await api.listConversations({ ...listParams(state), limit, count });
+    if (generation !== this.generation) return;
+    const shown = new Map([...this.tbody.querySelectorAll('tr.row')].map((tr) => [Number(tr.dataset.id), tr]));
+    const before = new Map(this.rows.map((r) => [r.id, JSON.stringify(r)]));
+    const trs = page.data.map((r) => {
+      const tr = shown.get(r.id);
+      if (!tr) return flash(this.renderRow(r, state.q));
+      if (before.get(r.id) === JSON.stringify(r)) return tr;
+      const redrawn = this.renderRow(r, state.q);
+      redrawn.classList.toggle('selected', tr.classList.contains('selected'));
+      return redrawn;
+    });
+    this.rows = page.data;
+    this.total = page.total ?? null;
+    this.nextCursor = page.next_cursor;
+    this.tbody.replaceChildren(...trs);
+    this.afterPage(state);
   }
 
   // Mark the row whose detail is open.
