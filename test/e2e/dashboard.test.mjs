@@ -791,6 +791,16 @@ test('live: a new conversation that does not match the filters stays out', async
   assertEqual(after, ['live-telegram', ...before], 'rows after the two conversations');
 });
 
+test('live: a conversation that no longer matches the filters leaves the table', async (page) => {
+  const id = await newConversation('live-leaves');
+  await gotoLive(page, '?status=active');
+  const total = Number((await page.textContent('#summary')).match(/of (\d+)/)[1]);
+  await page.waitForSelector('#table-root tr.row[data-session="live-leaves"]');
+  await apiSend('POST', `/conversations/${id}/close`, {});
+  await page.waitForSelector('#table-root tr.row[data-session="live-leaves"]', { state: 'detached' });
+  await page.waitForFunction((n) => document.querySelector('#summary').textContent.includes(`of ${n} `), total - 1);
+});
+
 test('live: a rating added shows its stars in the row and the panel', async (page) => {
   const id = await newConversation('live-rating');
   await gotoLive(page, '?q=live-rating');

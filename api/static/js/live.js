@@ -20,6 +20,13 @@ const STATE_TITLE = {
   stopped: 'Live updates are off: the API key was not accepted',
 };
 
+// Whether a changed conversation still passes the filters a change can affect
+// (status, minimum rating); the others (channel, agent, dates, search) stay as they were.
+function stillMatches(filters, data) {
+  if (filters.status.length && !filters.status.includes(data.status)) return false;
+  return !filters.min_rating || (data.rating != null && data.rating >= Number(filters.min_rating));
+}
+
 export class LiveUpdates {
   // indicator: the element that shows the connection state; table: the
   // ConversationTable; panel: the DetailPanel; getState(): the view state.
@@ -64,7 +71,9 @@ export class LiveUpdates {
         break;
       }
       case 'conversation.updated':
-        this.table.updateRow(id, { status: data.status, message_count: data.message_count, rating: data.rating });
+        if (stillMatches(this.getState().filters, data)) {
+          this.table.updateRow(id, { status: data.status, message_count: data.message_count, rating: data.rating });
+        } else this.table.removeRow(id);
         if (this.isOpen(id)) this.panel.refresh();
         break;
       case 'message.created':
