@@ -9,6 +9,7 @@ import { DetailPanel } from './detail.js';
 import { confirmDialog, keyDialog } from './dialogs.js';
 import { exportView } from './export.js';
 import { LiveUpdates } from './live.js';
+import { SearchOptions } from './search.js';
 
 let state = readState();
 let agents = [];
@@ -28,7 +29,7 @@ async function changeKey(error) {
   setKey(key);
   live.start();
   await loadAgents();
-  filters.render();
+  renderControls();
   table.load();
   if (state.open != null) { panel.close(); panel.open(state.open); }
 }
@@ -42,10 +43,16 @@ async function loadAgents() {
   }
 }
 
+// Redraw the chips, the search box and its options from the state.
+function renderControls() {
+  filters.render();
+  searchOptions.render();
+}
+
 // Apply a changed state: URL, chips and table.
 function applyState({ push }) {
   writeState(state, { push });
-  filters.render();
+  renderControls();
   table.load();
 }
 
@@ -115,6 +122,7 @@ const table = new ConversationTable($('table-root'), $('summary'), {
   onOpen: (row) => openPanel(row.id),
   onDelete: (row) => deleteConversation(row, null),
   onClearFilters: () => filters.clearAll(),
+  onSearch: (text) => { state.q = text; applyState({ push: true }); },
   onChangeKey: () => changeKey(),
 });
 
@@ -122,6 +130,8 @@ const filters = new Filters(
   { button: $('filter-button'), menu: $('filter-menu'), chips: $('chips'), search: $('search') },
   { getState: () => state, onChange: applyState, agents: () => agents },
 );
+
+const searchOptions = new SearchOptions($('search-options'), { getState: () => state, onChange: applyState });
 
 const panel = new DetailPanel($('panel'), $('panel-backdrop'), {
   onClose: closePanel,
@@ -135,7 +145,7 @@ const live = new LiveUpdates($('live'), { table, panel, getState: () => state })
 window.addEventListener('popstate', () => {
   const previous = state;
   state = readState();
-  filters.render();
+  renderControls();
   if (JSON.stringify({ ...previous, open: null }) !== JSON.stringify({ ...state, open: null })) table.load();
   if (state.open == null) panel.close(); else panel.open(state.open);
 });
@@ -151,7 +161,7 @@ async function start() {
   if (!getKey()) setKey(await keyDialog());
   live.start();
   await loadAgents();
-  filters.render();
+  renderControls();
   await table.load();
   if (state.open != null) { table.setSelected(state.open); panel.open(state.open); }
 }

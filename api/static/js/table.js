@@ -4,6 +4,7 @@ import { api, describeError } from './api.js';
 import { h, replace, formatDateTime, capitalize, stars, flash } from './dom.js';
 import { channelIcon, icon, CHANNEL_LABELS } from './icons.js';
 import { listParams, isFiltered } from './urlstate.js';
+import { markedText, suggestionChips } from './search.js';
 
 const PAGE_SIZE = 50;
 const MAX_LIMIT = 200; // the list route's largest page
@@ -33,19 +34,31 @@ function highlight(text, query) {
   return parts;
 }
 
-// The "matched in …" line under a search hit.
+// The "matched in …" line under a search hit: the snippet of a message hit
+// with its marks (or, from a service without marks, the query highlighted).
 function matchLine(match, query) {
   if (!match) return null;
   const where = { session: 'session id', agent: 'agent name', message: 'message' }[match.in] || match.in;
   // Snippets are raw message text: drop Markdown emphasis marks unless they are searched for.
-  const snippet = match.snippet && !/[*_`]/.test(query) ? match.snippet.replace(/\*\*|__|`/g, '') : match.snippet;
+  const strip = !/[*_`]/.test(query);
+  let snippet = null;
+  if (match.snippet) {
+    snippet = match.marks ? markedText(match.snippet, match.marks, strip)
+      : highlight(strip ? match.snippet.replace(/\*\*|__|`/g, '') : match.snippet, query);
+  }
   return h('div', { class: 'match', dataset: { in: match.in } },
     h('span', { class: 'match-in' }, `Matched in ${where}`),
-    snippet ? h('span', { class: 'match-snippet' }, '“', highlight(snippet, query), '”') : null);
+    snippet ? h('span', { class: 'match-snippet' }, '“', snippet, '”') : null);
+}
+
+// A row's session id or agent name, with the marks of a search hit in it.
+function matchedField(text, match, field) {
+  return match && match.in === field && match.marks ? markedText(text, match.marks) : text;
 }
 
 export class ConversationTable {
-  // root: container element; callbacks: getState(), onSort(sort), onOpen(row), onDelete(row), onChangeKey().
+  // root: container element; callbacks: getState(), onSort(sort), onOpen(row), onDelete(row),
+  // onClearFilters(), onSearch(text) (a suggestion was picked), onChangeKey().
   constructor(root, summary, callbacks) {
     this.root = root;
     this.summary = summary;
@@ -87,9 +100,9 @@ export class ConversationTable {
       onkeydown: (e) => { if (e.key === 'Enter' && e.target === tr) open(); } },
       h('td', { class: 'col-agent' },
         h('div', { class: 'agent' }, channelIcon(row.channel),
-          h('div', {}, h('div', { class: 'agent-name' }, row.agent.name), h('div', { class: 'agent-company' }, row.agent.company || ''))),
+          h('div', {}, h('div', { class: 'agent-name' }, matchedField(row.agent.name, row.match, 'agent')), h('div', { class: 'agent-company' }, row.agent.company || ''))),
         matchLine(row.match, query)),
-      h('td', { class: 'col-session' }, h('code', { class: 'session-id' }, row.session_id)),
+      h('td', { class: 'col-session' }, h('code', { class: 'session-id' }, matchedField(row.session_id, row.match, 'session'))),
       h('td', { class: 'col-channel' }, h('span', { class: `badge channel-${row.channel}` }, CHANNEL_LABELS[row.channel] || row.channel)),
       h('td', { class: 'col-status' }, h('span', { class: `status status-${row.status}` }, capitalize(row.status))),
       h('td', { class: 'col-messages numeric' }, String(row.message_count)),
@@ -135,6 +148,7 @@ export class ConversationTable {
       this.rows = page.data;
       this.total = page.total ?? null;
       this.nextCursor = page.next_cursor;
+      this.suggestions = page.suggestions || null;
       replace(this.tbody, this.rows.map((r) => this.renderRow(r, state.q)));
       this.afterPage(state);
     } catch (err) {
@@ -181,7 +195,8 @@ export class ConversationTable {
     if (this.rows.length) this.showStatus('ready', '', '');
     else if (isFiltered(state)) {
       this.showStatus('empty', 'Nothing matches', 'No conversation matches these filters and search. Remove a filter or change the search.',
-        [h('button', { type: 'button', class: 'btn', onclick: () => this.cb.onClearFilters() }, 'Clear all filters')]);
+        [suggestionChips(this.suggestions, (text) => this.cb.onSearch(text)),
+          h('button', { type: 'button', class: 'btn', onclick: () => this.cb.onClearFilters() }, 'Clear all filters')]);
     } else this.showStatus('empty', 'No conversations yet', 'Conversations appear here as soon as your agents start talking to visitors.');
   }
 
