@@ -2,7 +2,7 @@
 // view state in the URL and wires the table, filters and detail panel.
 import { api, getKey, setKey, describeError } from './api.js';
 import { h } from './dom.js';
-import { readState, writeState, defaultOrder } from './urlstate.js';
+import { readState, writeState, defaultOrder, relevanceAllowed } from './urlstate.js';
 import { ConversationTable } from './table.js';
 import { Filters } from './filters.js';
 import { DetailPanel } from './detail.js';
@@ -49,8 +49,10 @@ function renderControls() {
   searchOptions.render();
 }
 
-// Apply a changed state: URL, chips and table.
+// Apply a changed state: URL, chips and table (a relevance sort the search
+// no longer allows becomes the default sort).
 function applyState({ push }) {
+  if (state.sort === 'relevance' && !relevanceAllowed(state)) { state.sort = 'date'; state.order = 'desc'; }
   writeState(state, { push });
   renderControls();
   table.load();

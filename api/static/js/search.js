@@ -62,7 +62,6 @@ export class SearchOptions {
     const state = this.cb.getState();
     if (state.match === mode) return;
     state.match = mode;
-    if (state.sort === 'relevance' && !relevanceAllowed(state)) { state.sort = 'date'; state.order = 'desc'; }
     this.cb.onChange({ push: true });
   }
 
