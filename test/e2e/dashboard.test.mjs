@@ -303,6 +303,74 @@ test('search matches message content with a snippet, agent names and session ids
   assertEqual((await rows(page)).length, 1, 'search after reload');
 });
 
+// The texts a row's marks cover in a string (code point ranges, as the API gives them).
+function markedParts(text, marks) {
+  const chars = Array.from(text);
+  return marks.map(([start, end]) => chars.slice(start, end).join(''));
+}
+
+test('search: the match-mode toggle switches between substrings and whole words', async (page) => {
+  await gotoApp(page);
+  await reloadTable(page, () => page.fill('#search', 'deliver'), (u) => u.includes('q=deliver'));
+  assertEqual(await page.getAttribute('#search-options .segment[data-match="substring"]', 'aria-pressed'), 'true', 'substring is the default');
+  const substring = (await rows(page)).map((r) => r.session);
+  assert(substring.includes('voice-call-1'), `"deliver" as a substring finds "delivery": ${substring}`);
+  assert(await page.locator('#search-options .relevance-sort').isHidden(), 'relevance offered for a substring search');
+  await reloadTable(page, () => page.click('#search-options .segment[data-match="words"]'), (u) => u.includes('match=words'));
+  assert(page.url().includes('match=words'), 'match mode not in the URL');
+  assertEqual(await page.getAttribute('#search-options .segment[data-match="words"]', 'aria-pressed'), 'true', 'words pressed');
+  const words = (await rows(page)).map((r) => r.session);
+  assertEqual(words, (await apiGet('/conversations?limit=50&q=deliver&match=words')).body.data.map((r) => r.session_id), 'rows of the words search');
+  assert(!words.includes('voice-call-1'), 'a words search found "delivery" for "deliver" (the simple configuration does not stem)');
+  await reloadTable(page, () => page.click('#search-options .segment[data-match="substring"]'), (u) => !u.includes('match='));
+  assertEqual((await rows(page)).map((r) => r.session), substring, 'back to substrings');
+});
+
+test('search: relevance sort is offered when searching by words', async (page) => {
+  await gotoApp(page, '?q=refund%20order&match=words');
+  await page.waitForSelector('#search-options .relevance-sort:not([hidden])');
+  await reloadTable(page, () => page.click('#search-options .relevance-sort'), (u) => u.includes('sort=relevance'));
+  assertEqual(await page.getAttribute('#search-options .relevance-sort', 'aria-pressed'), 'true', 'relevance pressed');
+  assert(!(await page.$('#table-root th button.sort.active')), 'a column still shows as the sort');
+  const api = (await apiGet('/conversations?limit=50&q=refund%20order&match=words&sort=relevance')).body.data;
+  assert(api.length > 0, 'the API found nothing for "refund order"');
+  assertEqual((await rows(page)).map((r) => r.id), api.map((r) => r.id), 'rows in relevance order');
+  await reloadTable(page, () => page.click('#table-root th button.sort[data-sort="date"]'), (u) => u.includes('sort=date') || !u.includes('sort='));
+  assertEqual(await page.getAttribute('#search-options .relevance-sort', 'aria-pressed'), 'false', 'relevance after sorting by date');
+});
+
+test('search: highlights are drawn from match.marks', async (page) => {
+  await gotoApp(page, '?q=zebra%20refund&match=words');
+  const api = (await apiGet('/conversations?limit=50&q=zebra%20refund&match=words')).body.data;
+  const hit = api.find((r) => r.session_id === 'bulk-017');
+  assert(hit && hit.match && hit.match.marks && hit.match.marks.length, `no marks from the API: ${JSON.stringify(hit && hit.match)}`);
+  const shown = await page.$$eval('#table-root tr.row[data-session="bulk-017"] .match-snippet mark', (ms) => ms.map((m) => m.textContent));
+  assertEqual(shown, markedParts(hit.match.snippet, hit.match.marks), 'marked words');
+  await gotoApp(page, '?q=long-thr');
+  const session = (await apiGet('/conversations?limit=50&q=long-thr')).body.data[0];
+  assertEqual(await page.$$eval('#table-root tr.row[data-session="long-thread"] .session-id mark', (ms) => ms.map((m) => m.textContent)),
+    markedParts(session.session_id, session.match.marks), 'marked part of the session id');
+  await gotoApp(page, '?q=ech');
+  const agent = (await apiGet('/conversations?limit=1&q=ech')).body.data[0];
+  assertEqual(await page.$eval('#table-root tbody tr.row .agent-name mark', (m) => m.textContent),
+    markedParts(agent.agent.name, agent.match.marks)[0], 'marked part of the agent name');
+});
+
+test('search: suggestions of an empty search are chips that search for them', async (page) => {
+  const api = (await apiGet('/conversations?limit=50&q=Atlass')).body;
+  assertEqual(api.data.length, 0, 'rows for the misspelt "Atlass"');
+  assert(api.suggestions && api.suggestions.length > 0, `no suggestions from the API: ${JSON.stringify(api.suggestions)}`);
+  await gotoApp(page, '?q=Atlass');
+  await page.waitForSelector('.table-status.state-empty .suggestion');
+  assertEqual(await page.$$eval('.suggestion', (bs) => bs.map((b) => b.textContent)), api.suggestions.map((x) => x.text), 'chips');
+  const first = api.suggestions[0].text;
+  await reloadTable(page, () => page.click('.suggestion'), (u) => u.includes(`q=${encodeURIComponent(first)}`) || u.includes(`q=${first}`));
+  assertEqual(await page.inputValue('#search'), first, 'search box after the chip');
+  const expected = (await apiGet(`/conversations?limit=50&q=${encodeURIComponent(first)}`)).body.data.map((r) => r.id);
+  assert(expected.length > 0, `the suggestion "${first}" finds nothing`);
+  assertEqual((await rows(page)).map((r) => r.id), expected, 'rows of the suggestion');
+});
+
 test('Export downloads the current view (filters, search and sort) as CSV', async (page) => {
   const query = 'status=closed,archived&q=e&sort=messages&order=asc';
   await gotoApp(page, `?${query}`);
