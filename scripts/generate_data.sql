@@ -375,13 +375,15 @@ BEGIN
 		FROM (SELECT pg_temp.r(c.g, s + 76) AS u) q) rt
 	ORDER BY c.id;
 
+	-- words: what append_message stores (convdash.message_words), in bulk
 	INSERT INTO convdash.messages (id, account_id, conversation_id, role, content, created_at,
-		prompt_tokens, completion_tokens, seq)
+		prompt_tokens, completion_tokens, seq, words)
 	OVERRIDING SYSTEM VALUE
-	SELECT mbase + row_number() OVER (ORDER BY created_at, conversation_id, seq NULLS FIRST, role),
-		account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq
-	FROM gen_m
-	ORDER BY created_at, conversation_id, seq NULLS FIRST, role;
+	SELECT mbase + row_number() OVER (ORDER BY m.created_at, m.conversation_id, m.seq NULLS FIRST, m.role),
+		m.account_id, m.conversation_id, m.role, m.content, m.created_at, m.prompt_tokens, m.completion_tokens, m.seq,
+		CASE WHEN m.seq IS NOT NULL THEN convdash.words_tenant(to_tsvector(a.search_config, m.content), m.account_id) END
+	FROM gen_m m JOIN convdash.accounts a ON a.id = m.account_id
+	ORDER BY m.created_at, m.conversation_id, m.seq NULLS FIRST, m.role;
 
 	INSERT INTO convdash.ratings (account_id, conversation_id, score, comment, rated_at)
 	SELECT c.account_id, c.id, c.rating,

@@ -40,10 +40,11 @@ void list_filter_values(const request *r, const char **values)
 	values[8] = http_param(r, "order");
 }
 
-/* GET /api/v1/conversations: filtered, sorted, keyset-paged list or search. */
+/* GET /api/v1/conversations: filtered, sorted, keyset-paged list or search
+ * (match=substring|words and sort=relevance are checked by the SQL function). */
 void h_list_conversations(request *r)
 {
-	const char *values[12];
+	const char *values[13];
 
 	if (list_params_ok(r) != 0)
 		return;
@@ -51,7 +52,8 @@ void h_list_conversations(request *r)
 	values[9] = http_param(r, "limit");
 	values[10] = http_param(r, "cursor");
 	values[11] = http_param(r, "count") ? "true" : "false";
-	respond_call(r, 200, ST_LIST, 12, values);
+	values[12] = http_param(r, "match");
+	respond_call(r, 200, ST_LIST, 13, values);
 }
 
 /* GET /api/v1/conversations/{id}: the detail panel. */

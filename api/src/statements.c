@@ -30,7 +30,7 @@ const statement statements[ST_COUNT] = {
 	[ST_PING] = {"cd_ping", "SELECT 1", 0, 1},
 	[ST_LIST] = {"cd_list",
 		"SELECT convdash.list_conversations(" FILTER_ARGS ","
-		" \"limit\" => $10::integer, cursor => $11::text, with_total => $12::boolean)", 0, 1},
+		" \"limit\" => $10::integer, cursor => $11::text, with_total => $12::boolean, match => $13::text)", 0, 1},
 	[ST_DETAIL] = {"cd_detail", "SELECT convdash.conversation_detail(conversation_id => $1::bigint)", 0, 1},
 	[ST_TRANSCRIPT] = {"cd_transcript",
 		"SELECT convdash.transcript(conversation_id => $1::bigint, page => $2::integer, per_page => $3::integer)", 0, 1},

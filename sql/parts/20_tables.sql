@@ -8,10 +8,20 @@ CREATE TABLE convdash.accounts (
 	id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	name        text NOT NULL CHECK (length(btrim(name)) BETWEEN 1 AND 200),
 	time_zone   text NOT NULL DEFAULT 'UTC',
-	created_at  timestamptz NOT NULL DEFAULT now()
+	created_at  timestamptz NOT NULL DEFAULT now(),
+	search_config regconfig NOT NULL DEFAULT 'simple',
+	search_reindex_next bigint,
+	search_reindex_upto bigint,
+	search_reindex_done bigint NOT NULL DEFAULT 0,
+	search_reindex_total bigint NOT NULL DEFAULT 0
 );
 COMMENT ON TABLE convdash.accounts IS 'Tenants: one customer company each';
 COMMENT ON COLUMN convdash.accounts.time_zone IS 'IANA zone in which date filters are read as calendar days';
+COMMENT ON COLUMN convdash.accounts.search_config IS 'Text search configuration that stems the account''s words for word search';
+COMMENT ON COLUMN convdash.accounts.search_reindex_next IS 'Re-indexing of words after a configuration change: the next message id to do (NULL: none pending)';
+COMMENT ON COLUMN convdash.accounts.search_reindex_upto IS 'Re-indexing of words: the last message id to do (later ones were indexed with the new configuration)';
+COMMENT ON COLUMN convdash.accounts.search_reindex_done IS 'Re-indexing of words: shown messages done';
+COMMENT ON COLUMN convdash.accounts.search_reindex_total IS 'Re-indexing of words: shown messages to do in all';
 
 CREATE TABLE convdash.api_keys (
 	account_id   bigint NOT NULL REFERENCES convdash.accounts (id) ON DELETE CASCADE,
@@ -165,6 +175,7 @@ CREATE TABLE convdash.messages (
 	prompt_tokens      integer CHECK (prompt_tokens >= 0),
 	completion_tokens  integer CHECK (completion_tokens >= 0),
 	seq                integer CHECK (seq >= 1),
+	words              tsvector,
 	PRIMARY KEY (account_id, id),
 	FOREIGN KEY (account_id, conversation_id)
 		REFERENCES convdash.conversations (account_id, id) ON DELETE CASCADE,
@@ -174,6 +185,7 @@ CREATE UNIQUE INDEX messages_transcript_idx ON convdash.messages (account_id, co
 	WHERE seq IS NOT NULL;
 CREATE INDEX messages_conversation_idx ON convdash.messages (account_id, conversation_id, id);
 COMMENT ON TABLE convdash.messages IS 'Messages of a conversation; system and tool messages are stored but never shown or counted';
+COMMENT ON COLUMN convdash.messages.words IS 'Word search: the lexemes of a shown message in the account''s configuration, each qualified by the account ("<account_id>/<lexeme>"); NULL for system/tool';
 COMMENT ON COLUMN convdash.messages.seq IS 'Position among the shown messages of the conversation (1 = oldest); NULL for system/tool';
 
 CREATE TABLE convdash.audio_clips (

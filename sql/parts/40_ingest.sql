@@ -146,10 +146,10 @@ BEGIN
 	END IF;
 
 	INSERT INTO convdash.messages
-		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq)
+		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq, words)
 	VALUES (acct, append_message.conversation_id, r, append_message.content, at,
 		append_message.prompt_tokens, append_message.completion_tokens,
-		CASE WHEN shown THEN shown_count END)
+		CASE WHEN shown THEN shown_count END, convdash.message_words(acct, shown, append_message.content))
 	RETURNING id INTO new_id;
 	PERFORM convdash.emit_event(acct, 'message.created', conversation_id, jsonb_build_object('message_id', new_id, 'role', r, 'created_at', at, 'has_audio', false, 'message_count', shown_count));
 	RETURN new_id;

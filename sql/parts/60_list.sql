@@ -205,11 +205,76 @@ $$;
 COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
 	'Admin: the sort keys and id inside a cursor signed for this query signature; 22023 (cursor) when malformed, tampered or foreign';
 
+-- The checked arguments of a list query. Its fields up to matched_ranks are,
+-- in this order, the parameters $1..$16 of every SQL text the list builds
+-- (list_exec binds them, the only place that does): one map of the $n.
+CREATE TYPE convdash.list_args AS (
+	account_id bigint,                         -- $1  the tenant
+	statuses convdash.conversation_status[],   -- $2  status filter (NULL: none)
+	channels convdash.channel[],               -- $3  channel filter
+	agents bigint[],                           -- $4  agent filter
+	min_rating integer,                        -- $5  minimum rating
+	t_from timestamptz,                        -- $6  started at or after
+	t_to timestamptz,                          -- $7  started before
+	cursor_k text,                             -- $8  the cursor's first key (NULL: first page)
+	cursor_id bigint,                          -- $9  the cursor's id
+	pattern text,                              -- $10 the search's ILIKE pattern
+	matched bigint[],                          -- $11 the filtered agents whose name matches
+	candidates bigint[],                       -- $12 conversations the index phase found
+	cursor_t text,                             -- $13 the cursor's second key
+	keys integer[],                            -- $14 the term's index keys
+	words tsquery,                             -- $15 words mode: the tenant-qualified query
+	matched_ranks real[],                      -- $16 words mode: the rank of each agent in $11
+	-- not parameters:
+	term text,                                 -- the search term
+	mode text,                                 -- substring or words
+	config regconfig,                          -- words mode: the account's configuration
+	plain tsquery                              -- words mode: the query, unqualified
+);
+
+-- The SQL conditions on c of the filters set in the arguments.
+CREATE FUNCTION convdash.list_conds(args convdash.list_args) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN args.statuses IS NOT NULL THEN ' AND c.status = ANY($2)' ELSE '' END
+		|| CASE WHEN args.channels IS NOT NULL THEN ' AND c.channel = ANY($3)' ELSE '' END
+		|| CASE WHEN args.agents IS NOT NULL THEN ' AND c.agent_id = ANY($4)' ELSE '' END
+		|| CASE WHEN args.min_rating IS NOT NULL THEN ' AND c.rating >= $5' ELSE '' END
+		|| CASE WHEN args.t_from IS NOT NULL THEN ' AND c.started_at >= $6' ELSE '' END
+		|| CASE WHEN args.t_to IS NOT NULL THEN ' AND c.started_at < $7' ELSE '' END
+$$;
+COMMENT ON FUNCTION convdash.list_conds(convdash.list_args) IS
+	'Admin: the SQL conditions on conversations c of the filters set in the list arguments ($2..$7)';
+
+-- Runs a list query with the arguments as $1..$16; the query returns one row
+-- of ids, their cursor keys k and t, and a count n (columns it has no use
+-- for are NULL).
+CREATE FUNCTION convdash.list_exec(sql text, args convdash.list_args,
+	OUT ids bigint[], OUT ks text[], OUT ts text[], OUT n bigint)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	EXECUTE sql INTO ids, ks, ts, n
+		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
+			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys,
+			args.words, args.matched_ranks;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_exec(text, convdash.list_args) IS
+	'Admin: runs a list query (one row: ids, cursor keys k and t, a count) with the list arguments as $1..$16';
+
+-- The list_exec query of the rows of a list_source_sql text, in its order.
+CREATE FUNCTION convdash.list_rows_sql(src text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t), count(*) FROM (%s) x', src) $$;
+COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
+	'Admin: the list_exec query (ids, k, t, count) of the rows of a list_source_sql text';
+
 -- SQL of the conversations after the cursor in sort order, at most lim of them.
 -- Columns: id, agent_id, session_id, s1 and s2 (the typed sort keys before
--- id), k and t (their cursor texts). conds: filter conditions on c (the agent
--- filter is "c.agent_id = ANY($4)"); matched: only conversations of the
--- agents in $11; keyset: whether $8 (k), $13 (t) and $9 (id) hold a cursor.
+-- id), k and t (their cursor texts). Filters: those set in the arguments
+-- (args) and extra, more conditions on c; matched: only conversations of the agents
+-- in $11; a keyset walk when args hold a cursor ($8 k, $13 t, $9 id).
 -- Date and message-count sorts walk one index from the cursor. The agent sort
 -- walks the agents by name and each one's conversations by start time
 -- (conversations_agent_idx). Status and rating sorts are a union of one
@@ -217,17 +282,18 @@ COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
 -- each walking (account_id, value, started_at, id) and planned with the
 -- value's own statistics; a merge of the branches gives the page. So date
 -- filters are index ranges everywhere and no index range is skipped row by row.
-CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, matched boolean,
-	keyset boolean, lim text) RETURNS text
+CREATE FUNCTION convdash.list_source_sql(args convdash.list_args, sort text, dir text, extra text,
+	matched boolean, lim text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	conds text := convdash.list_conds(args) || extra;
+	keyset boolean := args.cursor_k IS NOT NULL;
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
 	ts_text constant text := 'to_char(c.started_at AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
-	inner_keyset text;
 	key text;
 	keytype text;
 	branches text[];
@@ -243,9 +309,9 @@ BEGIN
 			x.v, x.pk, keytype, ts_text,
 			CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
 			-- values the filters exclude: a constant false the planner drops the branch for
-			conds || CASE WHEN sort = 'status' AND strpos(conds, 'c.status = ANY($2)') > 0
+			conds || CASE WHEN sort = 'status' AND args.statuses IS NOT NULL
 					THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
-				WHEN sort = 'rating' AND strpos(conds, 'c.rating >= $5') > 0
+				WHEN sort = 'rating' AND args.min_rating IS NOT NULL
 					THEN format(' AND %s >= $5', x.v) ELSE '' END,
 			matched_cond,
 			CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
@@ -275,7 +341,7 @@ BEGIN
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
 			ts_text,
-			CASE WHEN strpos(conds, 'c.agent_id = ANY($4)') > 0 THEN 'AND a.id = ANY($4)' ELSE '' END,
+			CASE WHEN args.agents IS NOT NULL THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
 			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
 			dir, conds,
@@ -298,7 +364,7 @@ BEGIN
 		dir, lim);
 END
 $$;
-COMMENT ON FUNCTION convdash.list_source_sql(text, text, text, boolean, boolean, text) IS
+COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
 	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
 
 -- ORDER BY of rows with the columns of list_source_sql (alias x).
@@ -311,215 +377,335 @@ COMMENT ON FUNCTION convdash.list_order_sql(text, text) IS
 	'Admin: the ORDER BY of list_source_sql rows (alias x) for a sort and order';
 
 -- Checks the list's parameters in the list's order (22023 naming the first
--- bad one) and returns the filters typed, with their SQL conditions on c
--- ($2 statuses, $3 channels, $4 agents, $5 min_rating, $6 t_from, $7 t_to).
+-- bad one) and returns them as list arguments: the tenant, the typed filters,
+-- the search term and its match mode (no cursor, no search fields yet).
 CREATE FUNCTION convdash.list_filters(acct bigint, status text[], channel text[], agent_id bigint[],
 	min_rating integer, date_from text, date_to text, q text, sort text, "order" text, "limit" integer,
-	OUT statuses convdash.conversation_status[], OUT channels convdash.channel[], OUT agents bigint[],
-	OUT t_from timestamptz, OUT t_to timestamptz, OUT term text, OUT conds text)
+	match text DEFAULT 'substring')
+RETURNS convdash.list_args
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	zone text := (SELECT a.time_zone FROM convdash.accounts a WHERE a.id = acct);
+	args convdash.list_args;
 BEGIN
-	term := nullif(btrim(q), '');
-	conds := '';
+	args.account_id := acct;
+	args.term := nullif(btrim(q), '');
+	args.mode := coalesce(match, 'substring');
 	-- validation: each bad parameter is a 22023 naming it
-	IF sort NOT IN ('date', 'agent', 'status', 'messages', 'rating') THEN
+	IF sort NOT IN ('date', 'agent', 'status', 'messages', 'rating', 'relevance') THEN
 		PERFORM convdash.list_error('sort', format('invalid sort: "%s"', left(sort, 100)),
-			'Use one of: agent, status, messages, rating, date.');
+			'Use one of: agent, status, messages, rating, date, relevance.');
 	END IF;
 	IF "order" NOT IN ('asc', 'desc') THEN
 		PERFORM convdash.list_error('order', format('invalid order: "%s"', left("order", 100)), 'Use asc or desc.');
 	END IF;
 	PERFORM convdash.check_range("limit", 'limit', 1, 200);
 	PERFORM convdash.check_range(min_rating, 'min_rating', 1, 5);
-	statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
-	channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
+	args.min_rating := min_rating;
+	args.statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
+	args.channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
 	IF array_position(agent_id, NULL) IS NOT NULL THEN
 		PERFORM convdash.list_error('agent_id', 'agent_id must not contain null');
 	END IF;
-	agents := CASE WHEN cardinality(agent_id) > 0 THEN
+	args.agents := CASE WHEN cardinality(agent_id) > 0 THEN
 		(SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(agent_id) x) END;
-	t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
-	t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
-	IF t_from >= t_to THEN
+	args.t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
+	args.t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
+	IF args.t_from >= args.t_to THEN
 		PERFORM convdash.list_error('date_to', 'date_to is before date_from');
 	END IF;
-	IF length(term) > 200 THEN
-		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(term)));
+	IF length(args.term) > 200 THEN
+		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(args.term)));
 	END IF;
-
-	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
-	IF channels IS NOT NULL THEN conds := conds || ' AND c.channel = ANY($3)'; END IF;
-	IF agents IS NOT NULL THEN conds := conds || ' AND c.agent_id = ANY($4)'; END IF;
-	IF min_rating IS NOT NULL THEN conds := conds || ' AND c.rating >= $5'; END IF;
-	IF t_from IS NOT NULL THEN conds := conds || ' AND c.started_at >= $6'; END IF;
-	IF t_to IS NOT NULL THEN conds := conds || ' AND c.started_at < $7'; END IF;
+	IF args.mode NOT IN ('substring', 'words') THEN
+		PERFORM convdash.list_error('match', format('invalid match: "%s"', left(match, 100)), 'Use substring or words.');
+	END IF;
+	IF sort = 'relevance' AND (args.term IS NULL OR args.mode <> 'words') THEN
+		PERFORM convdash.list_error('sort', 'sort=relevance needs q and match=words');
+	END IF;
+	RETURN args;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_filters(bigint, text[], text[], bigint[], integer, text, text, text, text, text, integer) IS
-	'Read: the list''s parameter checks (22023 naming the bad parameter, in the list''s order; a NULL limit is not checked) and its typed filters with their SQL conditions (used by list_conversations and export_conversations)';
+COMMENT ON FUNCTION convdash.list_filters(bigint, text[], text[], bigint[], integer, text, text, text, text, text, integer, text) IS
+	'Read: the list''s parameter checks (22023 naming the bad parameter, in the list''s order; a NULL limit is not checked) and its typed filters, search term and match mode as list arguments (used by list_conversations and export_conversations)';
 
--- The dashboard's conversation list and search (DESIGN §4, §5).
-CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
-	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
-	date_to text DEFAULT NULL, q text DEFAULT NULL, sort text DEFAULT 'date', "order" text DEFAULT 'desc',
-	"limit" integer DEFAULT 50, cursor text DEFAULT NULL, with_total boolean DEFAULT false)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, convdash, pg_temp
-SET jit = off
+-- The arguments of a substring search for args.term: its ILIKE pattern ($10),
+-- the filtered agents whose name contains it ($11) and its index keys ($14).
+CREATE FUNCTION convdash.list_substring_args(args convdash.list_args) RETURNS convdash.list_args
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	args.pattern := convdash.search_pattern(args.term);
+	args.keys := convdash.search_keys(args.term);
+	SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO args.matched
+	FROM convdash.agents a
+	WHERE a.account_id = args.account_id AND a.name ILIKE args.pattern
+	  AND (args.agents IS NULL OR a.id = ANY(args.agents));
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_args(convdash.list_args) IS
+	'Admin: the list arguments with the substring search''s pattern, matching agents and index keys of their term';
+
+-- The arguments of a word search for args.term: the account's configuration,
+-- the query (plain, and tenant-qualified as $15), the filtered agents whose
+-- name matches ($11) and their ranks ($16). A query without lexemes (only
+-- stop words or punctuation) matches nothing.
+CREATE FUNCTION convdash.list_words_args(args convdash.list_args) RETURNS convdash.list_args
+LANGUAGE plpgsql STABLE
+SET client_min_messages = warning
+AS $$
+BEGIN
+	args.config := (SELECT a.search_config FROM convdash.accounts a WHERE a.id = args.account_id);
+	args.plain := websearch_to_tsquery(args.config, args.term);
+	args.words := convdash.words_query(args.account_id, args.config, args.term);
+	SELECT coalesce(array_agg(x.id ORDER BY x.id), '{}'), coalesce(array_agg(x.r ORDER BY x.id), '{}')
+	INTO args.matched, args.matched_ranks
+	FROM (SELECT a.id, ts_rank_cd(to_tsvector(args.config, a.name), args.plain) AS r
+	      FROM convdash.agents a
+	      WHERE a.account_id = args.account_id AND to_tsvector(args.config, a.name) @@ args.plain
+	        AND (args.agents IS NULL OR a.id = ANY(args.agents))) x;
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_words_args(convdash.list_args) IS
+	'Admin: the list arguments with the word search''s configuration, plain and tenant-qualified queries, and matching agents with their ranks';
+
+-- The list_exec query of at most lim rows of src (a list_source_sql text)
+-- that the search matches, in src's order (phases 1 and 3).
+CREATE FUNCTION convdash.list_probe_sql(mode text, src text, lim integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN format($q$
+		SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t), NULL::bigint FROM (
+			SELECT p.id, p.k, p.t FROM (%s) p
+			LEFT JOIN LATERAL (
+				SELECT true AS hit FROM convdash.messages m
+				WHERE m.account_id = $1 AND m.conversation_id = p.id AND %s
+				LIMIT 1) h ON true
+			WHERE %s p.agent_id = ANY($11) OR h.hit
+			LIMIT %s) p$q$, src,
+		CASE mode WHEN 'words' THEN 'm.words @@ $15' ELSE 'm.seq IS NOT NULL AND m.content ILIKE $10' END,
+		CASE mode WHEN 'words' THEN '' ELSE 'p.session_id ILIKE $10 OR' END, lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
+	'Admin: the list_exec query of at most lim search hits (substring or words) among the rows of a list_source_sql text, in its order';
+
+-- Phase 2's candidates of a substring search: the conversations whose shown
+-- messages or session id contain the term, found through the gram indexes;
+-- NULL when there are more than cap matching messages/sessions.
+CREATE FUNCTION convdash.list_substring_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-	-- phase 1 probes this many conversations; phase 2 collects at most this many
-	-- matches (tuning knobs, also used by the tests to force every phase on small data)
-	search_probe constant integer := greatest(1,
-		coalesce(nullif(current_setting('convdash.search_probe', true), '')::integer, 400));
-	search_candidates constant integer := greatest(1,
-		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
-	acct bigint := convdash.require_account();
-	srt text := coalesce(sort, 'date');
-	dir text := coalesce("order", 'desc');
-	n integer := coalesce("limit", 50);
-	statuses convdash.conversation_status[];
-	channels convdash.channel[];
-	agents bigint[];
-	t_from timestamptz;
-	t_to timestamptz;
-	term text := nullif(btrim(q), '');
-	pat text;
-	keys integer[];
-	matched bigint[];
+	r record;
 	cand bigint[];
-	overflow boolean := false;
-	signature text;
-	ck text;
-	ct text;
-	ci bigint;
-	conds text := '';
-	src text;
-	sql text;
-	ids bigint[];
-	ks text[];
-	ts text[];
-	probed integer;
-	probe_limit integer;
-	total bigint;
-	next_cursor text;
+BEGIN
+	SELECT * INTO r FROM convdash.list_exec(format($q$
+		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $14
+			  AND m.seq IS NOT NULL AND m.content ILIKE $10
+			LIMIT %s) x$q$, cap + 1), args);
+	IF r.n > cap THEN
+		RETURN NULL;
+	END IF;
+	cand := coalesce(r.ids, '{}');
+	SELECT * INTO r FROM convdash.list_exec(format($q$
+		SELECT array_agg(x.id), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT c.id FROM convdash.conversations c
+			WHERE c.account_id = $1 AND convdash.search_grams(c.session_id) @> $14
+			  AND c.session_id ILIKE $10
+			LIMIT %s) x$q$, cap + 1), args);
+	IF r.n > cap THEN
+		RETURN NULL;
+	END IF;
+	RETURN cand || coalesce(r.ids, '{}');
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_candidates(convdash.list_args, integer) IS
+	'Admin: ids of the tenant''s conversations whose shown messages or session id contain the term (through the gram indexes), NULL when more than cap messages or sessions match';
+
+-- Phase 2's candidates of a word search: the conversations with a message
+-- that matches, through the words index; NULL when more than cap messages match.
+CREATE FUNCTION convdash.list_words_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	r record;
+BEGIN
+	SELECT * INTO r FROM convdash.list_exec(format($q$
+		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id = $1 AND m.words @@ $15
+			LIMIT %s) x$q$, cap + 1), args);
+	RETURN CASE WHEN r.n <= cap THEN coalesce(r.ids, '{}') END;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_words_candidates(convdash.list_args, integer) IS
+	'Admin: ids of the tenant''s conversations with a shown message matching the word query (through the words index), NULL when more than cap messages match';
+
+-- The SQL condition on c of the search, through the indexes (for counts).
+CREATE FUNCTION convdash.list_search_cond(mode text) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN CASE mode
+		WHEN 'words' THEN $q$ AND (c.agent_id = ANY($11) OR c.id IN (
+			SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id = $1 AND m.words @@ $15))$q$
+		ELSE $q$ AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
+			SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $14
+			  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$ END;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_search_cond(text) IS
+	'Admin: the SQL condition on conversations c that the search of the mode (substring or words) matches (for counts)';
+
+-- Phase 2's page: the candidate conversations ($12) and those of the matching
+-- agents ($11) after the cursor in sort order, at most n + 1 of them.
+CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
+	OUT ids bigint[], OUT ks text[], OUT ts text[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	sql text := format('SELECT * FROM (%s) u',
+		convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text));
+BEGIN
+	IF cardinality(args.matched) > 0 THEN
+		sql := sql || format(' UNION SELECT * FROM (%s) u',
+			convdash.list_source_sql(args, sort, dir, '', true, (n + 1)::text));
+	END IF;
+	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts
+	FROM convdash.list_exec(convdash.list_rows_sql(format('SELECT * FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
+		sql, convdash.list_order_sql(sort, dir), n + 1)), args) r;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text, integer) IS
+	'Admin: ids and cursor keys of the first n + 1 candidate ($12) or matching-agent ($11) conversations after the cursor, in sort order';
+
+-- The search's page (substring or words, any sort but relevance): at most
+-- n + 1 matching conversations after the cursor in sort order, by the phases
+-- described at the top of this file.
+CREATE FUNCTION convdash.list_search(args convdash.list_args, sort text, dir text, n integer,
+	probe integer, cap integer, OUT ids bigint[], OUT ks text[], OUT ts text[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	probe_limit integer := probe;
+	probed bigint;
+	r record;
+BEGIN
+	-- phase 1: probe the first conversations in sort order; when that finds
+	-- matches but too few, the density seen says whether a probe 8 times as
+	-- long should fill the page, which is cheaper than collecting candidates
+	LOOP
+		SELECT * INTO r FROM convdash.list_exec(convdash.list_probe_sql(args.mode,
+			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text), n + 1), args);
+		ids := r.ids; ks := r.ks; ts := r.ts;
+		IF coalesce(cardinality(ids), 0) > n THEN
+			RETURN;
+		END IF;
+		SELECT x.n INTO probed FROM convdash.list_exec(format('SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM (%s) x',
+			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args) x;
+		EXIT WHEN probed < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+		probe_limit := probe * 8;
+	END LOOP;
+	IF probed < probe_limit THEN
+		RETURN;    -- the probe saw every filtered conversation after the cursor
+	END IF;
+	-- phase 2: the matching conversations through the indexes, if there are few
+	args.candidates := CASE args.mode WHEN 'words' THEN convdash.list_words_candidates(args, cap)
+		ELSE convdash.list_substring_candidates(args, cap) END;
+	IF args.candidates IS NOT NULL THEN
+		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
+		RETURN;
+	END IF;
+	-- phase 3: common overall, rare after the filters: probe without a cap
+	SELECT * INTO r FROM convdash.list_exec(convdash.list_probe_sql(args.mode,
+		convdash.list_source_sql(args, sort, dir, '', false, 'ALL'), n + 1), args);
+	ids := r.ids; ks := r.ks; ts := r.ts;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer) IS
+	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search matches, in sort order (phases 1-3)';
+
+-- The relevance page of a word search: at most n + 1 matching conversations
+-- after the cursor, by rank (the best ts_rank_cd of its matching messages
+-- plus that of its agent's name), then started_at and id, all in dir. The
+-- cost is bounded: at most cap matching messages and the newest cap
+-- conversations of matching agents are ranked.
+CREATE FUNCTION convdash.list_relevance(args convdash.list_args, dir text, n integer, cap integer,
+	OUT ids bigint[], OUT ks text[], OUT ts text[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	conds text := convdash.list_conds(args);
+	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+BEGIN
+	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(format($q$
+		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(to_char(y.started_at AT TIME ZONE 'UTC',
+			'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')), NULL::bigint
+		FROM (
+			SELECT s.* FROM (
+				SELECT c.id, c.started_at, (coalesce(h.r, 0) + coalesce(
+					(SELECT u.r FROM unnest($11, $16) u(id, r) WHERE u.id = c.agent_id), 0))::real AS rank
+				FROM convdash.conversations c
+				LEFT JOIN (
+					SELECT x.conversation_id, max(ts_rank_cd(x.words, $15)) AS r FROM (
+						SELECT m.conversation_id, m.words FROM convdash.messages m
+						WHERE m.account_id = $1 AND m.words @@ $15 LIMIT %2$s) x
+					GROUP BY x.conversation_id) h ON h.conversation_id = c.id
+				WHERE c.account_id = $1 %1$s
+				  AND (h.r IS NOT NULL OR c.id IN (
+					SELECT a.id FROM convdash.conversations a
+					WHERE a.account_id = $1 AND a.agent_id = ANY($11)
+					ORDER BY a.started_at DESC, a.id DESC LIMIT %2$s))) s
+			WHERE %3$s
+			ORDER BY s.rank %4$s, s.started_at %4$s, s.id %4$s
+			LIMIT %5$s) y$q$,
+		conds, cap,
+		CASE WHEN args.cursor_k IS NOT NULL
+			THEN format('(s.rank, s.started_at, s.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END,
+		dir, n + 1), args) r;
+	-- the rows come out in order: array_agg over the ordered subquery
+END
+$$;
+COMMENT ON FUNCTION convdash.list_relevance(convdash.list_args, text, integer, integer) IS
+	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id';
+
+-- The number of conversations of the filters (and search) of the arguments.
+CREATE FUNCTION convdash.list_total(args convdash.list_args) RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	RETURN (SELECT x.n FROM convdash.list_exec(format(
+		'SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s %s',
+		convdash.list_conds(args), CASE WHEN args.term IS NOT NULL THEN convdash.list_search_cond(args.mode) ELSE '' END),
+		args) x);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_total(convdash.list_args) IS
+	'Admin: the number of the tenant''s conversations the list arguments'' filters and search select';
+
+-- The page's rows of ids in that order as JSON, each with its match when searching.
+CREATE FUNCTION convdash.list_rows_json(args convdash.list_args, ids bigint[]) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	acct bigint := args.account_id;
+	term text := args.term;
+	pat text := args.pattern;
+	wq tsquery := args.words;
+	config regconfig := args.config;
+	plain tsquery := args.plain;
 	result jsonb;
 BEGIN
-	SELECT f.statuses, f.channels, f.agents, f.t_from, f.t_to, f.term, f.conds
-	INTO statuses, channels, agents, t_from, t_to, term, conds
-	FROM convdash.list_filters(acct, status, channel, agent_id, min_rating, date_from, date_to, q, srt, dir, n) f;
-
-	signature := jsonb_build_array(acct, srt, dir, statuses, channels, agents, min_rating,
-		date_from, date_to, term)::text;
-	IF cursor IS NOT NULL THEN
-		SELECT d.k, d.t, d.id INTO ck, ct, ci FROM convdash.cursor_decode(cursor, signature) d;
-	END IF;
-
-	IF term IS NULL THEN
-		sql := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, (n + 1)::text);
-		EXECUTE format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t) FROM (%s) x', sql)
-			INTO ids, ks, ts
-			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-		IF with_total THEN
-			EXECUTE format('SELECT count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s', conds)
-				INTO total USING acct, statuses, channels, agents, min_rating, t_from, t_to;
-		END IF;
-	ELSE
-		pat := convdash.search_pattern(term);
-		keys := convdash.search_keys(term);
-		SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO matched
-		FROM convdash.agents a
-		WHERE a.account_id = acct AND a.name ILIKE pat AND (agents IS NULL OR a.id = ANY(agents));
-
-		-- phase 1: probe the first conversations in sort order; when that finds
-		-- matches but too few, the density seen says whether a probe 8 times as
-		-- long should fill the page, which is cheaper than collecting candidates
-		probe_limit := search_probe;
-		LOOP
-			src := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, probe_limit::text);
-			sql := format($q$
-				SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t) FROM (
-					SELECT p.id, p.k, p.t FROM (%s) p
-					LEFT JOIN LATERAL (
-						SELECT true AS hit FROM convdash.messages m
-						WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
-						  AND m.content ILIKE $10
-						LIMIT 1) h ON true
-					WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
-					LIMIT %s) p$q$, '%s', n + 1);
-			EXECUTE format(sql, src) INTO ids, ks, ts
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-			EXIT WHEN coalesce(cardinality(ids), 0) > n;
-			EXECUTE format('SELECT count(*) FROM (%s) x', src) INTO probed
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-			EXIT WHEN probed < probe_limit OR probe_limit > search_probe
-				OR coalesce(cardinality(ids), 0) * 8 < n + 1;
-			probe_limit := search_probe * 8;
-		END LOOP;
-
-		IF coalesce(cardinality(ids), 0) <= n THEN
-			IF probed = probe_limit THEN
-				-- phase 2: the matching conversations through the indexes, if there are few
-				EXECUTE $q$
-					SELECT array_agg(DISTINCT x.conversation_id), count(*) > $4 FROM (
-						SELECT m.conversation_id FROM convdash.messages m
-						WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $2
-						  AND m.seq IS NOT NULL AND m.content ILIKE $3
-						LIMIT $4 + 1) x$q$
-					INTO cand, overflow USING acct, keys, pat, search_candidates;
-				IF NOT overflow THEN
-					EXECUTE $q$
-						SELECT coalesce($5 || array_agg(x.id), $5), count(*) > $4 FROM (
-							SELECT c.id FROM convdash.conversations c
-							WHERE c.account_id = $1 AND convdash.search_grams(c.session_id) @> $2
-							  AND c.session_id ILIKE $3
-							LIMIT $4 + 1) x$q$
-						INTO cand, overflow USING acct, keys, pat, search_candidates, coalesce(cand, '{}');
-				END IF;
-				IF NOT overflow THEN
-					sql := format('SELECT * FROM (%s) u',
-						convdash.list_source_sql(srt, dir, conds || ' AND c.id = ANY($12)', false,
-							ck IS NOT NULL, (n + 1)::text));
-					IF cardinality(matched) > 0 THEN
-						sql := sql || format(' UNION SELECT * FROM (%s) u',
-							convdash.list_source_sql(srt, dir, conds, true, ck IS NOT NULL, (n + 1)::text));
-					END IF;
-					EXECUTE format('SELECT array_agg(y.id), array_agg(y.k), array_agg(y.t) FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
-						sql, convdash.list_order_sql(srt, dir), n + 1)
-						INTO ids, ks, ts
-						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-				ELSE
-					-- phase 3: common overall, rare after the filters: probe without a cap
-					EXECUTE format(sql, convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, 'ALL'))
-						INTO ids, ks, ts
-						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-				END IF;
-			END IF;
-		END IF;
-		IF with_total THEN
-			EXECUTE format($q$
-				SELECT count(*) FROM convdash.conversations c
-				WHERE c.account_id = $1 %s
-				  AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
-					SELECT m.conversation_id FROM convdash.messages m
-					WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $12
-					  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$, conds)
-				INTO total
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, NULL::text, NULL::bigint,
-					pat, matched, keys;
-		END IF;
-	END IF;
-
-	-- signed here, not inside the query (on Citus that runs on a worker)
-	IF cardinality(ids) > n THEN
-		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
-	END IF;
-	SELECT jsonb_build_object(
-		'data', coalesce(jsonb_agg(jsonb_build_object(
+	SELECT coalesce(jsonb_agg(jsonb_build_object(
 			'id', c.id,
 			'agent', jsonb_build_object('id', a.id, 'name', a.name, 'company', a.company),
 			'session_id', c.session_id,
@@ -529,26 +715,138 @@ BEGIN
 			'rating', c.rating,
 			'started_at', convdash.rfc3339(c.started_at))
 			|| CASE WHEN term IS NULL THEN '{}'::jsonb
-				WHEN c.session_id ILIKE pat THEN '{"match": {"in": "session"}}'
-				WHEN a.name ILIKE pat THEN '{"match": {"in": "agent"}}'
-				ELSE jsonb_build_object('match', jsonb_build_object('in', 'message', 'snippet',
-					(SELECT convdash.search_snippet(m.content, term) FROM convdash.messages m
+				WHEN wq IS NULL AND c.session_id ILIKE pat THEN jsonb_build_object('match', jsonb_build_object(
+					'in', 'session', 'snippet', NULL, 'marks', convdash.substring_marks(c.session_id, term)))
+				WHEN wq IS NULL AND a.name ILIKE pat THEN jsonb_build_object('match', jsonb_build_object(
+					'in', 'agent', 'snippet', NULL, 'marks', convdash.substring_marks(a.name, term)))
+				WHEN wq IS NULL THEN jsonb_build_object('match', jsonb_build_object('in', 'message')
+					|| coalesce((SELECT convdash.substring_hit(m.content, term) FROM convdash.messages m
 					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.seq IS NOT NULL
 					   AND m.content ILIKE pat
-					 ORDER BY m.seq LIMIT 1)))
+					 ORDER BY m.seq LIMIT 1), '{"snippet": null, "marks": []}'))
+				WHEN a.id = ANY(args.matched) THEN jsonb_build_object('match', jsonb_build_object(
+					'in', 'agent', 'snippet', NULL, 'marks', convdash.words_marks(config, a.name, plain)))
+				ELSE jsonb_build_object('match', jsonb_build_object('in', 'message')
+					|| coalesce((SELECT convdash.words_hit(config, m.content, plain) FROM convdash.messages m
+					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.words @@ wq
+					 ORDER BY m.seq LIMIT 1), '{"snippet": null, "marks": []}'))
 			END
-			ORDER BY r.ord), '[]'::jsonb),
-		'next_cursor', next_cursor)
+			ORDER BY r.ord), '[]'::jsonb)
 	INTO result
-	FROM unnest(ids[1:n]) WITH ORDINALITY AS r(id, ord)
+	FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
 	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
 	JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_rows_json(convdash.list_args, bigint[]) IS
+	'Admin: the JSON rows of the conversations ids in that order, each search hit with its match (in, snippet, marks)';
+
+-- Up to 3 suggestions for a search that found nothing: the tenant's agent
+-- names and recent session ids most similar to the term (pg_trgm).
+CREATE FUNCTION convdash.list_suggestions(acct bigint, term text) RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	trgm text := (SELECT e.extnamespace::regnamespace::text FROM pg_extension e WHERE e.extname = 'pg_trgm');
+	result jsonb;
+BEGIN
+	EXECUTE format($q$
+		SELECT coalesce(jsonb_agg(jsonb_build_object('text', s.text, 'kind', s.kind) ORDER BY s.sim DESC, s.kind, s.text), '[]')
+		FROM (
+			SELECT * FROM (
+				SELECT a.name AS text, 'agent' AS kind, %1$s.word_similarity($2, a.name) AS sim
+				FROM convdash.agents a WHERE a.account_id = $1
+				UNION ALL
+				SELECT c.session_id, 'session', %1$s.word_similarity($2, c.session_id)
+				FROM (SELECT c.session_id FROM convdash.conversations c WHERE c.account_id = $1
+				      ORDER BY c.started_at DESC, c.id DESC LIMIT 5000) c) x
+			WHERE x.sim >= 0.3
+			ORDER BY x.sim DESC, x.kind, x.text LIMIT 3) s$q$, trgm)
+	INTO result USING acct, term;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_suggestions(bigint, text) IS
+	'Admin: up to 3 {text, kind} suggestions (agent names, session ids of the newest 5,000 conversations) most similar to the term by pg_trgm, within the tenant';
+
+-- The dashboard's conversation list and search (DESIGN §4, §5).
+CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
+	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
+	date_to text DEFAULT NULL, q text DEFAULT NULL, sort text DEFAULT 'date', "order" text DEFAULT 'desc',
+	"limit" integer DEFAULT 50, cursor text DEFAULT NULL, with_total boolean DEFAULT false,
+	match text DEFAULT 'substring')
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+SET jit = off
+AS $$
+DECLARE
+	-- phase 1 probes this many conversations; phase 2 collects at most this many
+	-- matches (tuning knobs, also used by the tests to force every phase on small
+	-- data); relevance ranks at most search_rank_limit matching messages
+	search_probe constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_probe', true), '')::integer, 400));
+	search_candidates constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
+	search_rank_limit constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_rank_limit', true), '')::integer, 30000));
+	acct bigint := convdash.require_account();
+	srt text := coalesce(sort, 'date');
+	dir text := coalesce("order", 'desc');
+	n integer := coalesce("limit", 50);
+	args convdash.list_args;
+	signature text;
+	ids bigint[];
+	ks text[];
+	ts text[];
+	next_cursor text;
+	result jsonb;
+BEGIN
+	args := convdash.list_filters(acct, status, channel, agent_id, min_rating, date_from, date_to, q, srt, dir, n,
+		match);
+	signature := jsonb_build_array(acct, srt, dir, args.statuses, args.channels, args.agents, min_rating,
+		date_from, date_to, args.term)::text;
+	IF args.term IS NOT NULL AND args.mode = 'words' THEN
+		signature := signature || ' words';
+	END IF;
+	IF cursor IS NOT NULL THEN
+		SELECT d.k, d.t, d.id INTO args.cursor_k, args.cursor_t, args.cursor_id
+		FROM convdash.cursor_decode(cursor, signature) d;
+	END IF;
+
+	IF args.term IS NULL THEN
+		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_rows_sql(
+			convdash.list_source_sql(args, srt, dir, '', false, (n + 1)::text)), args) r;
+	ELSIF args.mode = 'substring' THEN
+		args := convdash.list_substring_args(args);
+		SELECT * INTO ids, ks, ts FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates);
+	ELSE
+		args := convdash.list_words_args(args);
+		IF numnode(args.plain) = 0 THEN
+			NULL;    -- no lexemes (only stop words or punctuation): nothing matches
+		ELSIF srt = 'relevance' THEN
+			SELECT * INTO ids, ks, ts FROM convdash.list_relevance(args, dir, n, search_rank_limit);
+		ELSE
+			SELECT * INTO ids, ks, ts FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates);
+		END IF;
+	END IF;
+
+	-- signed here, not inside the query (on Citus that runs on a worker)
+	IF cardinality(ids) > n THEN
+		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
+	END IF;
+	result := jsonb_build_object('data', convdash.list_rows_json(args, ids[1:n]), 'next_cursor', next_cursor);
 	IF with_total THEN
-		result := result || jsonb_build_object('total', total);
+		result := result || jsonb_build_object('total',
+			CASE WHEN args.mode = 'words' AND numnode(args.plain) = 0 THEN 0 ELSE convdash.list_total(args) END);
+	END IF;
+	IF args.term IS NOT NULL AND cursor IS NULL AND ids IS NULL THEN
+		result := result || jsonb_build_object('suggestions', convdash.list_suggestions(acct, args.term));
 	END IF;
 	RETURN result;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_conversations(text[], text[], bigint[], integer, text, text, text, text, text,
-	integer, text, boolean) IS
-	'API: the conversation list as {"data":[…],"next_cursor":…[,"total":n]}: filters status/channel/agent_id (any of), min_rating, date_from/date_to (YYYY-MM-DD, account time zone), search q, sort agent|status|messages|rating|date, order asc|desc, limit 1-200, opaque cursor; 22023 naming the bad parameter';
+	integer, text, boolean, text) IS
+	'API: the conversation list as {"data":[…],"next_cursor":…[,"total":n][,"suggestions":[…]]}: filters status/channel/agent_id (any of), min_rating, date_from/date_to (YYYY-MM-DD, account time zone), search q with match substring|words, sort agent|status|messages|rating|date|relevance (words only), order asc|desc, limit 1-200, opaque cursor; 22023 naming the bad parameter';

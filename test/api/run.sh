@@ -396,6 +396,28 @@ t "list: limit 1 gives a cursor" 200 "[.data[].id] == [$c3] and (.next_cursor | 
 cursor=$(jqb .next_cursor)
 t "list: the cursor's page follows" 200 "[.data[].id] == [$c2]" GET "$L?limit=1&cursor=$(jq -rn --arg c "$cursor" '$c|@uri')" "${A[@]}"
 t "list: another tenant's cursor is refused" 400 '.error.field == "cursor"' GET "$L?limit=1&cursor=$(jq -rn --arg c "$cursor" '$c|@uri')" "${B[@]}"
+t "list: search marks what matched" 200 '.data[0].match as $m | $m.snippet[$m.marks[0][0]:$m.marks[0][1]] == "4711" and ($m.marks | length) == 1' GET "$L?q=4711" "${A[@]}"
+t "list: session hits mark the session id" 200 '.data[0].match | .snippet == null and .marks == [[0, 8]]' GET "$L?q=SESS-BET" "${A[@]}"
+t "list: words search, message hit with marks" 200 "[.data[].id] == [$c1] and (.data[0].match as \$m | \$m.in == \"message\" and \$m.snippet[\$m.marks[0][0]:\$m.marks[0][1]] == \"ships\")" GET "$L?q=ships&match=words" "${A[@]}"
+t "list: words search, quoted phrase" 200 "[.data[].id] == [$c1]" GET "$L?q=%22order%204711%22&match=words" "${A[@]}"
+t "list: words search, phrase out of order finds nothing" 200 '.data == []' GET "$L?q=%224711%20order%22&match=words" "${A[@]}"
+t "list: words search, -word excludes" 200 '.data == []' GET "$L?q=ships%20-tomorrow&match=words" "${A[@]}"
+t "list: words search, or" 200 "[.data[].id] == [$c2, $c1]" GET "$L?q=ships%20or%20hi&match=words" "${A[@]}"
+t "list: words search never finds system messages" 200 '.data == []' GET "$L?q=internal&match=words" "${A[@]}"
+t "list: words search, agent names" 200 "[.data[].id] == [$c2] and .data[0].match == {in: \"agent\", snippet: null, marks: [[0, 3]]}" GET "$L?q=max&match=words" "${A[@]}"
+t "list: words search never finds another tenant's words" 200 '.data == [] and (.suggestions | type == "array")' GET "$L?q=secret&match=words" "${A[@]}"
+t "list: relevance, one row a page" 200 "(.data | length) == 1 and (.next_cursor | type == \"string\")" GET "$L?q=ships%20or%20hi&match=words&sort=relevance&limit=1" "${A[@]}"
+rel_first=$(jqb '.data[0].id') rel_cursor=$(jqb .next_cursor)
+t "list: relevance, the cursor's page has the other row and ends" 200 "(.data | length) == 1 and .data[0].id != $rel_first and .next_cursor == null" \
+	GET "$L?q=ships%20or%20hi&match=words&sort=relevance&limit=1&cursor=$(jq -rn --arg c "$rel_cursor" '$c|@uri')" "${A[@]}"
+t "list: a relevance cursor is not a date cursor" 400 '.error.field == "cursor"' \
+	GET "$L?q=ships%20or%20hi&match=words&limit=1&cursor=$(jq -rn --arg c "$rel_cursor" '$c|@uri')" "${A[@]}"
+t "list: match without q is ignored" 200 "[.data[].id] == [$c3, $c2, $c1]" GET "$L?match=words" "${A[@]}"
+t "list: an empty search suggests a similar agent name" 200 '.data == [] and .suggestions[0] == {text: "Ava", kind: "agent"} and (.suggestions | length) <= 3' GET "$L?q=Avaa" "${A[@]}"
+t "list: no suggestions on a page with hits" 200 '(.data | length) == 1 and (has("suggestions") | not)' GET "$L?q=4711" "${A[@]}"
+for bad in "q=x&match=regex:match" "sort=relevance:sort" "q=x&sort=relevance:sort" "q=x&match=substring&sort=relevance:sort"; do
+	t "list: ${bad%%:*} 400 field ${bad##*:}" 400 ".error.code == \"invalid_parameter\" and .error.field == \"${bad##*:}\"" GET "$L?${bad%:*}" "${A[@]}"
+done
 for bad in "min_rating=abc:min_rating" "min_rating=9:min_rating" "date_from=2024-02-30:date_from" "date_to=2024-5-1:date_to" \
 	"status=open:status" "channel=fax:channel" "agent_id=x:agent_id" "agent_id=1,,2:agent_id" "sort=colour:sort" \
 	"order=up:order" "limit=0:limit" "limit=201:limit" "limit=1e3:limit" "cursor=garbage:cursor" "count=maybe:count" \

@@ -26,6 +26,28 @@ UNION ALL SELECT unnest(ARRAY['%', '_', '\', '50%', 'a_b', '%%', 'x\y', '.', '?'
 DELETE FROM pool WHERE q IS NULL OR q = '';
 CREATE TEMP TABLE pool_n AS SELECT row_number() OVER (ORDER BY q) AS i, q FROM (SELECT DISTINCT q FROM pool) p;
 
+-- Word search terms: words of real messages (stems of inflections too),
+-- quoted pairs of adjacent words, or, -word, agent name words, stop words,
+-- punctuation, words only in system/tool messages.
+CREATE TEMP TABLE wpool AS
+WITH m AS (SELECT regexp_split_to_array(lower(regexp_replace(content, '[^[:alnum:] ]', ' ', 'g')), ' +') AS w
+           FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 300),
+     w AS (SELECT w[1 + floor(random() * greatest(cardinality(w) - 1, 1))::int] AS a,
+                  w[2 + floor(random() * greatest(cardinality(w) - 2, 1))::int] AS b, w FROM m)
+SELECT a AS q FROM w
+UNION ALL SELECT a || 's' FROM w WHERE random() < 0.2
+UNION ALL SELECT a || 'ing' FROM w WHERE random() < 0.1
+UNION ALL SELECT format('"%s %s"', w[k], w[k + 1]) FROM (SELECT w, 1 + floor(random() * greatest(cardinality(w) - 1, 1))::int AS k FROM w) x
+UNION ALL SELECT format('"%s %s"', b, a) FROM w WHERE random() < 0.2
+UNION ALL SELECT format('%s or %s', a, b) FROM w WHERE random() < 0.3
+UNION ALL SELECT format('%s -%s', a, b) FROM w WHERE random() < 0.3
+UNION ALL SELECT format('%s %s', a, b) FROM w WHERE random() < 0.3
+UNION ALL SELECT split_part(name, ' ', 1) FROM (SELECT name FROM convdash.agents ORDER BY random() LIMIT 10) a
+UNION ALL SELECT unnest(ARRAY['the', 'and', '!!!', 'concise', 'lookup_order', 'refund', 'refunds', 'refunded', 'ORD-',
+	'"order status"', 'order -status', 'zzqx', 'hello or thanks', '-hello']);
+DELETE FROM wpool WHERE q IS NULL OR btrim(q) = '' OR btrim(q) ~ '^"? ?"?$';
+CREATE TEMP TABLE wpool_n AS SELECT row_number() OVER (ORDER BY q) AS i, q FROM (SELECT DISTINCT q FROM wpool) p;
+
 -- One random combination of parameters.
 CREATE FUNCTION pg_temp.random_case(acct bigint) RETURNS jsonb
 LANGUAGE plpgsql AS $$
@@ -52,12 +74,18 @@ BEGIN
 	d2 := d1 + floor(random() * random() * 200)::int;
 	IF random() < 0.3 THEN r := r || jsonb_build_object('date_from', d1::text); END IF;
 	IF random() < 0.3 THEN r := r || jsonb_build_object('date_to', d2::text); END IF;
-	IF random() < 0.75 THEN
+	IF random() < 0.3 THEN
+		k := 1 + floor(random() * (SELECT count(*) FROM wpool_n))::int;
+		r := r || jsonb_build_object('q', (SELECT q FROM wpool_n WHERE i = k), 'match', 'words');
+		IF random() < 0.5 THEN
+			r := r || jsonb_build_object('sort', 'relevance');
+		END IF;
+	ELSIF random() < 0.65 THEN
 		k := 1 + floor(random() * (SELECT count(*) FROM pool_n))::int;
 		r := r || jsonb_build_object('q', (SELECT q FROM pool_n WHERE i = k));
 	END IF;
-	RETURN r || jsonb_build_object(
-		'sort', (ARRAY['date', 'agent', 'status', 'messages', 'rating'])[1 + floor(random() * 5)::int],
+	RETURN jsonb_build_object(
+		'sort', (ARRAY['date', 'agent', 'status', 'messages', 'rating'])[1 + floor(random() * 5)::int]) || r || jsonb_build_object(
 		'order', (ARRAY['asc', 'desc'])[1 + floor(random() * 2)::int],
 		'limit', (ARRAY[1, 2, 3, 7, 10, 25, 50, 200])[1 + floor(random() * 8)::int],
 		'with_total', random() < 0.3,
@@ -92,13 +120,20 @@ BEGIN
 		  AND ($5 IS NULL OR (c.rating IS NOT NULL AND c.rating >= $5))
 		  AND ($6 IS NULL OR (c.started_at AT TIME ZONE $9)::date >= $6::date)
 		  AND ($7 IS NULL OR (c.started_at AT TIME ZONE $9)::date <= $7::date)
-		  AND ($8 IS NULL
-		       OR strpos(lower(c.session_id), lower($8)) > 0
-		       OR strpos(lower(a.name), lower($8)) > 0
-		       OR EXISTS (SELECT FROM convdash.messages m
-		                  WHERE m.account_id = c.account_id AND m.conversation_id = c.id
-		                    AND m.role IN ('user', 'assistant') AND strpos(lower(m.content), lower($8)) > 0))$q$,
+		  AND ($8 IS NULL OR ($10 IS NULL AND (
+		           strpos(lower(c.session_id), lower($8)) > 0
+		           OR strpos(lower(a.name), lower($8)) > 0
+		           OR EXISTS (SELECT FROM convdash.messages m
+		                      WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+		                        AND m.role IN ('user', 'assistant') AND strpos(lower(m.content), lower($8)) > 0)))
+		       OR ($10 IS NOT NULL AND (
+		           to_tsvector($10, a.name) @@ websearch_to_tsquery($10, $8)
+		           OR EXISTS (SELECT FROM convdash.messages m
+		                      WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+		                        AND m.role IN ('user', 'assistant')
+		                        AND to_tsvector($10, m.content) @@ websearch_to_tsquery($10, $8)))))$q$,
 		CASE p ->> 'sort'
+			WHEN 'relevance' THEN format('pg_temp.rank($10, $8, a.name, c.account_id, c.id) %s, c.started_at %s, c.id %s', dir, dir, dir)
 			WHEN 'date' THEN format('c.started_at %s, c.id %s', dir, dir)
 			WHEN 'agent' THEN format('a.name %s, c.started_at %s, c.id %s', dir, dir, dir)
 			WHEN 'status' THEN format('c.status %s, c.started_at %s, c.id %s', dir, dir, dir)
@@ -107,13 +142,44 @@ BEGIN
 		END)
 	INTO ids
 	USING acct, pg_temp.arr(p -> 'status'), pg_temp.arr(p -> 'channel'), pg_temp.arr(p -> 'agent_id')::bigint[],
-		(p ->> 'min_rating')::int, p ->> 'date_from', p ->> 'date_to', q, zone;
+		(p ->> 'min_rating')::int, p ->> 'date_from', p ->> 'date_to', q, zone,
+		CASE WHEN p ->> 'match' = 'words' THEN (SELECT search_config FROM convdash.accounts WHERE id = acct) END;
 	RETURN ids;
 END
 $$;
 
+-- The relevance of a conversation, the obvious way: the best ts_rank_cd of
+-- its shown messages that match plus that of its agent's name.
+CREATE FUNCTION pg_temp.rank(config regconfig, q text, agent_name text, acct bigint, conversation bigint) RETURNS real
+LANGUAGE sql AS $$
+	SELECT (coalesce((SELECT max(ts_rank_cd(to_tsvector(config, m.content), websearch_to_tsquery(config, q)))
+	                  FROM convdash.messages m
+	                  WHERE m.account_id = acct AND m.conversation_id = conversation AND m.role IN ('user', 'assistant')
+	                    AND to_tsvector(config, m.content) @@ websearch_to_tsquery(config, q)), 0)
+		+ CASE WHEN to_tsvector(config, agent_name) @@ websearch_to_tsquery(config, q)
+			THEN ts_rank_cd(to_tsvector(config, agent_name), websearch_to_tsquery(config, q)) ELSE 0 END)::real
+$$;
+
+-- What is wrong with the marks of a match (NULL when nothing): in range,
+-- ascending, not overlapping, and (substring mode) each the term.
+CREATE FUNCTION pg_temp.marks_problem(marked text, marks jsonb, q text) RETURNS text
+LANGUAGE sql AS $$
+	SELECT CASE
+		WHEN jsonb_typeof(marks) IS DISTINCT FROM 'array' THEN 'no marks'
+		WHEN EXISTS (SELECT FROM jsonb_array_elements(marks) WITH ORDINALITY x(m, o)
+		             WHERE (m ->> 0)::int < 0 OR (m ->> 1)::int > length(marked) OR (m ->> 0)::int >= (m ->> 1)::int
+		                OR (m ->> 0)::int < coalesce((marks -> (o::int - 2) ->> 1)::int, 0))
+			THEN 'marks out of order or range: ' || marks::text
+		WHEN q IS NOT NULL AND EXISTS (SELECT FROM jsonb_array_elements(marks) m
+		             WHERE lower(substr(marked, (m ->> 0)::int + 1, (m ->> 1)::int - (m ->> 0)::int)) <> lower(q))
+			THEN 'a mark is not the term: ' || marks::text
+		WHEN q IS NOT NULL AND length(lower(marked)) = length(marked) AND strpos(lower(marked), lower(q)) > 0
+		     AND jsonb_array_length(marks) = 0 THEN 'the term is not marked: ' || marks::text
+	END
+$$;
+
 -- What is wrong with a row of a page (NULL when nothing): its fields and match.
-CREATE FUNCTION pg_temp.row_problem(acct bigint, e jsonb, q text) RETURNS text
+CREATE FUNCTION pg_temp.row_problem(acct bigint, e jsonb, q text, words boolean) RETURNS text
 LANGUAGE sql AS $$
 	SELECT CASE
 		WHEN c.id IS NULL THEN 'unknown id'
@@ -124,14 +190,22 @@ LANGUAGE sql AS $$
 			OR e ->> 'started_at' IS DISTINCT FROM to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
 			THEN 'fields differ: ' || e::text
 		WHEN nullif(btrim(q), '') IS NULL THEN CASE WHEN e ? 'match' THEN 'match without q' END
+		WHEN words THEN CASE
+			WHEN e #>> '{match,in}' IS DISTINCT FROM CASE WHEN to_tsvector(x.config, a.name) @@ websearch_to_tsquery(x.config, q)
+				THEN 'agent' ELSE 'message' END THEN 'wrong match: ' || (e -> 'match')::text
+			WHEN e #>> '{match,in}' = 'message' AND (e #>> '{match,snippet}') IS NULL THEN 'no snippet: ' || (e -> 'match')::text
+			ELSE pg_temp.marks_problem(CASE e #>> '{match,in}' WHEN 'agent' THEN a.name ELSE e #>> '{match,snippet}' END,
+				e #> '{match,marks}', NULL) END
 		WHEN e #>> '{match,in}' IS DISTINCT FROM CASE
 			WHEN strpos(lower(c.session_id), lower(btrim(q))) > 0 THEN 'session'
 			WHEN strpos(lower(a.name), lower(btrim(q))) > 0 THEN 'agent' ELSE 'message' END
 			THEN 'wrong match: ' || (e -> 'match')::text
 		WHEN e #>> '{match,in}' = 'message' AND strpos(lower(e #>> '{match,snippet}'), lower(btrim(q))) = 0
 			THEN 'snippet without the term: ' || (e -> 'match')::text
+		ELSE pg_temp.marks_problem(CASE e #>> '{match,in}' WHEN 'agent' THEN a.name WHEN 'session' THEN c.session_id
+			ELSE e #>> '{match,snippet}' END, e #> '{match,marks}', btrim(q))
 	END
-	FROM (SELECT 1) one
+	FROM (SELECT search_config AS config FROM convdash.accounts WHERE id = acct) x
 	LEFT JOIN convdash.conversations c ON c.account_id = acct AND c.id = (e ->> 'id')::bigint
 	LEFT JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id
 $$;
@@ -153,17 +227,31 @@ BEGIN
 	PERFORM set_config('convdash.account_id', acct::text, false);
 	PERFORM set_config('convdash.search_probe', p ->> 'probe', false);
 	PERFORM set_config('convdash.search_candidates', p ->> 'candidates', false);
+	-- relevance is compared with ranking every match
+	PERFORM set_config('convdash.search_rank_limit', '10000000', false);
 	LOOP
 		page := convdash.list_conversations(status => pg_temp.arr(p -> 'status'), channel => pg_temp.arr(p -> 'channel'),
 			agent_id => pg_temp.arr(p -> 'agent_id')::bigint[], min_rating => (p ->> 'min_rating')::int,
 			date_from => p ->> 'date_from', date_to => p ->> 'date_to', q => p ->> 'q', sort => p ->> 'sort',
-			"order" => p ->> 'order', "limit" => lim, cursor => cur, with_total => (p ->> 'with_total')::boolean);
+			"order" => p ->> 'order', "limit" => lim, cursor => cur, with_total => (p ->> 'with_total')::boolean,
+			match => p ->> 'match');
 		pages := pages + 1;
 		SELECT string_agg(x, '; ') INTO problem
-		FROM (SELECT pg_temp.row_problem(acct, e, p ->> 'q') AS x FROM jsonb_array_elements(page -> 'data') e) r
+		FROM (SELECT pg_temp.row_problem(acct, e, p ->> 'q', p ->> 'match' = 'words') AS x FROM jsonb_array_elements(page -> 'data') e) r
 		WHERE x IS NOT NULL;
 		IF problem IS NOT NULL THEN
 			RETURN format('not ok - %s: page %s: %s', label, pages, problem);
+		END IF;
+		-- suggestions: on a search's empty first page only, and only the tenant's own texts
+		IF (page ? 'suggestions') IS DISTINCT FROM (pages = 1 AND nullif(btrim(p ->> 'q'), '') IS NOT NULL
+				AND jsonb_array_length(page -> 'data') = 0) THEN
+			RETURN format('not ok - %s: page %s: suggestions %s', label, pages, coalesce(page ->> 'suggestions', 'absent'));
+		END IF;
+		IF EXISTS (SELECT FROM jsonb_array_elements(page -> 'suggestions') g
+		           WHERE NOT (g ->> 'kind' = 'agent' AND EXISTS (SELECT FROM convdash.agents a WHERE a.account_id = acct AND a.name = g ->> 'text'))
+		             AND NOT (g ->> 'kind' = 'session' AND EXISTS (SELECT FROM convdash.conversations c
+		                                                         WHERE c.account_id = acct AND c.session_id = g ->> 'text'))) THEN
+			RETURN format('not ok - %s: a suggestion not of the tenant: %s', label, page ->> 'suggestions');
 		END IF;
 		IF (p ->> 'with_total')::boolean AND (page ->> 'total')::int IS DISTINCT FROM cardinality(ref) THEN
 			RETURN format('not ok - %s: total %s, expected %s', label, page ->> 'total', cardinality(ref));

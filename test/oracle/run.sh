@@ -7,8 +7,11 @@
 # lower(), role IN (user, assistant), dates via AT TIME ZONE, ORDER BY the
 # full key). Checks: same rows in the same order, no duplicates, no gaps,
 # full pages until the last, next_cursor null exactly at the end, the exact
-# total, each row's fields, and each hit's match (session, agent, message)
-# and snippet. Every combination is walked to its last page. Prints
+# total, each row's fields, and each hit's match (session, agent, message),
+# snippet and marks, and the suggestions of an empty first page. Word search
+# (match=words, the first tenant in English, the second simple) is compared
+# with to_tsvector/websearch_to_tsquery on the text itself, and relevance
+# order with ts_rank_cd computed the same obvious way. Every combination is walked to its last page. Prints
 # "ok - ..." / "not ok - ..." per combination.
 # The seed of the data and of the combinations changes every run and is
 # printed first: ORACLE_SEED=<seed> test/run.sh oracle replays a run.
@@ -34,6 +37,12 @@ psql -XAtq -v ON_ERROR_STOP=1 -d "$db" -v conversations=3000 -v accounts=2 -v ac
 	echo "not ok - oracle: data generation failed"; exit 1; }
 # the second tenant reads its dates in another zone
 psql -XAtq -d "$db" -c "SELECT convdash.set_account_time_zone(id, 'America/New_York') FROM convdash.accounts WHERE name = 'Oracle 2'" >/dev/null
+# the first tenant's words are stemmed in English (re-indexed), the second's stay simple
+psql -XAtq -v ON_ERROR_STOP=1 -d "$db" >/dev/null 2>&1 <<'SQL' || { echo "not ok - oracle: re-indexing in english failed"; exit 1; }
+SELECT id AS oracle_acct FROM convdash.accounts WHERE name = 'Oracle' \gset
+SELECT convdash.set_account_search_config(:oracle_acct, 'english');
+CALL convdash.search_reindex(:oracle_acct, 5000);
+SQL
 
 # the first and last instants RFC 3339 can answer in UTC are stored and walked
 # like any other start time; a time before year 1 in UTC is refused (22023)

@@ -41,16 +41,31 @@ for v in "${old[@]}"; do
 	psql -qX -d $upg -f catalog.sql >"$work/old.txt"
 	check "$v differs from $new (the update has something to do)" bash -c "! cmp -s '$work/old.txt' '$work/fresh.txt'"
 	psql -qX -d $upg -f ../dump/fingerprint.sql >"$work/before.txt"
+	columns=$(psql -qAtX -d $upg -c "SELECT string_agg(a.attrelid::regclass::text || '.' || a.attname, ' ')
+		FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid
+		WHERE r.relnamespace = 'convdash'::regnamespace AND r.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped")
 	psql -qX -v ON_ERROR_STOP=1 -d $upg -c "ALTER EXTENSION convdash UPDATE TO '$new'"
 	check "ALTER EXTENSION convdash UPDATE from $v to $new" \
 		test "$(psql -qAtX -d $upg -c "SELECT extversion FROM pg_extension WHERE extname = 'convdash'")" = "$new"
 	psql -qX -d $upg -f catalog.sql >"$work/updated.txt"
 	check "$v updated to $new has the catalog of a fresh $new" same_file "$work/fresh.txt" "$work/updated.txt"
-	# tables and sequences the update adds are new and empty: compare those that were there
-	psql -qX -d $upg -f ../dump/fingerprint.sql | grep -F -f <(cut -d'|' -f1 "$work/before.txt") >"$work/after.txt"
+	# tables, columns and sequences the update adds are new: compare those that were there
+	psql -qX -d $upg -v columns="$columns" -f ../dump/fingerprint.sql | grep -F -f <(cut -d'|' -f1 "$work/before.txt") >"$work/after.txt"
 	check "$v updated to $new: every row, sequence and large object unchanged" same_file "$work/before.txt" "$work/after.txt"
 	check "$v updated to $new: integrity check is clean" \
 		test "$(psql -qAtX -d $upg -c 'SELECT count(*) FROM convdash.integrity_check()')" = 0
+	words=$(psql -qAtX -d $upg 2>&1 <<'SQL' | tr '\n' ' '
+SELECT id AS acct FROM convdash.accounts WHERE name = 'Dump Co' \gset
+SELECT pending, total FROM convdash.search_reindex_progress(:acct);
+SELECT set_config('convdash.account_id', :'acct', false) \g /dev/null
+SELECT jsonb_array_length(convdash.list_conversations(q => 'commande', match => 'words') -> 'data');
+CALL convdash.search_reindex(:acct);
+SELECT pending, done FROM convdash.search_reindex_progress(:acct);
+SELECT jsonb_array_length(convdash.list_conversations(q => 'commande', match => 'words') -> 'data');
+SQL
+)
+	check "$v updated to $new: the messages of $v are pending word re-indexing, then found by word search ($words)" \
+		test "$words" = "t|4 0 f|4 1 "
 	check "$v updated to $new: appends keep counting" test "$(psql -qAtX -d $upg -c "
 		SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		SELECT convdash.append_message(c.id, 'user', 'after the update') IS NOT NULL

@@ -114,6 +114,10 @@ const { conversation: c1, closed_conversation: c2, voice_conversation: c3, clip 
 await validates('list', 'GET', C, `${C}?limit=2`, 200);
 await validates('list with count=exact', 'GET', C, `${C}?count=exact&status=closed,archived`, 200);
 await validates('search (rows carry match)', 'GET', C, `${C}?q=4711`, 200);
+await validates('word search (match with marks)', 'GET', C, `${C}?q=ships&match=words`, 200);
+await validates('word search by relevance', 'GET', C, `${C}?q=ships%20or%20hello&match=words&sort=relevance&limit=1`, 200);
+await validates('empty search with suggestions', 'GET', C, `${C}?q=Avaa`, 200);
+await validates('error: bad match', 'GET', C, `${C}?q=x&match=regex`, 400);
 await validates('detail', 'GET', `${C}/{id}`, `${C}/${c1}`, 200);
 await validates('detail of an active voice conversation', 'GET', `${C}/{id}`, `${C}/${c3}`, 200);
 await validates('transcript', 'GET', `${C}/{id}/messages`, `${C}/${c1}/messages`, 200);

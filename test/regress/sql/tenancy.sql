@@ -107,8 +107,10 @@ CREATE ROLE regress_bi_member LOGIN IN ROLE regress_bi_group;
 CREATE TEMP TABLE probes (fn regprocedure PRIMARY KEY, call text NOT NULL);
 GRANT SELECT ON probes TO PUBLIC;
 INSERT INTO probes VALUES
-	('convdash.list_conversations(text[],text[],bigint[],integer,text,text,text,text,text,integer,text,boolean)',
-		format('SELECT convdash.list_conversations(agent_id => ARRAY[%s]::bigint[], q => %L) -> ''data''', :agent_b, 'secret')),
+	('convdash.list_conversations(text[],text[],bigint[],integer,text,text,text,text,text,integer,text,boolean,text)',
+		format('SELECT (convdash.list_conversations(agent_id => ARRAY[%1$s]::bigint[], q => %2$L) -> ''data'')
+			|| (convdash.list_conversations(agent_id => ARRAY[%1$s]::bigint[], q => %2$L, match => ''words'') -> ''data'')',
+			:agent_b, 'secret')),
 	('convdash.conversation_detail(bigint)', format('SELECT convdash.conversation_detail(%s)', :conv_b)),
 	('convdash.transcript(bigint,integer,integer)', format('SELECT convdash.transcript(%s)', :conv_b)),
 	('convdash.client_data(bigint)', format('SELECT convdash.client_data(%s)', :conv_b)),
@@ -147,7 +149,7 @@ INSERT INTO probes VALUES
 	('convdash.delete_conversation(bigint)', format('SELECT convdash.delete_conversation(%s)', :conv_b)),
 	('convdash.idempotency_begin(text,text)', 'SELECT convdash.idempotency_begin(''retry'', ''POST /x'') -> ''body'''),
 	('convdash.idempotency_finish(text,integer,jsonb)', 'SELECT convdash.idempotency_finish(''retry'', 201, ''{}'')'),
-	('convdash.list_filters(bigint,text[],text[],bigint[],integer,text,text,text,text,text,integer)',
+	('convdash.list_filters(bigint,text[],text[],bigint[],integer,text,text,text,text,text,integer,text)',
 		format('SELECT (convdash.list_filters(%s, NULL, NULL, NULL, NULL, %L, NULL, NULL, %L, %L, 50)).t_from', :b, '2026-01-01', 'date', 'desc')),
 	('convdash.retention_rules()', 'SELECT jsonb_path_query_array(convdash.retention_rules(), ''$.data[*].max_age'')'),
 	('convdash.export_ids(text[],text[],bigint[],integer,text,text,text,text,text)',

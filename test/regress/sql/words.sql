@@ -1,0 +1,178 @@
+-- Word search (match=words): websearch syntax (words, "phrases", or, -word),
+-- stems by the account's configuration, agent names and user/assistant
+-- messages only, relevance order and its cursor walk, marks in both modes,
+-- suggestions, tenant scoping (lexemes qualified by the tenant), the
+-- re-indexing after a configuration change, and the bad inputs.
+\set QUIET on
+\i test/regress/include/err.sql
+SELECT convdash.create_account('Words A') AS wa \gset
+SELECT convdash.create_account('Words B') AS wb \gset
+SELECT set_config('convdash.account_id', :'wb', false) \g /dev/null
+SELECT convdash.create_agent('Refund Desk') AS b_agent \gset
+SELECT convdash.start_conversation(:b_agent, 'b-1', 'web', 'ai', '2026-03-01T10:00:00Z') AS b1 \gset
+SELECT convdash.append_message(:b1, 'user', 'refund refund refund, zebra crossing, Rückerstattung') \g /dev/null
+SELECT set_config('convdash.account_id', :'wa', false) \g /dev/null
+SELECT convdash.create_agent('Shipping Bot') AS ag_ship \gset
+SELECT convdash.create_agent('Sales') AS ag_sales \gset
+SELECT convdash.start_conversation(:ag_sales, 'w-1', 'web', 'ai', '2026-03-01T10:00:00Z') AS w1 \gset
+SELECT convdash.start_conversation(:ag_sales, 'w-2', 'web', 'ai', '2026-03-02T10:00:00Z') AS w2 \gset
+SELECT convdash.start_conversation(:ag_sales, 'w-3', 'web', 'ai', '2026-03-03T10:00:00Z') AS w3 \gset
+SELECT convdash.start_conversation(:ag_ship, 'w-4', 'web', 'ai', '2026-03-04T10:00:00Z') AS w4 \gset
+SELECT convdash.start_conversation(:ag_sales, 'w-5', 'web', 'ai', '2026-03-05T10:00:00Z') AS w5 \gset
+SELECT convdash.append_message(:w1, 'user', 'I was refunded twice, the refunds were late', NULL, NULL, '2026-03-01T10:01:00Z') \g /dev/null
+SELECT convdash.append_message(:w1, 'system', 'policy: never mention the warehouse', NULL, NULL, '2026-03-01T10:00:30Z') \g /dev/null
+SELECT convdash.append_message(:w2, 'user', 'Where is my tracking number?', NULL, NULL, '2026-03-02T10:01:00Z') \g /dev/null
+SELECT convdash.append_message(:w2, 'assistant', 'The number for tracking is 42; a refund is possible.', NULL, NULL, '2026-03-02T10:02:00Z') \g /dev/null
+SELECT convdash.append_message(:w2, 'tool', 'lookup warehouse 7', NULL, NULL, '2026-03-02T10:02:30Z') \g /dev/null
+SELECT convdash.append_message(:w3, 'user', 'refund refund refund please, I am angry', NULL, NULL, '2026-03-03T10:01:00Z') \g /dev/null
+SELECT convdash.append_message(:w4, 'user', 'hello there', NULL, NULL, '2026-03-04T10:01:00Z') \g /dev/null
+SELECT convdash.append_message(:w5, 'user', 'A refund for the shipping costs', NULL, NULL, '2026-03-05T10:01:00Z') \g /dev/null
+
+-- The session ids and the match of each hit, in order.
+CREATE FUNCTION pg_temp.hits(result jsonb) RETURNS text
+LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(format('%s:%s', e ->> 'session_id', e #>> '{match,in}'), ' ' ORDER BY o), '(none)')
+	FROM jsonb_array_elements(result -> 'data') WITH ORDINALITY AS x(e, o)
+$$;
+-- The words search of q (date order unless sorted otherwise).
+CREATE FUNCTION pg_temp.w(q text, sort text DEFAULT 'date') RETURNS text
+LANGUAGE sql AS $$ SELECT pg_temp.hits(convdash.list_conversations(q => q, match => 'words', sort => sort)) $$;
+-- Each marked text of the first row's match: the marked substrings.
+CREATE FUNCTION pg_temp.marked(result jsonb) RETURNS text
+LANGUAGE sql AS $$
+	SELECT string_agg(format('%s:%s', e ->> 'session_id', (
+		SELECT string_agg(substr(CASE e #>> '{match,in}' WHEN 'message' THEN e #>> '{match,snippet}'
+			WHEN 'agent' THEN e #>> '{agent,name}' ELSE e ->> 'session_id' END,
+			(m ->> 0)::int + 1, (m ->> 1)::int - (m ->> 0)::int), '|' ORDER BY o2)
+		FROM jsonb_array_elements(e #> '{match,marks}') WITH ORDINALITY y(m, o2))), ' ' ORDER BY o)
+	FROM jsonb_array_elements(result -> 'data') WITH ORDINALITY AS x(e, o)
+$$;
+\set QUIET off
+
+-- the default configuration, simple: whole words, no stems, case folded
+SELECT config, pending, done, total FROM convdash.search_reindex_progress(:wa);
+SELECT pg_temp.w('refund') AS simple_no_stems;
+SELECT pg_temp.w('REFUNDS') AS simple_case_folded;
+-- english: stems; the older messages are re-indexed by search_reindex
+SELECT convdash.set_account_search_config(:wa, 'english');
+SELECT account = :wa AS same, config, pending, done, total FROM convdash.search_reindex_progress(:wa);
+SELECT pg_temp.w('refund') AS before_reindex_old_lexemes;
+SELECT convdash.search_reindex_step(:wa, 2) > 0 AS more_to_do;
+SELECT pending, done, total FROM convdash.search_reindex_progress(:wa);
+SET client_min_messages = warning;    -- its NOTICEs name the account
+CALL convdash.search_reindex(:wa, 2);
+RESET client_min_messages;
+SELECT pending, done, total FROM convdash.search_reindex_progress(:wa);
+SELECT convdash.search_reindex_step(:wa) AS nothing_left;
+SELECT convdash.set_account_search_config(:wa, 'english');
+SELECT pending FROM convdash.search_reindex_progress(:wa) AS same_config_no_work;
+SELECT pg_temp.w('refund') AS stems;
+SELECT pg_temp.w('refunding') AS stems_of_the_query_too;
+-- new messages use the account's configuration at once
+SELECT convdash.append_message(:w4, 'assistant', 'Refunding is done', NULL, NULL, '2026-03-04T10:02:00Z') IS NOT NULL AS appended;
+SELECT pg_temp.w('refunds') AS new_message_stemmed;
+SELECT replace(words::text, :wa || '/', 'A/') AS qualified_words FROM convdash.messages WHERE account_id = :wa AND content = 'Refunding is done';
+-- phrases, or, -word; agent names; system and tool messages never
+SELECT pg_temp.w('"tracking number"') AS phrase_in_order;
+SELECT pg_temp.w('"number tracking"') AS phrase_other_order;
+SELECT pg_temp.w('tracking number') AS both_words;
+SELECT pg_temp.w('angry or tracking') AS either;
+SELECT pg_temp.w('refund -angry') AS without;
+SELECT pg_temp.w('shipping') AS agent_name_first;
+SELECT pg_temp.w('warehouse') AS system_and_tool_never;
+SELECT pg_temp.w('policy') AS system_never;
+-- only stop words or punctuation: nothing, quietly
+SELECT convdash.list_conversations(q => 'the', match => 'words', with_total => true) - 'suggestions' AS stop_words;
+SELECT pg_temp.w('!!!') AS punctuation;
+-- another tenant's words are never found nor counted
+SELECT pg_temp.w('zebra') AS other_tenant_word;
+SELECT convdash.list_conversations(q => 'refund', match => 'words', with_total => true) ->> 'total' AS total_own_only;
+SELECT convdash.words_query(:wa, 'english', 'refunds "tracking number" -angry') = format('''%1$s/refund'' & ''%1$s/track'' <-> ''%1$s/number'' & !''%1$s/angri''', :wa)::tsquery AS qualified_query;
+SELECT convdash.words_tenant('a:1,3 bb:2A'::tsvector, 7) AS qualified_vector;
+SELECT array_agg(length(lexeme) ORDER BY lexeme) AS lexeme_lengths
+FROM unnest(convdash.words_tenant(('x' || repeat('y', 2040))::tsvector || ('w' || repeat('y', 2045))::tsvector || 'z:5'::tsvector, 12345)) AS too_long_left_out;
+SELECT convdash.words_tenant(''::tsvector, 1) AS empty, convdash.words_tenant('a b'::tsvector, 1) AS no_positions;
+-- filters combine
+SELECT pg_temp.hits(convdash.list_conversations(q => 'refund', match => 'words', agent_id => ARRAY[:ag_ship]::bigint[])) AS with_agent_filter;
+SELECT pg_temp.hits(convdash.list_conversations(q => 'refund', match => 'words', date_from => '2026-03-03')) AS with_date_filter;
+SELECT pg_temp.hits(convdash.list_conversations(q => 'refund', match => 'words', sort => 'agent', "order" => 'asc')) AS agent_sort;
+
+-- relevance: best first, ties by started_at then id, both orders
+SELECT pg_temp.w('refund', 'relevance') AS relevance_desc;
+SELECT pg_temp.hits(convdash.list_conversations(q => 'refund', match => 'words', sort => 'relevance', "order" => 'asc')) AS relevance_asc;
+SELECT pg_temp.w('shipping or refund', 'relevance') AS relevance_agent_and_messages;
+-- the cursor walk, one row a page, gives the same rows as one page
+CREATE FUNCTION pg_temp.walk(q text, dir text) RETURNS text
+LANGUAGE plpgsql AS $$
+DECLARE
+	page jsonb;
+	cur text;
+	got text := '';
+BEGIN
+	LOOP
+		page := convdash.list_conversations(q => q, match => 'words', sort => 'relevance', "order" => dir, "limit" => 1, cursor => cur);
+		got := got || coalesce(page #>> '{data,0,session_id}', '-') || ' ';
+		cur := page ->> 'next_cursor';
+		EXIT WHEN cur IS NULL;
+	END LOOP;
+	RETURN btrim(got);
+END
+$$;
+SELECT pg_temp.walk('refund', 'desc') AS walk_desc, pg_temp.walk('refund', 'asc') AS walk_asc;
+SELECT pg_temp.walk('shipping or refund or tracking', 'desc') AS walk_mixed;
+-- a bounded ranking: with at most 1 message ranked, fewer rows
+SET convdash.search_rank_limit = 1;
+SELECT jsonb_array_length(convdash.list_conversations(q => 'refund', match => 'words', sort => 'relevance') -> 'data') AS bounded;
+RESET convdash.search_rank_limit;
+-- every phase of the words search (probe, candidates, unbounded probe)
+SET convdash.search_probe = 1;
+SELECT pg_temp.w('refund') AS phase_2;
+SET convdash.search_candidates = 1;
+SELECT pg_temp.w('refund') AS phase_3;
+RESET convdash.search_probe;
+RESET convdash.search_candidates;
+
+-- marks: what each hit highlights (stems included)
+SELECT pg_temp.marked(convdash.list_conversations(q => 'refund', match => 'words')) AS words_marks;
+SELECT pg_temp.marked(convdash.list_conversations(q => '"tracking number"', match => 'words')) AS phrase_marks;
+SELECT pg_temp.marked(convdash.list_conversations(q => 'ship', match => 'words')) AS agent_marks;
+SELECT pg_temp.marked(convdash.list_conversations(q => 'refund')) AS substring_marks;
+SELECT pg_temp.marked(convdash.list_conversations(q => 'w-')) AS session_marks;
+SELECT pg_temp.marked(convdash.list_conversations(q => 'bot')) AS agent_substring_marks;
+SELECT convdash.list_conversations(q => 'twice', match => 'words') #> '{data,0,match}' AS words_match;
+SELECT convdash.substring_marks('aAaA', 'aa') AS non_overlapping, convdash.substring_marks('Straße', 'SS') AS no_folding, convdash.substring_marks('ÜüÜ', 'ü') AS beyond_ascii;
+SELECT convdash.words_marks('english', 'Refunds and REFUNDED, refund', websearch_to_tsquery('english', 'refund')) AS stems_marked;
+SELECT convdash.words_hit('simple', repeat('word ', 30) || 'needle ' || repeat('tail ', 40), websearch_to_tsquery('simple', 'needle')) AS cut_snippet;
+
+-- suggestions: only on an empty first page, the tenant's names and sessions
+SELECT convdash.list_conversations(q => 'Shiping Bot', match => 'words') -> 'suggestions' AS misspelt_agent;
+SELECT convdash.list_conversations(q => 'w-5x') -> 'suggestions' AS session_like;
+SELECT convdash.list_conversations(q => 'Refund Dsk') -> 'suggestions' AS other_tenant_agent_never;
+SELECT convdash.list_conversations(q => 'refund', match => 'words') ? 'suggestions' AS not_on_hits;
+SELECT convdash.list_conversations(q => 'qqqqqq') -> 'suggestions' AS nothing_alike;
+
+-- bad inputs
+SELECT pg_temp.err($$SELECT convdash.list_conversations(q => 'x', match => 'regex')$$);
+SELECT pg_temp.err($$SELECT convdash.list_conversations(sort => 'relevance')$$);
+SELECT pg_temp.err($$SELECT convdash.list_conversations(q => 'x', sort => 'relevance')$$);
+SELECT pg_temp.err($$SELECT convdash.list_conversations(match => 'words')$$) AS match_without_q_ignored;
+SELECT pg_temp.err(format($$SELECT convdash.list_conversations(q => 'refund', cursor => %L)$$,
+	convdash.list_conversations(q => 'refund', match => 'words', "limit" => 1) ->> 'next_cursor')) AS words_cursor_not_for_substring;
+SELECT pg_temp.err(format($$SELECT convdash.list_conversations(q => 'refund', match => 'words', cursor => %L)$$,
+	convdash.list_conversations(q => 'refund', match => 'words', sort => 'relevance', "limit" => 1) ->> 'next_cursor')) AS relevance_cursor_not_for_date;
+SELECT pg_temp.err($$SELECT convdash.set_account_search_config(1, NULL)$$);
+SELECT pg_temp.err($$SELECT convdash.set_account_search_config(-1, 'english')$$);
+SELECT pg_temp.err($$SELECT convdash.set_account_search_config(1, 'klingon')$$);
+SELECT pg_temp.err($$SELECT convdash.search_reindex_step(-1)$$);
+SELECT pg_temp.err(format('SELECT convdash.search_reindex_step(%s, 0)', :wa));
+
+-- language per account: B stems German, A's English is unchanged
+SELECT convdash.set_account_search_config(:wb, 'german');
+SET client_min_messages = warning;
+CALL convdash.search_reindex(:wb);
+RESET client_min_messages;
+SELECT set_config('convdash.account_id', :'wb', false) \g /dev/null
+SELECT pg_temp.w('Rückerstattungen') AS german_stems;
+SELECT pg_temp.w('Desk') AS german_agent_name;
+SELECT set_config('convdash.account_id', :'wa', false) \g /dev/null
+SELECT pg_temp.w('refunds') AS english_still;
