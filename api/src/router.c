@@ -37,7 +37,7 @@ typedef struct route
 } route;
 
 static const char *const list_params[] = {"status", "channel", "agent_id", "min_rating", "date_from",
-	"date_to", "q", "sort", "order", "limit", "cursor", "count", NULL};
+	"date_to", "q", "sort", "order", "limit", "cursor", "count", "match", NULL};
 static const char *const export_params[] = {"status", "channel", "agent_id", "min_rating", "date_from",
 	"date_to", "q", "sort", "order", "format", "include", NULL};
 static const char *const page_params[] = {"page", "per_page", NULL};
