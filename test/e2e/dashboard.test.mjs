@@ -893,6 +893,27 @@ test('live: a deleted conversation disappears and the open panel says so', async
   assert((await page.textContent('#panel .state-deleted')).includes('was deleted'), 'panel text');
 });
 
+test('live: after a lost connection the page reconnects with Last-Event-ID and misses nothing', async (page, context) => {
+  const id = await newConversation('live-resume');
+  await gotoLive(page, '?q=live-resume');
+  await apiSend('POST', `/conversations/${id}/messages`, { role: 'user', content: 'before the cut' });
+  await page.waitForFunction(() => document.querySelector('#table-root tr.row[data-session="live-resume"] .col-messages').textContent === '1');
+  const resumes = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/events')) resumes.push(r.headers()['last-event-id'] || null); });
+  await context.setOffline(true);
+  try {
+    await page.waitForSelector('#live[data-state="reconnecting"]');
+    await apiSend('PUT', `/conversations/${id}/rating`, { score: 2 });
+    await apiSend('POST', `/conversations/${id}/messages`, { role: 'user', content: 'during the cut' });
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.waitForSelector('#live[data-state="live"]', { timeout: 20000 });
+  await page.waitForSelector('#table-root tr.row[data-session="live-resume"] .stars[data-score="2"]');
+  await page.waitForFunction(() => document.querySelector('#table-root tr.row[data-session="live-resume"] .col-messages').textContent === '2');
+  assert(resumes.length > 0 && resumes.every((h) => /^\d+$/.test(h || '')), `reconnects without Last-Event-ID: ${JSON.stringify(resumes)}`);
+});
+
 test('live: two pages of a tenant see each other\'s changes within a second, another tenant sees nothing', async (page, context) => {
   assert(OTHER_KEY, 'E2E_OTHER_KEY not set');
   const a = await newConversation('live-two-a');

@@ -43,7 +43,16 @@ export class EventStream {
     this.failures = 0;
     this.abort = null;
     this.timer = null;
+    this.waiting = false; // a reconnect is scheduled
     this.running = false;
+    // the browser knows before the socket does: cut at once when it goes offline, retry at once when it is back
+    window.addEventListener('offline', () => { if (this.running && this.abort) this.abort.abort(); });
+    window.addEventListener('online', () => {
+      if (!this.running || !this.waiting) return;
+      clearTimeout(this.timer);
+      this.waiting = false;
+      this.connect();
+    });
   }
 
   // Start reading the stream afresh (at start-up, or for a new key): no resume.
@@ -58,6 +67,7 @@ export class EventStream {
   // Stop reading; no reconnect follows.
   stop() {
     this.running = false;
+    this.waiting = false;
     clearTimeout(this.timer);
     if (this.abort) this.abort.abort();
     this.abort = null;
@@ -126,6 +136,7 @@ export class EventStream {
     const wait = Math.round(base * (0.75 + Math.random() * 0.5));
     this.failures += 1;
     this.onState('reconnecting', wait);
-    this.timer = setTimeout(() => this.connect(), wait);
+    this.waiting = true;
+    this.timer = setTimeout(() => { this.waiting = false; this.connect(); }, wait);
   }
 }
