@@ -168,7 +168,7 @@ LANGUAGE sql AS $$
 		WHEN jsonb_typeof(marks) IS DISTINCT FROM 'array' THEN 'no marks'
 		WHEN EXISTS (SELECT FROM jsonb_array_elements(marks) WITH ORDINALITY x(m, o)
 		             WHERE (m ->> 0)::int < 0 OR (m ->> 1)::int > length(marked) OR (m ->> 0)::int >= (m ->> 1)::int
-		                OR (m ->> 0)::int < coalesce((marks -> (o::int - 2) ->> 1)::int, 0))
+		                OR (o > 1 AND (m ->> 0)::int < (marks -> (o::int - 2) ->> 1)::int))
 			THEN 'marks out of order or range: ' || marks::text
 		WHEN q IS NOT NULL AND EXISTS (SELECT FROM jsonb_array_elements(marks) m
 		             WHERE lower(substr(marked, (m ->> 0)::int + 1, (m ->> 1)::int - (m ->> 0)::int)) <> lower(q))
