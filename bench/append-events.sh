@@ -18,7 +18,9 @@ RETURNS void LANGUAGE plpgsql VOLATILE AS \$f\$ $1 \$f\$;
 SQL
 }
 outbox_body=$(printf '%s\n' "$shipped" | sed -n '/^AS \$function\$/,/^\$function\$/p' | sed '1s/^AS \$function\$//; $d')
-notify_body=${outbox_body/BEGIN/BEGIN PERFORM pg_notify('convdash_events', emit_event.account_id::text || ' ' || emit_event.type);}
+# (the statement sits in a variable: quotes written inside ${x/a/b} are removed by bash 5.2)
+notify_stmt="PERFORM pg_notify('convdash_events', emit_event.account_id::text || ' ' || emit_event.type);"
+notify_body=${outbox_body/BEGIN/BEGIN $notify_stmt}
 
 off=() outbox=() notify=()
 for ((r = 1; r <= rounds; r++)); do
