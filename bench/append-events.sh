@@ -18,16 +18,18 @@ RETURNS void LANGUAGE plpgsql VOLATILE AS \$f\$ $1 \$f\$;
 SQL
 }
 outbox_body=$(printf '%s\n' "$shipped" | sed -n '/^AS \$function\$/,/^\$function\$/p' | sed '1s/^AS \$function\$//; $d')
-notify_body=${outbox_body/BEGIN/BEGIN PERFORM pg_notify('convdash_events', emit_event.account_id::text || ' ' || emit_event.type);}
+# (the statement sits in a variable: quotes written inside ${x/a/b} are removed by bash 5.2)
+notify_stmt="PERFORM pg_notify('convdash_events', emit_event.account_id::text || ' ' || emit_event.type);"
+notify_body=${outbox_body/BEGIN/BEGIN $notify_stmt}
 
 off=() outbox=() notify=()
 for ((r = 1; r <= rounds; r++)); do
 	emit_body 'BEGIN END'
-	off+=("$(rate "$work/function.sql")")
+	off+=("$(tps "$work/function.sql")")
 	psql -qX -f "$work/shipped.sql" >/dev/null
-	outbox+=("$(rate "$work/function.sql")")
+	outbox+=("$(tps "$work/function.sql")")
 	emit_body "$notify_body"
-	notify+=("$(rate "$work/function.sql")")
+	notify+=("$(tps "$work/function.sql")")
 	psql -qX -f "$work/shipped.sql" >/dev/null
 	echo "  round $r: feed off ${off[-1]}/s, outbox ${outbox[-1]}/s, outbox + NOTIFY ${notify[-1]}/s"
 done

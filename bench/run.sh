@@ -12,8 +12,8 @@
 # runs reuse it; BENCH_REGENERATE=1 makes it afresh (also needed after a
 # change of the extension's SQL, which the bench database does not follow).
 #
-# Then every module bench/<name>.sh runs (list_search first, then the others
-# in name order) with the environment:
+# Then every module, an executable bench/<name>.sh, runs (list_search first,
+# then the others in name order) with the environment:
 #   PGHOST, PGPORT, PGUSER (superuser postgres), PGDATABASE  the bench database
 #   BENCH_SCALE     conversations generated
 #   BENCH_RESULTS   folder for result files (bench/results/)
@@ -111,6 +111,7 @@ main() {
 	if [ ${#modules[@]} -eq 0 ]; then
 		modules=(list_search)
 		for f in bench/*.sh; do
+			[ -x "$f" ] || continue # not executable: a library the modules source (service-lib.sh, append-lib.sh...)
 			m=$(basename "$f" .sh)
 			case $m in run|cluster|list_search) ;; *) modules+=("$m") ;; esac
 		done

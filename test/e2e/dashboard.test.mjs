@@ -10,6 +10,7 @@ import { test, assert, assertEqual, run } from './harness.mjs';
 const BASE = process.env.E2E_BASE_URL;
 const KEY = process.env.E2E_API_KEY;
 const DOWN = process.env.E2E_DOWN_URL;
+const OTHER_KEY = process.env.E2E_OTHER_KEY;
 const seed = JSON.parse(fs.readFileSync(process.env.E2E_MANIFEST, 'utf8'));
 const SHOTS = path.join(path.dirname(fileURLToPath(import.meta.url)), 'screenshots');
 const STATUS_RANK = { Active: 0, Closed: 1, Archived: 2 };
@@ -19,6 +20,17 @@ async function apiGet(route) {
   const res = await fetch(`${BASE}/api/v1${route}`, { headers: { Authorization: `Bearer ${KEY}` } });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : null };
+}
+
+// Send a write to the API (JSON body) with a key; returns the parsed answer, throws on an error status.
+async function apiSend(method, route, body, key = KEY) {
+  const res = await fetch(`${BASE}/api/v1${route}`, {
+    method, headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${route} → ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
 }
 
 // Session ids the API lists for a query string (up to 200).
@@ -289,6 +301,74 @@ test('search matches message content with a snippet, agent names and session ids
   await tableReady(page);
   assertEqual(await page.inputValue('#search'), 'long-thr', 'search box after reload');
   assertEqual((await rows(page)).length, 1, 'search after reload');
+});
+
+// The texts a row's marks cover in a string (code point ranges, as the API gives them).
+function markedParts(text, marks) {
+  const chars = Array.from(text);
+  return marks.map(([start, end]) => chars.slice(start, end).join(''));
+}
+
+test('search: the match-mode toggle switches between substrings and whole words', async (page) => {
+  await gotoApp(page);
+  await reloadTable(page, () => page.fill('#search', 'deliver'), (u) => u.includes('q=deliver'));
+  assertEqual(await page.getAttribute('#search-options .segment[data-match="substring"]', 'aria-pressed'), 'true', 'substring is the default');
+  const substring = (await rows(page)).map((r) => r.session);
+  assert(substring.includes('voice-call-1'), `"deliver" as a substring finds "delivery": ${substring}`);
+  assert(await page.locator('#search-options .relevance-sort').isHidden(), 'relevance offered for a substring search');
+  await reloadTable(page, () => page.click('#search-options .segment[data-match="words"]'), (u) => u.includes('match=words'));
+  assert(page.url().includes('match=words'), 'match mode not in the URL');
+  assertEqual(await page.getAttribute('#search-options .segment[data-match="words"]', 'aria-pressed'), 'true', 'words pressed');
+  const words = (await rows(page)).map((r) => r.session);
+  assertEqual(words, (await apiGet('/conversations?limit=50&q=deliver&match=words')).body.data.map((r) => r.session_id), 'rows of the words search');
+  assert(!words.includes('voice-call-1'), 'a words search found "delivery" for "deliver" (the simple configuration does not stem)');
+  await reloadTable(page, () => page.click('#search-options .segment[data-match="substring"]'), (u) => !u.includes('match='));
+  assertEqual((await rows(page)).map((r) => r.session), substring, 'back to substrings');
+});
+
+test('search: relevance sort is offered when searching by words', async (page) => {
+  await gotoApp(page, '?q=refund%20order&match=words');
+  await page.waitForSelector('#search-options .relevance-sort:not([hidden])');
+  await reloadTable(page, () => page.click('#search-options .relevance-sort'), (u) => u.includes('sort=relevance'));
+  assertEqual(await page.getAttribute('#search-options .relevance-sort', 'aria-pressed'), 'true', 'relevance pressed');
+  assert(!(await page.$('#table-root th button.sort.active')), 'a column still shows as the sort');
+  const api = (await apiGet('/conversations?limit=50&q=refund%20order&match=words&sort=relevance')).body.data;
+  assert(api.length > 0, 'the API found nothing for "refund order"');
+  assertEqual((await rows(page)).map((r) => r.id), api.map((r) => r.id), 'rows in relevance order');
+  await reloadTable(page, () => page.click('#table-root th button.sort[data-sort="date"]'), (u) => u.includes('sort=date') || !u.includes('sort='));
+  assertEqual(await page.getAttribute('#search-options .relevance-sort', 'aria-pressed'), 'false', 'relevance after sorting by date');
+});
+
+test('search: highlights are drawn from match.marks', async (page) => {
+  await gotoApp(page, '?q=zebra%20refund&match=words');
+  const api = (await apiGet('/conversations?limit=50&q=zebra%20refund&match=words')).body.data;
+  const hit = api.find((r) => r.session_id === 'bulk-017');
+  assert(hit && hit.match && hit.match.marks && hit.match.marks.length, `no marks from the API: ${JSON.stringify(hit && hit.match)}`);
+  const shown = await page.$$eval('#table-root tr.row[data-session="bulk-017"] .match-snippet mark', (ms) => ms.map((m) => m.textContent));
+  assertEqual(shown, markedParts(hit.match.snippet, hit.match.marks), 'marked words');
+  await gotoApp(page, '?q=long-thr');
+  const session = (await apiGet('/conversations?limit=50&q=long-thr')).body.data[0];
+  assertEqual(await page.$$eval('#table-root tr.row[data-session="long-thread"] .session-id mark', (ms) => ms.map((m) => m.textContent)),
+    markedParts(session.session_id, session.match.marks), 'marked part of the session id');
+  await gotoApp(page, '?q=ech');
+  const agent = (await apiGet('/conversations?limit=1&q=ech')).body.data[0];
+  assertEqual(await page.$eval('#table-root tbody tr.row .agent-name mark', (m) => m.textContent),
+    markedParts(agent.agent.name, agent.match.marks)[0], 'marked part of the agent name');
+});
+
+test('search: suggestions of an empty search are chips that search for them', async (page) => {
+  const api = (await apiGet('/conversations?limit=50&q=Atlass')).body;
+  assertEqual(api.data.length, 0, 'rows for the misspelt "Atlass"');
+  assert(api.suggestions && api.suggestions.length > 0, `no suggestions from the API: ${JSON.stringify(api.suggestions)}`);
+  await gotoApp(page, '?q=Atlass');
+  await page.waitForSelector('.table-status.state-empty .suggestion');
+  assertEqual(await page.$$eval('.suggestion', (bs) => bs.map((b) => b.textContent)), api.suggestions.map((x) => x.text), 'chips');
+  const first = api.suggestions[0].text;
+  await reloadTable(page, () => page.click('.suggestion'), (u) => u.includes(`q=${encodeURIComponent(first)}`) || u.includes(`q=${first}`));
+  assertEqual(await page.inputValue('#search'), first, 'search box after the chip');
+  const expected = (await apiGet(`/conversations?limit=50&q=${encodeURIComponent(first)}`)).body.data.map((r) => r.id);
+  assert(expected.length > 0, `the suggestion "${first}" finds nothing`);
+  assertEqual((await rows(page)).map((r) => r.id), expected, 'rows of the suggestion');
 });
 
 test('Export downloads the current view (filters, search and sort) as CSV', async (page) => {
@@ -670,6 +750,218 @@ test('phone layout shows cards and a full-screen panel', async (page) => {
   assertEqual([Math.round(box.x), Math.round(box.width)], [0, 390], 'panel position and width');
   await page.screenshot({ path: path.join(SHOTS, 'phone-detail.png') });
 }, { viewport: { width: 390, height: 844 } });
+
+// ---- live updates (GET /api/v1/events): these cases create conversations, so they run last
+
+// Open the page and wait until its live stream is connected (and the service follows it).
+async function gotoLive(page, query = '', base = BASE) {
+  await page.goto(`${base}/${query}`);
+  await tableReady(page);
+  await page.waitForSelector('#live[data-state="live"]');
+  await page.waitForTimeout(200); // the service reads the tenant's position on its next poll (20 ms)
+}
+
+// Start a conversation of the first agent through the API (started now); returns its id.
+async function newConversation(session, channel = 'web') {
+  const agent = (await apiGet('/agents')).body.data[0].id;
+  return (await apiSend('POST', '/conversations', { agent_id: agent, session_id: session, channel })).id;
+}
+
+// Note in the page (window.liveSeenAt, by a MutationObserver: not slowed down
+// in a background tab the way polling is) when a selector first matches (or,
+// with gone, first matches nothing).
+function watchFor(page, selector, gone = false) {
+  return page.evaluate(([sel, absent]) => {
+    window.liveSeenAt = null;
+    const check = () => { if (!window.liveSeenAt && !document.querySelector(sel) === absent) window.liveSeenAt = Date.now(); };
+    new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true });
+    check();
+  }, [selector, gone]);
+}
+
+// Run an action on one page that answers with a write request; returns how
+// many ms after that write's answer the other page saw the selector.
+async function seenAfterWrite(actor, action, method, observer, selector, gone = false) {
+  await watchFor(observer, selector, gone);
+  const [response] = await Promise.all([actor.waitForResponse((r) => r.request().method() === method), action()]);
+  const answered = Date.now();
+  assert(response.ok(), `${method} answered ${response.status()}`);
+  await observer.waitForFunction(() => window.liveSeenAt, null, { timeout: 5000 });
+  return (await observer.evaluate(() => window.liveSeenAt)) - answered;
+}
+
+// Count the list requests a page makes from now on.
+function countListRequests(page) {
+  const counter = { n: 0 };
+  page.on('request', (r) => { if (/\/api\/v1\/conversations\?/.test(r.url())) counter.n += 1; });
+  return counter;
+}
+
+test('live: the indicator shows the stream is connected', async (page) => {
+  await gotoLive(page);
+  assertEqual(await page.textContent('#live .live-text'), 'Live', 'indicator text');
+});
+
+test('live: a message appended through the API appears in the open transcript', async (page) => {
+  const id = await newConversation('live-transcript');
+  await apiSend('POST', `/conversations/${id}/messages`, { role: 'user', content: 'first message' });
+  await gotoLive(page, '?q=live-transcript');
+  await openDetail(page, 'live-transcript');
+  await page.click('#panel .tab[data-tab="transcript"]');
+  await page.waitForSelector('#panel .transcript .bubble');
+  await page.$eval('#panel .transcript .bubble', (li) => { li.dataset.marker = 'kept'; });
+  const lists = countListRequests(page);
+  await apiSend('POST', `/conversations/${id}/messages`, { role: 'assistant', content: 'a **live** answer' });
+  await page.waitForSelector('#panel .transcript .bubble-assistant .bubble-body strong');
+  const bubbles = await page.$$eval('#panel .transcript .bubble', (lis) => lis.map((li) => [li.dataset.role, li.textContent.includes('live answer'), li.dataset.marker || null]));
+  assertEqual(bubbles.map((b) => b[0]), ['assistant', 'user'], 'newest first');
+  assert(bubbles[0][1], 'the new bubble holds the message');
+  assertEqual(bubbles[1][2], 'kept', 'the bubble shown before was kept, not redrawn');
+  await page.waitForFunction(() => document.querySelector('#panel .sb-messages dd').textContent === '2');
+  await page.waitForFunction(() => document.querySelector('#panel .pager-info').textContent.includes('2 messages'));
+  await page.waitForFunction(() => document.querySelector('#table-root tr.row[data-session="live-transcript"] .col-messages').textContent === '2');
+  assertEqual(lists.n, 0, 'list requests (a full reload) after the message');
+});
+
+test('live: the open panel updates overview, sidebar and memory cards', async (page) => {
+  const id = await newConversation('live-panel');
+  await gotoLive(page, '?q=live-panel');
+  await openDetail(page, 'live-panel');
+  await page.click('#panel .tab[data-tab="client"]');
+  await page.waitForSelector('#panel .cd-memory');
+  await apiSend('PATCH', `/conversations/${id}/memory`, { city: 'Lisbon' });
+  await page.waitForSelector('#panel .cd-memory .memory-card[data-key="city"]');
+  assertEqual(await page.textContent('#panel .memory-card[data-key="city"] .memory-value'), 'Lisbon', 'memory card');
+  await apiSend('PUT', `/conversations/${id}/sentiment`, { label: 'negative' });
+  await apiSend('POST', `/conversations/${id}/close`, {});
+  await page.waitForSelector('#panel .panel-header .status-closed');
+  await page.click('#panel .tab[data-tab="overview"]');
+  await page.waitForSelector('#panel .ov-sentiment .sentiment-negative');
+  assertEqual(await page.textContent('#panel .ov-status dd'), 'Closed', 'overview status');
+  await page.waitForSelector('#table-root tr.row[data-session="live-panel"] .status-closed');
+});
+
+test('live: a new conversation appears at the top of the table, highlighted', async (page) => {
+  await gotoLive(page);
+  const total = Number((await page.textContent('#summary')).match(/of (\d+)/)[1]);
+  await newConversation('live-new-row');
+  await page.waitForSelector('#table-root tbody tr.row:first-child[data-session="live-new-row"].live-new');
+  await page.waitForFunction((n) => document.querySelector('#summary').textContent.includes(`of ${n} `), total + 1);
+});
+
+test('live: a new conversation that does not match the filters stays out', async (page) => {
+  await gotoLive(page, '?channel=telegram');
+  const before = (await rows(page)).map((r) => r.session);
+  await newConversation('live-web-only', 'web');
+  await newConversation('live-telegram', 'telegram');
+  await page.waitForSelector('#table-root tbody tr.row:first-child[data-session="live-telegram"]');
+  const after = (await rows(page)).map((r) => r.session);
+  assertEqual(after, ['live-telegram', ...before], 'rows after the two conversations');
+});
+
+test('live: a conversation that no longer matches the filters leaves the table', async (page) => {
+  const id = await newConversation('live-leaves');
+  await gotoLive(page, '?status=active');
+  const total = Number((await page.textContent('#summary')).match(/of (\d+)/)[1]);
+  await page.waitForSelector('#table-root tr.row[data-session="live-leaves"]');
+  await apiSend('POST', `/conversations/${id}/close`, {});
+  await page.waitForSelector('#table-root tr.row[data-session="live-leaves"]', { state: 'detached' });
+  await page.waitForFunction((n) => document.querySelector('#summary').textContent.includes(`of ${n} `), total - 1);
+});
+
+test('live: a rating added shows its stars in the row and the panel', async (page) => {
+  const id = await newConversation('live-rating');
+  await gotoLive(page, '?q=live-rating');
+  await openDetail(page, 'live-rating');
+  assertEqual(await fact(page, 'sb-rating'), 'No rating', 'sidebar before');
+  await apiSend('PUT', `/conversations/${id}/rating`, { score: 3, comment: 'ok' });
+  await page.waitForSelector('#table-root tr.row[data-session="live-rating"] .stars[data-score="3"]');
+  await page.waitForSelector('#panel .sb-rating .stars[data-score="3"]');
+  assert(await page.$('#table-root tr.row[data-session="live-rating"].selected'), 'the open row stays selected');
+});
+
+test('live: a deleted conversation disappears and the open panel says so', async (page) => {
+  const id = await newConversation('live-delete');
+  const other = await newConversation('live-delete-row');
+  await gotoLive(page);
+  await openDetail(page, 'live-delete');
+  await apiSend('DELETE', `/conversations/${id}`);
+  await apiSend('DELETE', `/conversations/${other}`);
+  await page.waitForSelector('#table-root tr.row[data-session="live-delete"]', { state: 'detached' });
+  await page.waitForSelector('#table-root tr.row[data-session="live-delete-row"]', { state: 'detached' });
+  await page.waitForSelector('#panel.open .state-deleted');
+  assert((await page.textContent('#panel .state-deleted')).includes('was deleted'), 'panel text');
+});
+
+test('live: after a lost connection the page reconnects with Last-Event-ID and misses nothing', async (page, context) => {
+  const id = await newConversation('live-resume');
+  await gotoLive(page, '?q=live-resume');
+  await apiSend('POST', `/conversations/${id}/messages`, { role: 'user', content: 'before the cut' });
+  await page.waitForFunction(() => document.querySelector('#table-root tr.row[data-session="live-resume"] .col-messages').textContent === '1');
+  const resumes = [];
+  page.on('request', (r) => { if (r.url().includes('/api/v1/events')) resumes.push(r.headers()['last-event-id'] || null); });
+  await context.setOffline(true);
+  try {
+    await page.waitForSelector('#live[data-state="reconnecting"]');
+    await apiSend('PUT', `/conversations/${id}/rating`, { score: 2 });
+    await apiSend('POST', `/conversations/${id}/messages`, { role: 'user', content: 'during the cut' });
+  } finally {
+    await context.setOffline(false);
+  }
+  await page.waitForSelector('#live[data-state="live"]', { timeout: 20000 });
+  await page.waitForSelector('#table-root tr.row[data-session="live-resume"] .stars[data-score="2"]');
+  await page.waitForFunction(() => document.querySelector('#table-root tr.row[data-session="live-resume"] .col-messages').textContent === '2');
+  assert(resumes.length > 0 && resumes.every((h) => /^\d+$/.test(h || '')), `reconnects without Last-Event-ID: ${JSON.stringify(resumes)}`);
+});
+
+test('live: two pages of a tenant see each other\'s changes within a second, another tenant sees nothing', async (page, context) => {
+  assert(OTHER_KEY, 'E2E_OTHER_KEY not set');
+  const a = await newConversation('live-two-a');
+  await apiSend('PUT', `/conversations/${a}/rating`, { score: 5 });
+  const b = await newConversation('live-two-b');
+  const second = await context.newPage();
+  // the other tenant's page runs on another origin (localhost), so it keeps its own key in localStorage
+  const otherBase = BASE.replace('127.0.0.1', 'localhost');
+  const third = await context.newPage();
+  try {
+    await third.goto(`${otherBase}/`);
+    await third.waitForSelector('#key-dialog[open]');
+    await third.fill('#key-input', OTHER_KEY);
+    await third.click('#key-form button[value="save"]');
+    await tableReady(third);
+    await third.waitForSelector('#live[data-state="live"]');
+    const thirdLists = countListRequests(third);
+    await gotoLive(page, '?q=live-two');
+    await gotoLive(second, '?q=live-two');
+
+    // the first page removes a rating; the second sees the stars go
+    await openDetail(page, 'live-two-a');
+    await page.click('#panel .remove-rating');
+    const ratingMs = await seenAfterWrite(page, () => page.click('#confirm-ok'), 'DELETE',
+      second, '#table-root tr.row[data-session="live-two-a"] .no-rating');
+
+    // the second page deletes a conversation; the first sees the row go
+    await second.click('#table-root tr.row[data-session="live-two-b"] .delete-row');
+    const deleteMs = await seenAfterWrite(second, () => second.click('#confirm-ok'), 'DELETE',
+      page, '#table-root tr.row[data-session="live-two-b"]', true);
+
+    // a conversation created through the API: both pages of the tenant show it
+    await watchFor(second, '#table-root tr.row[data-session="live-two-c"]');
+    await newConversation('live-two-c');
+    await page.waitForSelector('#table-root tr.row[data-session="live-two-c"]', { timeout: 5000 });
+    await second.waitForFunction(() => window.liveSeenAt, null, { timeout: 5000 });
+    assert(ratingMs < 1000 && deleteMs < 1000, `seen after ${ratingMs} ms (rating) and ${deleteMs} ms (delete), not within a second`);
+    console.log(`#   the other page saw a removed rating after ${ratingMs} ms, a delete after ${deleteMs} ms`);
+
+    await third.waitForTimeout(500);
+    assertEqual(await third.$$eval('#table-root tbody tr.row', (trs) => trs.length), 0, 'rows on the other tenant\'s page');
+    assertEqual(thirdLists.n, 0, 'list requests the other tenant\'s page made');
+    assertEqual(await third.textContent('#live .live-text'), 'Live', 'the other tenant\'s page is connected');
+  } finally {
+    await second.close();
+    await third.close();
+  }
+});
 
 const failed = await run({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', screenshotDir: SHOTS, only: process.env.E2E_ONLY });
 process.exit(failed ? 1 : 0);

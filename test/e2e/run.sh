@@ -5,7 +5,8 @@
 # PGPORT, PGUSER, PGPASSWORD of a superuser); prints "ok - name" lines.
 #
 # Developers can point it at a running service instead (an empty account):
-#   E2E_BASE_URL=http://127.0.0.1:8080 E2E_API_KEY=... test/e2e/run.sh
+#   E2E_BASE_URL=http://127.0.0.1:8080 E2E_API_KEY=... E2E_OTHER_KEY=... test/e2e/run.sh
+# (E2E_OTHER_KEY: a key of a second account, for the live tenant-isolation case)
 # (the "database down" case then needs E2E_DOWN_URL of a service whose
 # database is unreachable). E2E_ONLY=<text> runs only the cases whose name
 # contains the text; E2E_VERBOSE=1 prints each case's time.
@@ -70,7 +71,7 @@ if [ -z "${E2E_BASE_URL:-}" ]; then
 		>"$work/psql.log" 2>&1 || fail "cannot create database $db"
 	created_db=1
 	password=e2e-$RANDOM$RANDOM
-	E2E_API_KEY=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" 2>"$work/psql.log" <<-SQL | tail -1
+	keys=$(psql -X -qAt -v ON_ERROR_STOP=1 -d "$db" 2>"$work/psql.log" <<-SQL | tail -2
 		CREATE EXTENSION convdash CASCADE;
 		DO \$\$ BEGIN
 			IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_e2e_service') THEN
@@ -79,9 +80,12 @@ if [ -z "${E2E_BASE_URL:-}" ]; then
 		END \$\$;
 		ALTER ROLE convdash_e2e_service PASSWORD '$password';
 		SELECT convdash.create_api_key(convdash.create_account('Acme'), 'e2e');
+		SELECT convdash.create_api_key(convdash.create_account('Other'), 'e2e other tenant');
 	SQL
 	)
-	[ -n "$E2E_API_KEY" ] || fail "cannot create the extension, service role, account or API key"
+	E2E_API_KEY=$(sed -n 1p <<<"$keys")
+	E2E_OTHER_KEY=$(sed -n 2p <<<"$keys")
+	[ -n "$E2E_API_KEY" ] && [ -n "$E2E_OTHER_KEY" ] || fail "cannot create the extension, service role, accounts or API keys"
 	conninfo="host=${PGHOST:-localhost} port=${PGPORT:-5432} user=convdash_e2e_service password=$password"
 	start_api "$conninfo dbname=$db" api || fail "the service did not start"
 	E2E_BASE_URL=$started_url
@@ -90,10 +94,11 @@ if [ -z "${E2E_BASE_URL:-}" ]; then
 	wait_http "$E2E_BASE_URL/healthz" 200 || fail "the service did not become healthy"
 fi
 [ -n "${E2E_API_KEY:-}" ] || fail "E2E_API_KEY is not set"
+[ -n "${E2E_OTHER_KEY:-}" ] || fail "E2E_OTHER_KEY (a key of another, empty account) is not set"
 
 (cd "$here" && node seed.mjs "$E2E_BASE_URL" "$E2E_API_KEY" >"$work/manifest.json" 2>"$work/seed.log") || fail "seeding through the API"
 
-cd "$here" && E2E_BASE_URL="$E2E_BASE_URL" E2E_API_KEY="$E2E_API_KEY" E2E_DOWN_URL="${E2E_DOWN_URL:-}" \
+cd "$here" && E2E_BASE_URL="$E2E_BASE_URL" E2E_API_KEY="$E2E_API_KEY" E2E_OTHER_KEY="$E2E_OTHER_KEY" E2E_DOWN_URL="${E2E_DOWN_URL:-}" \
 	E2E_MANIFEST="$work/manifest.json" CHROMIUM="$chromium" node dashboard.test.mjs
 status=$?
 if [ "$status" -ne 0 ] && [ -s "$work/api.log" ]; then

@@ -124,3 +124,19 @@ export async function showClientData(root, conversationId, signal) {
         section(`Triggers (${data.triggers.length})`, 'cd-triggers', triggers(data.triggers))]
       : section('Tracker session', 'cd-session', h('p', { class: 'muted' }, 'No website tracker session is linked to this conversation.')));
 }
+
+// Redraw the summary grid and the memory cards after a live change, leaving
+// the rest of the tab (open trigger blocks, scroll position) as it is.
+export async function refreshClientData(root, conversationId, signal) {
+  const grid = root.querySelector('.grid8');
+  const memory = root.querySelector('.cd-memory');
+  if (!grid || !memory) return;
+  let data;
+  try {
+    data = await api.clientData(conversationId, signal);
+  } catch {
+    return; // what is shown stays; the next change tries again
+  }
+  grid.replaceWith(summaryGrid(data.conversation));
+  memory.replaceWith(section('Memory', 'cd-memory', memoryCards(data.memory)));
+}

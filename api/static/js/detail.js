@@ -2,11 +2,11 @@
 // a text-only indicator), tabs (Overview, Transcription, Client Data) and the
 // metadata sidebar with rating removal.
 import { api, describeError } from './api.js';
-import { h, replace, capitalize, formatDateTime, stars } from './dom.js';
+import { h, replace, capitalize, formatDateTime, stars, coalesce } from './dom.js';
 import { channelIcon, icon, CHANNEL_LABELS } from './icons.js';
 import { Player } from './player.js';
 import { Transcript } from './transcript.js';
-import { showClientData } from './clientdata.js';
+import { showClientData, refreshClientData } from './clientdata.js';
 
 const TABS = [
   { id: 'overview', label: 'Overview' },
@@ -28,6 +28,8 @@ export class DetailPanel {
     this.detail = null;
     this.player = null;
     this.abort = null;
+    this.transcript = null;
+    this.refresh = coalesce(() => this.refreshOnce());
     this.backdrop.addEventListener('click', () => this.cb.onClose());
     document.addEventListener('keydown', (e) => {
       if (e.key === 'Escape' && this.isOpen && !document.querySelector('dialog[open]')) this.cb.onClose();
@@ -74,6 +76,7 @@ export class DetailPanel {
     if (this.abort) this.abort.abort();
     if (this.player) this.player.destroy();
     this.player = null;
+    this.transcript = null;
     this.detail = null;
   }
 
@@ -117,17 +120,22 @@ export class DetailPanel {
       return this.tabPanels[t.id];
     });
     this.sidebar = h('dl', { class: 'sidebar' });
-    replace(this.panel, this.header(d), playerSlot,
+    this.headerEl = this.header(d);
+    this.playerSlot = playerSlot;
+    replace(this.panel, this.headerEl, playerSlot,
       h('div', { class: 'panel-body' }, h('div', { class: 'panel-main' }, tablist, panels), this.sidebar));
     this.renderSidebar();
     this.loaded = new Set();
     this.showTab('overview');
     if (d.text_only) {
       replace(playerSlot, h('div', { class: 'text-only' }, icon('chat'), ' Text-only conversation — no voice recording.'));
-    } else {
-      this.player = new Player(playerSlot, d.id, (clip) => this.markPlaying(clip.id));
-      this.player.init();
-    }
+    } else this.startPlayer();
+  }
+
+  // Create the audio player of a voice conversation.
+  startPlayer() {
+    this.player = new Player(this.playerSlot, this.detail.id, (clip) => this.markPlaying(clip.id));
+    this.player.init();
   }
 
   // Switch tab, loading its content the first time.
@@ -142,11 +150,10 @@ export class DetailPanel {
     const d = this.detail;
     if (id === 'overview') this.renderOverview(root);
     else if (id === 'transcript') {
-      const player = this.player;
-      const transcript = new Transcript(root, d.id, {
+      const transcript = this.transcript = new Transcript(root, d.id, {
         signal: this.abort.signal,
-        onPlayClip: player ? (clipId) => player.playClip(clipId) : null,
-        onRendered: () => { if (player && player.clip) this.markPlaying(player.clip.id); },
+        onPlayClip: (clipId) => this.player && this.player.playClip(clipId),
+        onRendered: () => { if (this.player && this.player.clip) this.markPlaying(this.player.clip.id); },
       });
       transcript.show(1);
     } else showClientData(root, d.id, this.abort.signal);
@@ -184,6 +191,53 @@ export class DetailPanel {
       fact('Rating', rating, 'sb-rating'),
       fact('Agent', h('span', {}, d.agent.name, d.agent.company ? h('span', { class: 'muted' }, ` · ${d.agent.company}`) : null,
         d.agent.mode ? h('span', { class: 'badge' }, capitalize(d.agent.mode)) : null), 'sb-agent'));
+  }
+
+  // Fetch the shown conversation again after a live change and redraw, in
+  // place, the header, sidebar, overview and the Client Data grid and memory;
+  // the open tab, the transcript and the player stay (this.refresh runs it
+  // without overlapping itself).
+  async refreshOnce() {
+    const id = this.currentId;
+    if (!this.detail || id == null) return;
+    const signal = this.abort.signal;
+    let d;
+    try {
+      d = await api.conversation(id, signal);
+    } catch (err) {
+      if (err.status === 404 && this.currentId === id) this.markDeleted();
+      return;
+    }
+    if (signal.aborted || this.currentId !== id || !this.detail) return;
+    const hadVoice = !this.detail.text_only;
+    this.detail = d;
+    const header = this.header(d);
+    this.headerEl.replaceWith(header);
+    this.headerEl = header;
+    this.renderSidebar();
+    if (this.loaded.has('overview')) this.renderOverview(this.tabPanels.overview);
+    if (this.loaded.has('client')) await refreshClientData(this.tabPanels.client, id, signal);
+    if (!hadVoice && !d.text_only) this.startPlayer();
+  }
+
+  // Live: messages (or a clip) were added to the shown conversation.
+  messagesChanged() {
+    if (this.transcript) this.transcript.sync();
+    this.refresh();
+  }
+
+  // Live: a voice clip was added to the shown conversation.
+  audioAdded() {
+    if (this.player) this.player.refreshClips();
+    this.messagesChanged();
+  }
+
+  // Live: the shown conversation was deleted (elsewhere): say so, keep only the close button.
+  markDeleted() {
+    if (!this.isOpen) return;
+    this.release();
+    replace(this.panel, this.header(null), h('div', { class: 'panel-state state-deleted', role: 'status' },
+      h('strong', {}, 'This conversation was deleted'), h('p', {}, 'It no longer exists; close this panel to go back to the list.')));
   }
 
   // Mark the transcript bubble whose voice clip is the player's current one.

@@ -89,3 +89,32 @@ export function debounce(fn, wait) {
     timer = setTimeout(() => fn(...args), wait);
   };
 }
+
+// Wrap an async fn so that its runs never overlap: a call while it runs makes
+// it run once more afterwards (any number of such calls merge into one).
+// A failed run is logged, not thrown: live updates retry on the next change.
+export function coalesce(fn) {
+  let running = null;
+  let again = false;
+  return () => {
+    if (running) { again = true; return running; }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          try { await fn(); } catch (err) { if (err.name !== 'AbortError') console.warn('live update failed:', err); }
+        } while (again);
+      } finally {
+        running = null;
+      }
+    })();
+    return running;
+  };
+}
+
+// Highlight an element that arrived live for a moment (class live-new); returns it.
+export function flash(el, ms = 3000) {
+  el.classList.add('live-new');
+  setTimeout(() => el.classList.remove('live-new'), ms);
+  return el;
+}

@@ -3,7 +3,7 @@
 // the file is fetched, kept as a Blob and saved through a temporary download
 // link named as the service names it (Content-Disposition).
 import { request } from './api.js';
-import { listParams } from './urlstate.js';
+import { exportParams } from './urlstate.js';
 
 // The file name of a Content-Disposition header, or a default.
 function fileName(disposition) {
@@ -18,7 +18,7 @@ export async function exportView(state, button, onError) {
   button.setAttribute('aria-busy', 'true');
   try {
     const res = await request('/conversations/export', {
-      params: { ...listParams(state), format: 'csv' }, raw: true, headers: { Accept: 'text/csv' },
+      params: { ...exportParams(state), format: 'csv' }, raw: true, headers: { Accept: 'text/csv' },
     });
     // a download cut short by the service rejects here (the body never completes)
     const blob = await res.blob();

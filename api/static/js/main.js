@@ -2,12 +2,14 @@
 // view state in the URL and wires the table, filters and detail panel.
 import { api, getKey, setKey, describeError } from './api.js';
 import { h } from './dom.js';
-import { readState, writeState, defaultOrder } from './urlstate.js';
+import { readState, writeState, defaultOrder, relevanceAllowed } from './urlstate.js';
 import { ConversationTable } from './table.js';
 import { Filters } from './filters.js';
 import { DetailPanel } from './detail.js';
 import { confirmDialog, keyDialog } from './dialogs.js';
 import { exportView } from './export.js';
+import { LiveUpdates } from './live.js';
+import { SearchOptions } from './search.js';
 
 let state = readState();
 let agents = [];
@@ -25,8 +27,9 @@ async function changeKey(error) {
   const key = await keyDialog(error, !getKey());
   if (!key) return;
   setKey(key);
+  live.start();
   await loadAgents();
-  filters.render();
+  renderControls();
   table.load();
   if (state.open != null) { panel.close(); panel.open(state.open); }
 }
@@ -40,10 +43,18 @@ async function loadAgents() {
   }
 }
 
-// Apply a changed state: URL, chips and table.
-function applyState({ push }) {
-  writeState(state, { push });
+// Redraw the chips, the search box and its options from the state.
+function renderControls() {
   filters.render();
+  searchOptions.render();
+}
+
+// Apply a changed state: URL, chips and table (a relevance sort the search
+// no longer allows becomes the default sort).
+function applyState({ push }) {
+  if (state.sort === 'relevance' && !relevanceAllowed(state)) { state.sort = 'date'; state.order = 'desc'; }
+  writeState(state, { push });
+  renderControls();
   table.load();
 }
 
@@ -113,6 +124,7 @@ const table = new ConversationTable($('table-root'), $('summary'), {
   onOpen: (row) => openPanel(row.id),
   onDelete: (row) => deleteConversation(row, null),
   onClearFilters: () => filters.clearAll(),
+  onSearch: (text) => { state.q = text; applyState({ push: true }); },
   onChangeKey: () => changeKey(),
 });
 
@@ -121,17 +133,21 @@ const filters = new Filters(
   { getState: () => state, onChange: applyState, agents: () => agents },
 );
 
+const searchOptions = new SearchOptions($('search-options'), { getState: () => state, onChange: applyState });
+
 const panel = new DetailPanel($('panel'), $('panel-backdrop'), {
   onClose: closePanel,
   onDelete: (d, clipCount) => deleteConversation(d, clipCount),
   onRemoveRating: removeRating,
 });
 
+const live = new LiveUpdates($('live'), { table, panel, getState: () => state });
+
 // Back/forward: re-read the state from the URL.
 window.addEventListener('popstate', () => {
   const previous = state;
   state = readState();
-  filters.render();
+  renderControls();
   if (JSON.stringify({ ...previous, open: null }) !== JSON.stringify({ ...state, open: null })) table.load();
   if (state.open == null) panel.close(); else panel.open(state.open);
 });
@@ -145,8 +161,9 @@ $('export-button').addEventListener('click', () => exportView(state, $('export-b
 // Start: make sure there is a key, then load everything.
 async function start() {
   if (!getKey()) setKey(await keyDialog());
+  live.start();
   await loadAgents();
-  filters.render();
+  renderControls();
   await table.load();
   if (state.open != null) { table.setSelected(state.open); panel.open(state.open); }
 }

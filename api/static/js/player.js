@@ -75,6 +75,27 @@ export class Player {
     await this.select(0, false);
   }
 
+  // Fetch the clip list again after a clip arrived (a live change) and offer
+  // the new clips without interrupting what is playing.
+  async refreshClips() {
+    let clips;
+    try {
+      clips = (await api.audioClips(this.conversationId, this.abort.signal)).data;
+    } catch {
+      return; // the clips shown stay playable; the next change tries again
+    }
+    const current = this.clip;
+    if (clips.length === this.clips.length) return;
+    this.clips = clips;
+    if (!current) {
+      this.build();
+      await this.select(0, false);
+      return;
+    }
+    this.index = clips.findIndex((c) => c.id === current.id);
+    this.labelClip();
+  }
+
   // Build the controls and the waveform.
   build() {
     const button = (cls, label, text, onclick) => h('button', { type: 'button', class: `btn-icon ${cls}`, 'aria-label': label, title: label, onclick }, text);
@@ -124,13 +145,18 @@ export class Player {
     this.position = 0;
     this.root.dataset.clipId = String(this.clip.id);
     this.onClipChange(this.clip);
-    this.clipLabel.textContent = `Clip ${index + 1} of ${this.clips.length}`;
-    this.prevButton.disabled = index === 0;
-    this.nextButton.disabled = index === this.clips.length - 1;
+    this.labelClip();
     this.showMessage('');
     this.renderState();
     this.loadPeaks(this.clip);
     if (autoplay) await this.play();
+  }
+
+  // Show which clip of how many is current; disable the buttons that lead nowhere.
+  labelClip() {
+    this.clipLabel.textContent = `Clip ${this.index + 1} of ${this.clips.length}`;
+    this.prevButton.disabled = this.index === 0;
+    this.nextButton.disabled = this.index === this.clips.length - 1;
   }
 
   // Drop the loaded blob of the current clip.

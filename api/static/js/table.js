@@ -1,11 +1,13 @@
 // The conversations table: sortable headers, rows, keyset paging with
 // "load more" and infinite scroll, and its loading/empty/error states.
 import { api, describeError } from './api.js';
-import { h, replace, formatDateTime, capitalize, stars } from './dom.js';
+import { h, replace, formatDateTime, capitalize, stars, flash } from './dom.js';
 import { channelIcon, icon, CHANNEL_LABELS } from './icons.js';
 import { listParams, isFiltered } from './urlstate.js';
+import { markedText, suggestionChips } from './search.js';
 
 const PAGE_SIZE = 50;
+const MAX_LIMIT = 200; // the list route's largest page
 const COLUMNS = [
   { key: 'agent', label: 'Agent', sort: 'agent' },
   { key: 'session', label: 'Session' },
@@ -32,19 +34,31 @@ function highlight(text, query) {
   return parts;
 }
 
-// The "matched in …" line under a search hit.
+// The "matched in …" line under a search hit: the snippet of a message hit
+// with its marks (or, from a service without marks, the query highlighted).
 function matchLine(match, query) {
   if (!match) return null;
   const where = { session: 'session id', agent: 'agent name', message: 'message' }[match.in] || match.in;
   // Snippets are raw message text: drop Markdown emphasis marks unless they are searched for.
-  const snippet = match.snippet && !/[*_`]/.test(query) ? match.snippet.replace(/\*\*|__|`/g, '') : match.snippet;
+  const strip = !/[*_`]/.test(query);
+  let snippet = null;
+  if (match.snippet) {
+    snippet = match.marks ? markedText(match.snippet, match.marks, strip)
+      : highlight(strip ? match.snippet.replace(/\*\*|__|`/g, '') : match.snippet, query);
+  }
   return h('div', { class: 'match', dataset: { in: match.in } },
     h('span', { class: 'match-in' }, `Matched in ${where}`),
-    snippet ? h('span', { class: 'match-snippet' }, '“', highlight(snippet, query), '”') : null);
+    snippet ? h('span', { class: 'match-snippet' }, '“', snippet, '”') : null);
+}
+
+// A row's session id or agent name, with the marks of a search hit in it.
+function matchedField(text, match, field) {
+  return match && match.in === field && match.marks ? markedText(text, match.marks) : text;
 }
 
 export class ConversationTable {
-  // root: container element; callbacks: getState(), onSort(sort), onOpen(row), onDelete(row), onChangeKey().
+  // root: container element; callbacks: getState(), onSort(sort), onOpen(row), onDelete(row),
+  // onClearFilters(), onSearch(text) (a suggestion was picked), onChangeKey().
   constructor(root, summary, callbacks) {
     this.root = root;
     this.summary = summary;
@@ -86,9 +100,9 @@ export class ConversationTable {
       onkeydown: (e) => { if (e.key === 'Enter' && e.target === tr) open(); } },
       h('td', { class: 'col-agent' },
         h('div', { class: 'agent' }, channelIcon(row.channel),
-          h('div', {}, h('div', { class: 'agent-name' }, row.agent.name), h('div', { class: 'agent-company' }, row.agent.company || ''))),
+          h('div', {}, h('div', { class: 'agent-name' }, matchedField(row.agent.name, row.match, 'agent')), h('div', { class: 'agent-company' }, row.agent.company || ''))),
         matchLine(row.match, query)),
-      h('td', { class: 'col-session' }, h('code', { class: 'session-id' }, row.session_id)),
+      h('td', { class: 'col-session' }, h('code', { class: 'session-id' }, matchedField(row.session_id, row.match, 'session'))),
       h('td', { class: 'col-channel' }, h('span', { class: `badge channel-${row.channel}` }, CHANNEL_LABELS[row.channel] || row.channel)),
       h('td', { class: 'col-status' }, h('span', { class: `status status-${row.status}` }, capitalize(row.status))),
       h('td', { class: 'col-messages numeric' }, String(row.message_count)),
@@ -134,6 +148,7 @@ export class ConversationTable {
       this.rows = page.data;
       this.total = page.total ?? null;
       this.nextCursor = page.next_cursor;
+      this.suggestions = page.suggestions || null;
       replace(this.tbody, this.rows.map((r) => this.renderRow(r, state.q)));
       this.afterPage(state);
     } catch (err) {
@@ -180,7 +195,8 @@ export class ConversationTable {
     if (this.rows.length) this.showStatus('ready', '', '');
     else if (isFiltered(state)) {
       this.showStatus('empty', 'Nothing matches', 'No conversation matches these filters and search. Remove a filter or change the search.',
-        [h('button', { type: 'button', class: 'btn', onclick: () => this.cb.onClearFilters() }, 'Clear all filters')]);
+        [suggestionChips(this.suggestions, (text) => this.cb.onSearch(text)),
+          h('button', { type: 'button', class: 'btn', onclick: () => this.cb.onClearFilters() }, 'Clear all filters')]);
     } else this.showStatus('empty', 'No conversations yet', 'Conversations appear here as soon as your agents start talking to visitors.');
   }
 
@@ -192,22 +208,75 @@ export class ConversationTable {
     this.showStatus('error', title, detail, actions);
   }
 
-  // Remove a deleted conversation's row.
+  // Remove a deleted conversation's row (again is harmless: the page's own delete and its event both ask).
   removeRow(id) {
+    const before = this.rows.length;
     this.rows = this.rows.filter((r) => r.id !== id);
+    if (this.rows.length === before) return;
     if (this.total != null) this.total -= 1;
     const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
     if (tr) tr.remove();
     this.afterPage(this.cb.getState());
   }
 
-  // Re-render one row after its data changed (e.g. rating removed).
+  // Re-render one row after its data changed (rating removed, or a live event); false when it is not shown.
   updateRow(id, changes) {
     const row = this.rows.find((r) => r.id === id);
     const tr = this.tbody.querySelector(`tr[data-id="${id}"]`);
-    if (!row || !tr) return;
+    if (!row || !tr) return false;
+    if (Object.entries(changes).every(([key, value]) => row[key] === value)) return true;
     Object.assign(row, changes);
-    tr.replaceWith(this.renderRow(row, this.cb.getState().q));
+    const fresh = this.renderRow(row, this.cb.getState().q);
+    fresh.classList.toggle('selected', tr.classList.contains('selected'));
+    tr.replaceWith(fresh);
+    return true;
+  }
+
+  // Put the conversations the first page now starts with, and the table does
+  // not show yet, above the rows (a conversation was created): no reload.
+  async pullNewest() {
+    if (this.root.hasAttribute('aria-busy')) return; // a load is under way and will show them
+    const generation = this.generation;
+    const state = this.cb.getState();
+    const page = await api.listConversations({ ...listParams(state), limit: PAGE_SIZE });
+    if (generation !== this.generation) return;
+    const known = new Set(this.rows.map((r) => r.id));
+    const firstKnown = page.data.findIndex((r) => known.has(r.id));
+    if (firstKnown === -1 && this.rows.length) { await this.refresh(); return; }
+    const fresh = firstKnown === -1 ? page.data : page.data.slice(0, firstKnown);
+    if (!fresh.length) return;
+    if (!this.rows.length) this.nextCursor = page.next_cursor;
+    this.rows.unshift(...fresh);
+    if (this.total != null) this.total += fresh.length;
+    this.tbody.prepend(...fresh.map((r) => flash(this.renderRow(r, state.q))));
+    this.afterPage(state);
+  }
+
+  // Fetch the rows shown again and redraw only those that changed (after a
+  // reset of the live stream): no loading state, no flicker.
+  async refresh() {
+    if (this.root.hasAttribute('aria-busy')) return;
+    const generation = this.generation;
+    const state = this.cb.getState();
+    const limit = Math.min(MAX_LIMIT, Math.max(PAGE_SIZE, this.rows.length));
+    const count = state.q.trim() ? null : 'exact';
+    const page = await api.listConversations({ ...listParams(state), limit, count });
+    if (generation !== this.generation) return;
+    const shown = new Map([...this.tbody.querySelectorAll('tr.row')].map((tr) => [Number(tr.dataset.id), tr]));
+    const before = new Map(this.rows.map((r) => [r.id, JSON.stringify(r)]));
+    const trs = page.data.map((r) => {
+      const tr = shown.get(r.id);
+      if (!tr) return flash(this.renderRow(r, state.q));
+      if (before.get(r.id) === JSON.stringify(r)) return tr;
+      const redrawn = this.renderRow(r, state.q);
+      redrawn.classList.toggle('selected', tr.classList.contains('selected'));
+      return redrawn;
+    });
+    this.rows = page.data;
+    this.total = page.total ?? null;
+    this.nextCursor = page.next_cursor;
+    this.tbody.replaceChildren(...trs);
+    this.afterPage(state);
   }
 
   // Mark the row whose detail is open.

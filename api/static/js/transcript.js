@@ -2,7 +2,7 @@
 // page with page controls. Assistant messages are rendered as safe rich text,
 // user messages as plain text.
 import { api, describeError } from './api.js';
-import { h, replace, formatDateTime } from './dom.js';
+import { h, replace, formatDateTime, coalesce, flash } from './dom.js';
 import { renderMarkdown } from './markdown.js';
 
 const PER_PAGE = 50;
@@ -17,6 +17,7 @@ export class Transcript {
     this.onRendered = onRendered;
     this.signal = signal;
     this.page = 1;
+    this.sync = coalesce(() => this.syncOnce());
   }
 
   // Load and show one page (1 = newest messages).
@@ -40,7 +41,27 @@ export class Transcript {
       replace(this.root, h('p', { class: 'tab-empty' }, 'No messages in this conversation yet.'));
       return;
     }
-    replace(this.root, this.pager(result), h('ol', { class: 'transcript', reversed: true }, result.data.map((m) => this.bubble(m))), this.pager(result));
+    this.list = h('ol', { class: 'transcript', reversed: true }, result.data.map((m) => this.bubble(m)));
+    replace(this.root, this.pager(result), this.list, this.pager(result));
+    this.onRendered();
+  }
+
+  // Bring page 1 up to date after a live change (a new message, a clip that
+  // arrived): new bubbles go on top, highlighted, changed ones are redrawn,
+  // the rest stay as they are. Other pages only get their page count updated.
+  // (this.sync, set in the constructor, runs it without overlapping itself.)
+  async syncOnce() {
+    const result = await api.messages(this.conversationId, this.page, PER_PAGE, this.signal);
+    if (!this.list || !this.list.isConnected) { if (result.total) await this.show(this.page); return; }
+    for (const nav of this.root.querySelectorAll('nav.pager')) nav.replaceWith(this.pager(result));
+    if (this.page !== 1) return;
+    const shown = new Map([...this.list.children].map((li) => [Number(li.dataset.id), li]));
+    const items = result.data.map((m) => {
+      const li = shown.get(m.id);
+      if (li && (li.dataset.audioId || '') === String(m.audio_id ?? '')) return li;
+      return li ? this.bubble(m) : flash(this.bubble(m));
+    });
+    this.list.replaceChildren(...items);
     this.onRendered();
   }
 

@@ -4,7 +4,8 @@
 
 export const STATUSES = ['active', 'closed', 'archived'];
 export const CHANNELS = ['web', 'widget', 'telegram', 'whatsapp', 'voip', 'messenger', 'crm'];
-export const SORTS = ['agent', 'status', 'messages', 'rating', 'date'];
+export const SORTS = ['agent', 'status', 'messages', 'rating', 'date', 'relevance'];
+export const MATCHES = ['substring', 'words'];
 const LIST_KEYS = ['status', 'channel', 'agent_id'];
 const SINGLE_KEYS = ['min_rating', 'date_from', 'date_to'];
 const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
@@ -36,22 +37,42 @@ export function readState(search = window.location.search) {
     const v = p.get(kind);
     filters[kind] = v && validValue(kind, v) ? v : null;
   }
-  const sort = SORTS.includes(p.get('sort')) ? p.get('sort') : 'date';
+  const q = p.get('q') || '';
+  const match = MATCHES.includes(p.get('match')) ? p.get('match') : 'substring';
+  let sort = SORTS.includes(p.get('sort')) ? p.get('sort') : 'date';
+  if (sort === 'relevance' && !relevanceAllowed({ q, match })) sort = 'date';
   const order = p.get('order') === 'asc' || p.get('order') === 'desc' ? p.get('order') : defaultOrder(sort);
   const open = /^\d+$/.test(p.get('conversation') || '') ? Number(p.get('conversation')) : null;
-  return { filters, q: p.get('q') || '', sort, order, open };
+  return { filters, q, match, sort, order, open };
+}
+
+// Whether results can be sorted by relevance: only a search by words.
+export function relevanceAllowed(state) {
+  return Boolean(state.q.trim()) && state.match === 'words';
 }
 
 // The first direction a column sorts in: text and lifecycle ascending, numbers and dates descending.
 export function defaultOrder(sort) {
-  return sort === 'agent' || sort === 'status' ? 'asc' : 'desc';
+  return sort === 'agent' || sort === 'status' ? 'asc' : 'desc'; // relevance: most relevant first
 }
 
 // The list route's query parameters for a state (without cursor/limit).
+// (relevance falls back to date, newest first, when the search no longer allows it).
 export function listParams(state) {
-  const params = { ...state.filters, sort: state.sort, order: state.order };
-  if (state.q.trim()) params.q = state.q.trim();
+  const relevance = state.sort === 'relevance';
+  const fallback = relevance && !relevanceAllowed(state);
+  const params = { ...state.filters, sort: fallback ? 'date' : state.sort, order: fallback ? 'desc' : state.order };
+  if (state.q.trim()) {
+    params.q = state.q.trim();
+    if (state.match === 'words') params.match = 'words';
+  }
   return params;
+}
+
+// The export route's parameters for a state: the list's, without the word search's
+// own ones, which it does not take (it searches substrings, sorted by date then).
+export function exportParams(state) {
+  return listParams({ ...state, match: 'substring' });
 }
 
 // Write the state into the URL (replace by default, push for navigations worth a Back).

@@ -1,0 +1,98 @@
+# The append workload shared by bench/append.sh and bench/events.sh (sourced
+# after they set secs, clients and work): two dedicated accounts with 1,000
+# conversations each, the pgbench scripts function.sql (append_message with
+# the tenant set per pipelined transaction), shown.sql and tool.sql (raw
+# INSERT baselines) in $work, acct/lo/hi and racct/rlo/rhi, and the helpers
+# rate ("tps cpu" of one pgbench run: its transactions per second and the
+# server backends' CPU microseconds per transaction), tps (the rate alone) and median.
+# Dedicated accounts with 1,000 fresh conversations each, so the rows
+# appended here never disturb the list and search figures: the function
+# appends to bench-append, the raw INSERTs go to bench-append-raw (whose
+# messages are deleted afterwards, as they skip the counters).
+setup() {
+	psql -qAtX -F' ' -v ON_ERROR_STOP=1 -v name="$1" <<'SQL'
+SELECT set_config('convdash.account_id', coalesce(
+	(SELECT id FROM convdash.accounts WHERE name = :'name'),
+	convdash.create_account(:'name'))::text, false) \gset
+SELECT coalesce((SELECT id FROM convdash.agents WHERE account_id = convdash.current_account() AND name = 'appender'),
+	convdash.create_agent('appender')) AS agent \gset
+SELECT count(*) AS have FROM convdash.conversations WHERE account_id = convdash.current_account() \gset
+SELECT count(convdash.start_conversation(:agent, 'append-' || g, 'web')) AS created FROM generate_series(:have + 1, 1000) g \gset
+SELECT convdash.current_account(), min(id), max(id) FROM convdash.conversations WHERE account_id = convdash.current_account();
+SQL
+}
+read -r acct lo hi < <(setup bench-append)
+read -r racct rlo rhi < <(setup bench-append-raw)
+psql -qAtX -c "CREATE SEQUENCE IF NOT EXISTS public.bench_append_seq"
+
+text="'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || md5(:n::text) || '@example.com?'"
+cat >"$work/function.sql" <<SQL
+\set c random($lo, $hi)
+\set n random(1, 1000000)
+\startpipeline
+SELECT set_config('convdash.account_id', '$acct', true);
+SELECT convdash.append_message(:c, 'user', $text, 12, 0);
+\endpipeline
+SQL
+cat >"$work/shown.sql" <<SQL
+\set c random($rlo, $rhi)
+\set n random(1, 1000000)
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens, seq)
+VALUES ($racct, :c, 'user', $text, 12, 0, nextval('public.bench_append_seq'));
+SQL
+cat >"$work/tool.sql" <<SQL
+\set c random($rlo, $rhi)
+\set n random(1, 1000000)
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens)
+VALUES ($racct, :c, 'tool', $text, 12, 0);
+SQL
+
+# Sums utime + stime (clock ticks) of the given processes from /proc.
+ticks() {
+	local p stat sum=0
+	for p in "$@"; do
+		stat=$(cat "/proc/$p/stat" 2>/dev/null) || return 1
+		sum=$((sum + $(sed 's/.*) //' <<<"$stat" | awk '{ print $12 + $13 }')))
+	done
+	echo "$sum"
+}
+
+# Runs pgbench on a script; prints "tps cpu" where cpu is the server
+# backends' CPU time per transaction in microseconds, read from /proc
+# between the first and the last second of the run ("-" when the server's
+# processes are not readable here, e.g. a remote server). The CPU time is
+# the figure the load of a shared machine disturbs least: it leaves out the
+# wait for a CPU and for the WAL flush, which the rate includes.
+rate() {
+	local out=$work/pgbench.out pids t0 t1 c0 c1 cpu=-
+	pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "$1" >"$out" 2>&1 &
+	local bench=$!
+	# this run's backends, all connected (those of the previous run may still be exiting)
+	for _ in 1 2 3 4 5 6 7 8 9 10; do
+		sleep 0.3
+		pids=$(psql -qAtX -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'
+			AND backend_type = 'client backend' AND backend_start > now() - interval '4 s'")
+		[ "$(wc -w <<<"$pids")" -ge "$clients" ] && break
+	done
+	c0=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+	if t0=$(ticks $pids); then
+		sleep $((secs > 3 ? secs - 2 : 1))
+		c1=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
+		t1=$(ticks $pids) &&
+			cpu=$(awk -v t="$((t1 - t0))" -v n="$((c1 - c0 - 1))" -v hz="$(getconf CLK_TCK)" \
+				'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+	fi
+	wait "$bench"
+	cat "$out" >>"$work/pgbench.log"
+	echo "$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$out") $cpu"
+}
+
+# Prints the transactions per second of one pgbench run of a script.
+tps() {
+	rate "$1" | cut -d' ' -f1
+}
+
+# Prints the median of the numbers given.
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
