@@ -27,10 +27,15 @@
 
 PG_FUNCTION_INFO_V1(convdash_search_grams);
 PG_FUNCTION_INFO_V1(convdash_search_keys);
+PG_FUNCTION_INFO_V1(convdash_search_tenant_grams);
+PG_FUNCTION_INFO_V1(convdash_search_tenant_keys);
 PG_FUNCTION_INFO_V1(convdash_hmac_sha256);
 
 #define GRAM_TAG_SHIFT	28
 #define GRAM_HASH_MASK	0x0FFFFFFF
+/* longest n-gram of the tenant keys, and the most keys a term is looked up by */
+#define TENANT_GRAM_MAX	4
+#define TENANT_QUERY_KEYS 8
 
 /* Key of the n-gram at w[0..n-1]: a tag for n plus the code point or an FNV-1a hash */
 static inline int32
@@ -130,6 +135,93 @@ convdash_search_keys(PG_FUNCTION_ARGS)
 	for (int i = 0; i + 3 <= len; i++)
 		keys[nkeys++] = gram_key(w + i, 3);
 	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+}
+
+/* The 64-bit key of the n-gram at w[0..n-1] for a tenant: account id above, gram key below */
+static inline int64
+tenant_key(int64 account_id, const pg_wchar *w, int n)
+{
+	uint64		acct = (uint64) account_id;
+
+	return (int64) (((acct ^ (acct >> 32)) << 32) | (uint32) gram_key(w, n));
+}
+
+/* qsort comparator of int64 keys */
+static int
+key64_cmp(const void *a, const void *b)
+{
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts the 64-bit keys, drops duplicates and returns them as an int8[] */
+static ArrayType *
+keys64_to_array(int64 *keys, int nkeys)
+{
+	int			n = 0;
+	Datum	   *d;
+
+	if (nkeys > 1)
+		qsort(keys, nkeys, sizeof(int64), key64_cmp);
+	d = (Datum *) palloc(Max(nkeys, 1) * sizeof(Datum));
+	for (int i = 0; i < nkeys; i++)
+		if (i == 0 || keys[i] != keys[i - 1])
+			d[n++] = Int64GetDatum(keys[i]);
+	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+/* Returns the tenant's distinct 1- to 4-gram keys of the lowercased text (the index side) */
+Datum
+convdash_search_tenant_grams(PG_FUNCTION_ARGS)
+{
+	int64		account_id = PG_GETARG_INT64(0);
+	text	   *t = PG_GETARG_TEXT_PP(1);
+	int			len;
+	pg_wchar   *w = lower_wchars(t, PG_GET_COLLATION(), &len);
+	int64	   *keys;
+	int			nkeys = 0;
+
+	if ((Size) len * TENANT_GRAM_MAX + 1 > MaxAllocSize / sizeof(int64))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("text too long to index for search")));
+	keys = (int64 *) palloc(((Size) len * TENANT_GRAM_MAX + 1) * sizeof(int64));
+	for (int i = 0; i < len; i++)
+		for (int n = 1; n <= TENANT_GRAM_MAX && i + n <= len; n++)
+			keys[nkeys++] = tenant_key(account_id, w + i, n);
+	PG_RETURN_ARRAYTYPE_P(keys64_to_array(keys, nkeys));
+}
+
+/*
+ * Returns the tenant's keys a text must contain to contain the term (the
+ * query side): the whole term's key when it has 1 to 4 characters, else at
+ * most TENANT_QUERY_KEYS of its 4-grams, spread from the first to the last
+ * (enough to make the candidates few; more lists would only cost reads).
+ */
+Datum
+convdash_search_tenant_keys(PG_FUNCTION_ARGS)
+{
+	int64		account_id = PG_GETARG_INT64(0);
+	text	   *t = PG_GETARG_TEXT_PP(1);
+	int			len;
+	pg_wchar   *w = lower_wchars(t, PG_GET_COLLATION(), &len);
+	int64		keys[TENANT_QUERY_KEYS];
+	int			nkeys = 0;
+	int			ngrams = len - TENANT_GRAM_MAX + 1;
+
+	if (len > 0 && len <= TENANT_GRAM_MAX)
+		keys[nkeys++] = tenant_key(account_id, w, len);
+	else if (ngrams <= TENANT_QUERY_KEYS)
+		for (int i = 0; i < ngrams; i++)
+			keys[nkeys++] = tenant_key(account_id, w + i, TENANT_GRAM_MAX);
+	else
+		for (int k = 0; k < TENANT_QUERY_KEYS; k++)
+			keys[nkeys++] = tenant_key(account_id,
+									   w + (int) ((int64) k * (ngrams - 1) / (TENANT_QUERY_KEYS - 1)),
+									   TENANT_GRAM_MAX);
+	PG_RETURN_ARRAYTYPE_P(keys64_to_array(keys, nkeys));
 }
 
 /* HMAC-SHA-256 of msg under key */

@@ -33,17 +33,17 @@
 -- SEARCH_PROBE (400) and SEARCH_CANDIDATES (30000) can be changed with the
 -- settings convdash.search_probe and convdash.search_candidates.
 
-CREATE FUNCTION convdash.search_grams(value text) RETURNS integer[]
-AS 'MODULE_PATHNAME', 'convdash_search_grams'
+CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'convdash_search_tenant_grams'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION convdash.search_grams(text) IS
-	'Read: the distinct 1-, 2- and 3-gram keys of the lowercased text, as indexed for search';
+COMMENT ON FUNCTION convdash.search_grams(bigint, text) IS
+	'Read: the tenant''s distinct 1- to 4-gram keys of the lowercased text, as indexed for search (account id in the high 32 bits)';
 
-CREATE FUNCTION convdash.search_keys(term text) RETURNS integer[]
-AS 'MODULE_PATHNAME', 'convdash_search_keys'
+CREATE FUNCTION convdash.search_keys(account_id bigint, term text) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'convdash_search_tenant_keys'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION convdash.search_keys(text) IS
-	'Read: the keys every text containing the term has (search_grams(text) @> search_keys(term)): its 1- or 2-gram, else its 3-grams';
+COMMENT ON FUNCTION convdash.search_keys(bigint, text) IS
+	'Read: the tenant''s keys every text containing the term has (search_grams(account_id, text) @> search_keys(account_id, term)): the whole term''s key up to 4 characters, else up to 8 of its 4-grams';
 
 CREATE FUNCTION convdash.hmac_sha256(key bytea, message bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'convdash_hmac_sha256'
@@ -52,11 +52,11 @@ COMMENT ON FUNCTION convdash.hmac_sha256(bytea, bytea) IS
 	'Admin: HMAC-SHA-256 of message under key';
 
 -- Search indexes: shown messages only (system and tool messages are never
--- searched), and session ids.
-CREATE INDEX messages_search_idx ON convdash.messages USING gin (convdash.search_grams(content))
+-- searched), and session ids; the keys are the tenant's own (search.c).
+CREATE INDEX messages_search_idx ON convdash.messages USING gin (convdash.search_grams(account_id, content))
 	WHERE seq IS NOT NULL;
 CREATE INDEX conversations_session_search_idx ON convdash.conversations
-	USING gin (convdash.search_grams(session_id));
+	USING gin (convdash.search_grams(account_id, session_id));
 
 -- List indexes the foundation does not have (see the sort table above).
 CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id);
@@ -389,7 +389,7 @@ DECLARE
 	t_to timestamptz;
 	term text := nullif(btrim(q), '');
 	pat text;
-	keys integer[];
+	keys bigint[];
 	matched bigint[];
 	cand bigint[];
 	overflow boolean := false;
@@ -430,7 +430,7 @@ BEGIN
 		END IF;
 	ELSE
 		pat := convdash.search_pattern(term);
-		keys := convdash.search_keys(term);
+		keys := convdash.search_keys(acct, term);
 		SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO matched
 		FROM convdash.agents a
 		WHERE a.account_id = acct AND a.name ILIKE pat AND (agents IS NULL OR a.id = ANY(agents));
@@ -467,7 +467,7 @@ BEGIN
 				EXECUTE $q$
 					SELECT array_agg(DISTINCT x.conversation_id), count(*) > $4 FROM (
 						SELECT m.conversation_id FROM convdash.messages m
-						WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $2
+						WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $2
 						  AND m.seq IS NOT NULL AND m.content ILIKE $3
 						LIMIT $4 + 1) x$q$
 					INTO cand, overflow USING acct, keys, pat, search_candidates;
@@ -475,7 +475,7 @@ BEGIN
 					EXECUTE $q$
 						SELECT coalesce($5 || array_agg(x.id), $5), count(*) > $4 FROM (
 							SELECT c.id FROM convdash.conversations c
-							WHERE c.account_id = $1 AND convdash.search_grams(c.session_id) @> $2
+							WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $2
 							  AND c.session_id ILIKE $3
 							LIMIT $4 + 1) x$q$
 						INTO cand, overflow USING acct, keys, pat, search_candidates, coalesce(cand, '{}');
@@ -506,7 +506,7 @@ BEGIN
 				WHERE c.account_id = $1 %s
 				  AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
 					SELECT m.conversation_id FROM convdash.messages m
-					WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $12
+					WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $12
 					  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$, conds)
 				INTO total
 				USING acct, statuses, channels, agents, min_rating, t_from, t_to, NULL::text, NULL::bigint,

@@ -114,13 +114,20 @@ SELECT count(*) AS cases, count(DISTINCT setting) AS settings,
 FROM phase_results r;
 SELECT q, sort, dir, pages FROM phase_results WHERE setting = '400/30000' AND sort IN ('date', 'rating') ORDER BY q, sort, dir;
 
--- the n-gram helpers behind the index
-SELECT cardinality(convdash.search_grams('abc')) AS abc_grams, cardinality(convdash.search_grams('aaaa')) AS aaaa_grams,
-	convdash.search_grams('ABC') = convdash.search_grams('abc') AS case_folded,
-	cardinality(convdash.search_grams('')) AS empty_grams, convdash.search_grams(NULL) IS NULL AS null_grams;
-SELECT t, cardinality(convdash.search_keys(t)) AS nkeys,
-	convdash.search_grams('Say: The Quick brown fox, 50% off_now \ Straße') @> convdash.search_keys(t) AS contained
-FROM unnest(ARRAY['q', 'QU', 'quick', 'brown fox', '50%', '_', '\', 'ße', 'straße', 'x', 'fox!', 'quack']) t;
+-- the n-gram helpers behind the index: 1- to 4-grams, keys of the tenant
+SELECT cardinality(convdash.search_grams(1, 'abc')) AS abc_grams, cardinality(convdash.search_grams(1, 'abcd')) AS abcd_grams,
+	cardinality(convdash.search_grams(1, 'aaaaa')) AS aaaaa_grams,
+	convdash.search_grams(1, 'ABC') = convdash.search_grams(1, 'abc') AS case_folded,
+	cardinality(convdash.search_grams(1, '')) AS empty_grams, convdash.search_grams(1, NULL) IS NULL AS null_grams,
+	convdash.search_grams(NULL, 'abc') IS NULL AS null_account;
+SELECT t, cardinality(convdash.search_keys(7, t)) AS nkeys,
+	convdash.search_grams(7, 'Say: The Quick brown fox, 50% off_now \ Straße 👍🏽 ok') @> convdash.search_keys(7, t) AS contained,
+	convdash.search_grams(8, 'Say: The Quick brown fox, 50% off_now \ Straße 👍🏽 ok') && convdash.search_keys(7, t) AS other_tenant_shares_a_key
+FROM unnest(ARRAY['q', 'QU', 'qui', 'quic', 'quick', 'brown fox', '50%', '_', '\', 'ße', 'straße', 'x', 'fox!', 'quack',
+	'👍🏽', '👍', 'the quick brown fox, 50% off_now \ strasse', 'The Quick brown fox, 50% off_now \ Straße']) t;
+-- keys of one tenant are one range of the index: the account id is their high half
+SELECT bool_and(k >> 32 = 7) AS tenant_7, bool_and((k2 >> 32) & 4294967295 = 4000000000) AS tenant_4e9
+FROM unnest(convdash.search_grams(7, 'anything')) k, unnest(convdash.search_grams(4000000000, 'anything')) k2;
 SELECT convdash.search_pattern('50%_\x') AS pattern;
 SELECT convdash.search_snippet('no match here', 'zzz') AS no_match_snippet;
 
