@@ -18,8 +18,8 @@
 --
 -- Search (q): the conversation matches when its session id, its agent's name
 -- or one of its user/assistant messages contains q (ILIKE, %, _ and \
--- literal). The index is a GIN over convdash.search_grams(), the 1-, 2- and
--- 3-grams of the lowercased text (search.c), so every term of any length
+-- literal). The index is a GIN over convdash.search_grams(account_id, text),
+-- the tenant's 1- to 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
 -- the search runs in up to three phases, each bounded:
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
@@ -205,11 +205,69 @@ $$;
 COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
 	'Admin: the sort keys and id inside a cursor signed for this query signature; 22023 (cursor) when malformed, tampered or foreign';
 
+-- The checked arguments of a list query. Its fields up to keys are, in this
+-- order, the parameters $1..$14 of every SQL text the list builds
+-- (list_exec binds them, the only place that does): one map of the $n.
+CREATE TYPE convdash.list_args AS (
+	account_id bigint,                         -- $1  the tenant
+	statuses convdash.conversation_status[],   -- $2  status filter (NULL: none)
+	channels convdash.channel[],               -- $3  channel filter
+	agents bigint[],                           -- $4  agent filter
+	min_rating integer,                        -- $5  minimum rating
+	t_from timestamptz,                        -- $6  started at or after
+	t_to timestamptz,                          -- $7  started before
+	cursor_k text,                             -- $8  the cursor's first key (NULL: first page)
+	cursor_id bigint,                          -- $9  the cursor's id
+	pattern text,                              -- $10 the search's ILIKE pattern
+	matched bigint[],                          -- $11 the filtered agents whose name matches
+	candidates bigint[],                       -- $12 conversations the index phase found
+	cursor_t text,                             -- $13 the cursor's second key
+	keys bigint[],                             -- $14 the term's index keys
+	term text                                  -- the search term (not a parameter)
+);
+
+-- The SQL conditions on c of the filters set in the arguments.
+CREATE FUNCTION convdash.list_conds(args convdash.list_args) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT CASE WHEN args.statuses IS NOT NULL THEN ' AND c.status = ANY($2)' ELSE '' END
+		|| CASE WHEN args.channels IS NOT NULL THEN ' AND c.channel = ANY($3)' ELSE '' END
+		|| CASE WHEN args.agents IS NOT NULL THEN ' AND c.agent_id = ANY($4)' ELSE '' END
+		|| CASE WHEN args.min_rating IS NOT NULL THEN ' AND c.rating >= $5' ELSE '' END
+		|| CASE WHEN args.t_from IS NOT NULL THEN ' AND c.started_at >= $6' ELSE '' END
+		|| CASE WHEN args.t_to IS NOT NULL THEN ' AND c.started_at < $7' ELSE '' END
+$$;
+COMMENT ON FUNCTION convdash.list_conds(convdash.list_args) IS
+	'Admin: the SQL conditions on conversations c of the filters set in the list arguments ($2..$7)';
+
+-- Runs a list query with the arguments as $1..$14; the query returns one row
+-- of ids, their cursor keys k and t, and a count n (columns it has no use
+-- for are NULL).
+CREATE FUNCTION convdash.list_exec(sql text, args convdash.list_args,
+	OUT ids bigint[], OUT ks text[], OUT ts text[], OUT n bigint)
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	EXECUTE sql INTO ids, ks, ts, n
+		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
+			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_exec(text, convdash.list_args) IS
+	'Admin: runs a list query (one row: ids, cursor keys k and t, a count) with the list arguments as $1..$14';
+
+-- The list_exec query of the rows of a list_source_sql text, in its order.
+CREATE FUNCTION convdash.list_rows_sql(src text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t), count(*) FROM (%s) x', src) $$;
+COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
+	'Admin: the list_exec query (ids, k, t, count) of the rows of a list_source_sql text';
+
 -- SQL of the conversations after the cursor in sort order, at most lim of them.
 -- Columns: id, agent_id, session_id, s1 and s2 (the typed sort keys before
--- id), k and t (their cursor texts). conds: filter conditions on c (the agent
--- filter is "c.agent_id = ANY($4)"); matched: only conversations of the
--- agents in $11; keyset: whether $8 (k), $13 (t) and $9 (id) hold a cursor.
+-- id), k and t (their cursor texts). Filters: those set in the arguments
+-- (args) and extra, more conditions on c; matched: only conversations of the agents
+-- in $11; a keyset walk when args hold a cursor ($8 k, $13 t, $9 id).
 -- Date and message-count sorts walk one index from the cursor. The agent sort
 -- walks the agents by name and each one's conversations by start time
 -- (conversations_agent_idx). Status and rating sorts are a union of one
@@ -217,17 +275,18 @@ COMMENT ON FUNCTION convdash.cursor_decode(text, text) IS
 -- each walking (account_id, value, started_at, id) and planned with the
 -- value's own statistics; a merge of the branches gives the page. So date
 -- filters are index ranges everywhere and no index range is skipped row by row.
-CREATE FUNCTION convdash.list_source_sql(sort text, dir text, conds text, matched boolean,
-	keyset boolean, lim text) RETURNS text
+CREATE FUNCTION convdash.list_source_sql(args convdash.list_args, sort text, dir text, extra text,
+	matched boolean, lim text) RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
+	conds text := convdash.list_conds(args) || extra;
+	keyset boolean := args.cursor_k IS NOT NULL;
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
 	ts_text constant text := 'to_char(c.started_at AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
-	inner_keyset text;
 	key text;
 	keytype text;
 	branches text[];
@@ -243,9 +302,9 @@ BEGIN
 			x.v, x.pk, keytype, ts_text,
 			CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
 			-- values the filters exclude: a constant false the planner drops the branch for
-			conds || CASE WHEN sort = 'status' AND strpos(conds, 'c.status = ANY($2)') > 0
+			conds || CASE WHEN sort = 'status' AND args.statuses IS NOT NULL
 					THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
-				WHEN sort = 'rating' AND strpos(conds, 'c.rating >= $5') > 0
+				WHEN sort = 'rating' AND args.min_rating IS NOT NULL
 					THEN format(' AND %s >= $5', x.v) ELSE '' END,
 			matched_cond,
 			CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
@@ -275,7 +334,7 @@ BEGIN
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
 			ts_text,
-			CASE WHEN strpos(conds, 'c.agent_id = ANY($4)') > 0 THEN 'AND a.id = ANY($4)' ELSE '' END,
+			CASE WHEN args.agents IS NOT NULL THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
 			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
 			dir, conds,
@@ -298,7 +357,7 @@ BEGIN
 		dir, lim);
 END
 $$;
-COMMENT ON FUNCTION convdash.list_source_sql(text, text, text, boolean, boolean, text) IS
+COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
 	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
 
 -- ORDER BY of rows with the columns of list_source_sql (alias x).
@@ -311,19 +370,19 @@ COMMENT ON FUNCTION convdash.list_order_sql(text, text) IS
 	'Admin: the ORDER BY of list_source_sql rows (alias x) for a sort and order';
 
 -- Checks the list's parameters in the list's order (22023 naming the first
--- bad one) and returns the filters typed, with their SQL conditions on c
--- ($2 statuses, $3 channels, $4 agents, $5 min_rating, $6 t_from, $7 t_to).
+-- bad one) and returns them as list arguments: the tenant, the typed filters
+-- and the search term (no cursor, no search fields yet).
 CREATE FUNCTION convdash.list_filters(acct bigint, status text[], channel text[], agent_id bigint[],
-	min_rating integer, date_from text, date_to text, q text, sort text, "order" text, "limit" integer,
-	OUT statuses convdash.conversation_status[], OUT channels convdash.channel[], OUT agents bigint[],
-	OUT t_from timestamptz, OUT t_to timestamptz, OUT term text, OUT conds text)
+	min_rating integer, date_from text, date_to text, q text, sort text, "order" text, "limit" integer)
+RETURNS convdash.list_args
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	zone text := (SELECT a.time_zone FROM convdash.accounts a WHERE a.id = acct);
+	args convdash.list_args;
 BEGIN
-	term := nullif(btrim(q), '');
-	conds := '';
+	args.account_id := acct;
+	args.term := nullif(btrim(q), '');
 	-- validation: each bad parameter is a 22023 naming it
 	IF sort NOT IN ('date', 'agent', 'status', 'messages', 'rating') THEN
 		PERFORM convdash.list_error('sort', format('invalid sort: "%s"', left(sort, 100)),
@@ -334,190 +393,206 @@ BEGIN
 	END IF;
 	PERFORM convdash.check_range("limit", 'limit', 1, 200);
 	PERFORM convdash.check_range(min_rating, 'min_rating', 1, 5);
-	statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
-	channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
+	args.min_rating := min_rating;
+	args.statuses := convdash.list_enum_filter(status, 'status', NULL::convdash.conversation_status);
+	args.channels := convdash.list_enum_filter(channel, 'channel', NULL::convdash.channel);
 	IF array_position(agent_id, NULL) IS NOT NULL THEN
 		PERFORM convdash.list_error('agent_id', 'agent_id must not contain null');
 	END IF;
-	agents := CASE WHEN cardinality(agent_id) > 0 THEN
+	args.agents := CASE WHEN cardinality(agent_id) > 0 THEN
 		(SELECT array_agg(DISTINCT x ORDER BY x) FROM unnest(agent_id) x) END;
-	t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
-	t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
-	IF t_from >= t_to THEN
+	args.t_from := convdash.list_day_bound(date_from, 'date_from', zone, false);
+	args.t_to := convdash.list_day_bound(date_to, 'date_to', zone, true);
+	IF args.t_from >= args.t_to THEN
 		PERFORM convdash.list_error('date_to', 'date_to is before date_from');
 	END IF;
-	IF length(term) > 200 THEN
-		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(term)));
+	IF length(args.term) > 200 THEN
+		PERFORM convdash.list_error('q', format('q is too long (%s characters, at most 200)', length(args.term)));
 	END IF;
-
-	IF statuses IS NOT NULL THEN conds := conds || ' AND c.status = ANY($2)'; END IF;
-	IF channels IS NOT NULL THEN conds := conds || ' AND c.channel = ANY($3)'; END IF;
-	IF agents IS NOT NULL THEN conds := conds || ' AND c.agent_id = ANY($4)'; END IF;
-	IF min_rating IS NOT NULL THEN conds := conds || ' AND c.rating >= $5'; END IF;
-	IF t_from IS NOT NULL THEN conds := conds || ' AND c.started_at >= $6'; END IF;
-	IF t_to IS NOT NULL THEN conds := conds || ' AND c.started_at < $7'; END IF;
+	RETURN args;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_filters(bigint, text[], text[], bigint[], integer, text, text, text, text, text, integer) IS
-	'Read: the list''s parameter checks (22023 naming the bad parameter, in the list''s order; a NULL limit is not checked) and its typed filters with their SQL conditions (used by list_conversations and export_conversations)';
+	'Read: the list''s parameter checks (22023 naming the bad parameter, in the list''s order; a NULL limit is not checked) and its typed filters and search term as list arguments (used by list_conversations and export_conversations)';
 
--- The dashboard's conversation list and search (DESIGN §4, §5).
-CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
-	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
-	date_to text DEFAULT NULL, q text DEFAULT NULL, sort text DEFAULT 'date', "order" text DEFAULT 'desc',
-	"limit" integer DEFAULT 50, cursor text DEFAULT NULL, with_total boolean DEFAULT false)
-RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER
-SET search_path = pg_catalog, convdash, pg_temp
-SET jit = off
+-- The arguments of a substring search for args.term: its ILIKE pattern ($10),
+-- the filtered agents whose name contains it ($11) and its index keys ($14).
+CREATE FUNCTION convdash.list_substring_args(args convdash.list_args) RETURNS convdash.list_args
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	args.pattern := convdash.search_pattern(args.term);
+	args.keys := convdash.search_keys(args.account_id, args.term);
+	SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO args.matched
+	FROM convdash.agents a
+	WHERE a.account_id = args.account_id AND a.name ILIKE args.pattern
+	  AND (args.agents IS NULL OR a.id = ANY(args.agents));
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_args(convdash.list_args) IS
+	'Admin: the list arguments with the substring search''s pattern, matching agents and index keys of their term';
+
+-- The list_exec query of at most lim rows of src (a list_source_sql text)
+-- that the substring search matches, in src's order (phases 1 and 3).
+CREATE FUNCTION convdash.list_substring_probe_sql(src text, lim integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN format($q$
+		SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t), NULL::bigint FROM (
+			SELECT p.id, p.k, p.t FROM (%s) p
+			LEFT JOIN LATERAL (
+				SELECT true AS hit FROM convdash.messages m
+				WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
+				  AND m.content ILIKE $10
+				LIMIT 1) h ON true
+			WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
+			LIMIT %s) p$q$, src, lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_probe_sql(text, integer) IS
+	'Admin: the list_exec query of at most lim substring-search hits among the rows of a list_source_sql text, in its order';
+
+-- Phase 2's candidates: the conversations whose shown messages or session id
+-- contain the term, found through the gram indexes; NULL when there are more
+-- than cap matching messages/sessions.
+CREATE FUNCTION convdash.list_substring_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
+LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-	-- phase 1 probes this many conversations; phase 2 collects at most this many
-	-- matches (tuning knobs, also used by the tests to force every phase on small data)
-	search_probe constant integer := greatest(1,
-		coalesce(nullif(current_setting('convdash.search_probe', true), '')::integer, 400));
-	search_candidates constant integer := greatest(1,
-		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
-	acct bigint := convdash.require_account();
-	srt text := coalesce(sort, 'date');
-	dir text := coalesce("order", 'desc');
-	n integer := coalesce("limit", 50);
-	statuses convdash.conversation_status[];
-	channels convdash.channel[];
-	agents bigint[];
-	t_from timestamptz;
-	t_to timestamptz;
-	term text := nullif(btrim(q), '');
-	pat text;
-	keys bigint[];
-	matched bigint[];
+	r record;
 	cand bigint[];
-	overflow boolean := false;
-	signature text;
-	ck text;
-	ct text;
-	ci bigint;
-	conds text := '';
-	src text;
-	sql text;
-	ids bigint[];
-	ks text[];
-	ts text[];
-	probed integer;
-	probe_limit integer;
-	total bigint;
-	next_cursor text;
+BEGIN
+	SELECT * INTO r FROM convdash.list_exec(format($q$
+		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
+			  AND m.seq IS NOT NULL AND m.content ILIKE $10
+			LIMIT %s) x$q$, cap + 1), args);
+	IF r.n > cap THEN
+		RETURN NULL;
+	END IF;
+	cand := coalesce(r.ids, '{}');
+	SELECT * INTO r FROM convdash.list_exec(format($q$
+		SELECT array_agg(x.id), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT c.id FROM convdash.conversations c
+			WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $14
+			  AND c.session_id ILIKE $10
+			LIMIT %s) x$q$, cap + 1), args);
+	IF r.n > cap THEN
+		RETURN NULL;
+	END IF;
+	RETURN cand || coalesce(r.ids, '{}');
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_candidates(convdash.list_args, integer) IS
+	'Admin: ids of the tenant''s conversations whose shown messages or session id contain the term (through the gram indexes), NULL when more than cap messages or sessions match';
+
+-- The SQL condition on c of the substring search, through the gram indexes (for counts).
+CREATE FUNCTION convdash.list_substring_cond() RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$
+	SELECT $q$ AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
+		SELECT m.conversation_id FROM convdash.messages m
+		WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
+		  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$
+$$;
+COMMENT ON FUNCTION convdash.list_substring_cond() IS
+	'Admin: the SQL condition on conversations c that the substring search matches (for counts)';
+
+-- Phase 2's page: the candidate conversations ($12) and those of the matching
+-- agents ($11) after the cursor in sort order, at most n + 1 of them.
+CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
+	OUT ids bigint[], OUT ks text[], OUT ts text[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	sql text := format('SELECT * FROM (%s) u',
+		convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text));
+BEGIN
+	IF cardinality(args.matched) > 0 THEN
+		sql := sql || format(' UNION SELECT * FROM (%s) u',
+			convdash.list_source_sql(args, sort, dir, '', true, (n + 1)::text));
+	END IF;
+	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts
+	FROM convdash.list_exec(convdash.list_rows_sql(format('SELECT * FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
+		sql, convdash.list_order_sql(sort, dir), n + 1)), args) r;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text, integer) IS
+	'Admin: ids and cursor keys of the first n + 1 candidate ($12) or matching-agent ($11) conversations after the cursor, in sort order';
+
+-- The substring search's page: at most n + 1 matching conversations after the
+-- cursor in sort order, by the phases described at the top of this file.
+CREATE FUNCTION convdash.list_substring_search(args convdash.list_args, sort text, dir text, n integer,
+	probe integer, cap integer, OUT ids bigint[], OUT ks text[], OUT ts text[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	probe_limit integer := probe;
+	probed bigint;
+	r record;
+BEGIN
+	-- phase 1: probe the first conversations in sort order; when that finds
+	-- matches but too few, the density seen says whether a probe 8 times as
+	-- long should fill the page, which is cheaper than collecting candidates
+	LOOP
+		SELECT * INTO r FROM convdash.list_exec(convdash.list_substring_probe_sql(
+			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text), n + 1), args);
+		ids := r.ids; ks := r.ks; ts := r.ts;
+		IF coalesce(cardinality(ids), 0) > n THEN
+			RETURN;
+		END IF;
+		SELECT x.n INTO probed FROM convdash.list_exec(format('SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM (%s) x',
+			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args) x;
+		EXIT WHEN probed < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+		probe_limit := probe * 8;
+	END LOOP;
+	IF probed < probe_limit THEN
+		RETURN;    -- the probe saw every filtered conversation after the cursor
+	END IF;
+	-- phase 2: the matching conversations through the indexes, if there are few
+	args.candidates := convdash.list_substring_candidates(args, cap);
+	IF args.candidates IS NOT NULL THEN
+		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
+		RETURN;
+	END IF;
+	-- phase 3: common overall, rare after the filters: probe without a cap
+	SELECT * INTO r FROM convdash.list_exec(convdash.list_substring_probe_sql(
+		convdash.list_source_sql(args, sort, dir, '', false, 'ALL'), n + 1), args);
+	ids := r.ids; ks := r.ks; ts := r.ts;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_search(convdash.list_args, text, text, integer, integer, integer) IS
+	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that contain the term, in sort order (phases 1-3)';
+
+-- The number of conversations of the filters (and search) of the arguments.
+CREATE FUNCTION convdash.list_total(args convdash.list_args) RETURNS bigint
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	RETURN (SELECT x.n FROM convdash.list_exec(format(
+		'SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s %s',
+		convdash.list_conds(args), CASE WHEN args.term IS NOT NULL THEN convdash.list_substring_cond() ELSE '' END),
+		args) x);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_total(convdash.list_args) IS
+	'Admin: the number of the tenant''s conversations the list arguments'' filters and search select';
+
+-- The list page's JSON: the rows of ids in that order, each with its match
+-- when searching, next_cursor, and total when not NULL.
+CREATE FUNCTION convdash.list_page_json(args convdash.list_args, ids bigint[], next_cursor text, total bigint)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	acct bigint := args.account_id;
+	term text := args.term;
+	pat text := args.pattern;
 	result jsonb;
 BEGIN
-	SELECT f.statuses, f.channels, f.agents, f.t_from, f.t_to, f.term, f.conds
-	INTO statuses, channels, agents, t_from, t_to, term, conds
-	FROM convdash.list_filters(acct, status, channel, agent_id, min_rating, date_from, date_to, q, srt, dir, n) f;
-
-	signature := jsonb_build_array(acct, srt, dir, statuses, channels, agents, min_rating,
-		date_from, date_to, term)::text;
-	IF cursor IS NOT NULL THEN
-		SELECT d.k, d.t, d.id INTO ck, ct, ci FROM convdash.cursor_decode(cursor, signature) d;
-	END IF;
-
-	IF term IS NULL THEN
-		sql := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, (n + 1)::text);
-		EXECUTE format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t) FROM (%s) x', sql)
-			INTO ids, ks, ts
-			USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-		IF with_total THEN
-			EXECUTE format('SELECT count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s', conds)
-				INTO total USING acct, statuses, channels, agents, min_rating, t_from, t_to;
-		END IF;
-	ELSE
-		pat := convdash.search_pattern(term);
-		keys := convdash.search_keys(acct, term);
-		SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO matched
-		FROM convdash.agents a
-		WHERE a.account_id = acct AND a.name ILIKE pat AND (agents IS NULL OR a.id = ANY(agents));
-
-		-- phase 1: probe the first conversations in sort order; when that finds
-		-- matches but too few, the density seen says whether a probe 8 times as
-		-- long should fill the page, which is cheaper than collecting candidates
-		probe_limit := search_probe;
-		LOOP
-			src := convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, probe_limit::text);
-			sql := format($q$
-				SELECT array_agg(p.id), array_agg(p.k), array_agg(p.t) FROM (
-					SELECT p.id, p.k, p.t FROM (%s) p
-					LEFT JOIN LATERAL (
-						SELECT true AS hit FROM convdash.messages m
-						WHERE m.account_id = $1 AND m.conversation_id = p.id AND m.seq IS NOT NULL
-						  AND m.content ILIKE $10
-						LIMIT 1) h ON true
-					WHERE p.session_id ILIKE $10 OR p.agent_id = ANY($11) OR h.hit
-					LIMIT %s) p$q$, '%s', n + 1);
-			EXECUTE format(sql, src) INTO ids, ks, ts
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-			EXIT WHEN coalesce(cardinality(ids), 0) > n;
-			EXECUTE format('SELECT count(*) FROM (%s) x', src) INTO probed
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-			EXIT WHEN probed < probe_limit OR probe_limit > search_probe
-				OR coalesce(cardinality(ids), 0) * 8 < n + 1;
-			probe_limit := search_probe * 8;
-		END LOOP;
-
-		IF coalesce(cardinality(ids), 0) <= n THEN
-			IF probed = probe_limit THEN
-				-- phase 2: the matching conversations through the indexes, if there are few
-				EXECUTE $q$
-					SELECT array_agg(DISTINCT x.conversation_id), count(*) > $4 FROM (
-						SELECT m.conversation_id FROM convdash.messages m
-						WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $2
-						  AND m.seq IS NOT NULL AND m.content ILIKE $3
-						LIMIT $4 + 1) x$q$
-					INTO cand, overflow USING acct, keys, pat, search_candidates;
-				IF NOT overflow THEN
-					EXECUTE $q$
-						SELECT coalesce($5 || array_agg(x.id), $5), count(*) > $4 FROM (
-							SELECT c.id FROM convdash.conversations c
-							WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $2
-							  AND c.session_id ILIKE $3
-							LIMIT $4 + 1) x$q$
-						INTO cand, overflow USING acct, keys, pat, search_candidates, coalesce(cand, '{}');
-				END IF;
-				IF NOT overflow THEN
-					sql := format('SELECT * FROM (%s) u',
-						convdash.list_source_sql(srt, dir, conds || ' AND c.id = ANY($12)', false,
-							ck IS NOT NULL, (n + 1)::text));
-					IF cardinality(matched) > 0 THEN
-						sql := sql || format(' UNION SELECT * FROM (%s) u',
-							convdash.list_source_sql(srt, dir, conds, true, ck IS NOT NULL, (n + 1)::text));
-					END IF;
-					EXECUTE format('SELECT array_agg(y.id), array_agg(y.k), array_agg(y.t) FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
-						sql, convdash.list_order_sql(srt, dir), n + 1)
-						INTO ids, ks, ts
-						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-				ELSE
-					-- phase 3: common overall, rare after the filters: probe without a cap
-					EXECUTE format(sql, convdash.list_source_sql(srt, dir, conds, false, ck IS NOT NULL, 'ALL'))
-						INTO ids, ks, ts
-						USING acct, statuses, channels, agents, min_rating, t_from, t_to, ck, ci, pat, matched, cand, ct;
-				END IF;
-			END IF;
-		END IF;
-		IF with_total THEN
-			EXECUTE format($q$
-				SELECT count(*) FROM convdash.conversations c
-				WHERE c.account_id = $1 %s
-				  AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
-					SELECT m.conversation_id FROM convdash.messages m
-					WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $12
-					  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$, conds)
-				INTO total
-				USING acct, statuses, channels, agents, min_rating, t_from, t_to, NULL::text, NULL::bigint,
-					pat, matched, keys;
-		END IF;
-	END IF;
-
-	-- signed here, not inside the query (on Citus that runs on a worker)
-	IF cardinality(ids) > n THEN
-		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
-	END IF;
 	SELECT jsonb_build_object(
 		'data', coalesce(jsonb_agg(jsonb_build_object(
 			'id', c.id,
@@ -540,13 +615,68 @@ BEGIN
 			ORDER BY r.ord), '[]'::jsonb),
 		'next_cursor', next_cursor)
 	INTO result
-	FROM unnest(ids[1:n]) WITH ORDINALITY AS r(id, ord)
+	FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
 	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
 	JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id;
-	IF with_total THEN
+	IF total IS NOT NULL THEN
 		result := result || jsonb_build_object('total', total);
 	END IF;
 	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_page_json(convdash.list_args, bigint[], text, bigint) IS
+	'Admin: the list page {"data":[…],"next_cursor":…[,"total":n]} of the conversations ids in that order, with each search hit''s match';
+
+-- The dashboard's conversation list and search (DESIGN §4, §5).
+CREATE FUNCTION convdash.list_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
+	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
+	date_to text DEFAULT NULL, q text DEFAULT NULL, sort text DEFAULT 'date', "order" text DEFAULT 'desc',
+	"limit" integer DEFAULT 50, cursor text DEFAULT NULL, with_total boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+SET jit = off
+AS $$
+DECLARE
+	-- phase 1 probes this many conversations; phase 2 collects at most this many
+	-- matches (tuning knobs, also used by the tests to force every phase on small data)
+	search_probe constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_probe', true), '')::integer, 400));
+	search_candidates constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
+	acct bigint := convdash.require_account();
+	srt text := coalesce(sort, 'date');
+	dir text := coalesce("order", 'desc');
+	n integer := coalesce("limit", 50);
+	args convdash.list_args;
+	signature text;
+	ids bigint[];
+	ks text[];
+	ts text[];
+	next_cursor text;
+BEGIN
+	args := convdash.list_filters(acct, status, channel, agent_id, min_rating, date_from, date_to, q, srt, dir, n);
+	signature := jsonb_build_array(acct, srt, dir, args.statuses, args.channels, args.agents, min_rating,
+		date_from, date_to, args.term)::text;
+	IF cursor IS NOT NULL THEN
+		SELECT d.k, d.t, d.id INTO args.cursor_k, args.cursor_t, args.cursor_id
+		FROM convdash.cursor_decode(cursor, signature) d;
+	END IF;
+
+	IF args.term IS NULL THEN
+		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_rows_sql(
+			convdash.list_source_sql(args, srt, dir, '', false, (n + 1)::text)), args) r;
+	ELSE
+		args := convdash.list_substring_args(args);
+		SELECT * INTO ids, ks, ts FROM convdash.list_substring_search(args, srt, dir, n, search_probe, search_candidates);
+	END IF;
+
+	-- signed here, not inside the query (on Citus that runs on a worker)
+	IF cardinality(ids) > n THEN
+		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
+	END IF;
+	RETURN convdash.list_page_json(args, ids[1:n], next_cursor,
+		CASE WHEN with_total THEN convdash.list_total(args) END);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_conversations(text[], text[], bigint[], integer, text, text, text, text, text,

@@ -24,29 +24,26 @@ DECLARE
 	acct bigint := convdash.require_account();
 	srt text := coalesce(sort, 'date');
 	dir text := coalesce("order", 'desc');
-	f record;
-	pat text;
-	matched bigint[];
+	args convdash.list_args;
 	src text;
 BEGIN
-	SELECT * INTO f FROM convdash.list_filters(acct, status, channel, export_ids.agent_id, min_rating,
+	args := convdash.list_filters(acct, status, channel, export_ids.agent_id, min_rating,
 		date_from, date_to, q, srt, dir, NULL);
-	src := convdash.list_source_sql(srt, dir, f.conds, false, false, 'ALL');
-	IF f.term IS NOT NULL THEN
+	src := convdash.list_source_sql(args, srt, dir, '', false, 'ALL');
+	IF args.term IS NOT NULL THEN
 		-- the list's search: session id, agent name or a shown message contains the term
-		pat := convdash.search_pattern(f.term);
-		SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO matched
-		FROM convdash.agents a
-		WHERE a.account_id = acct AND a.name ILIKE pat AND (f.agents IS NULL OR a.id = ANY (f.agents));
+		args := convdash.list_substring_args(args);
 		src := format($q$SELECT x.* FROM (%s) x
 			WHERE x.session_id ILIKE $10 OR x.agent_id = ANY ($11) OR EXISTS (
 				SELECT FROM convdash.messages m
 				WHERE m.account_id = $1 AND m.conversation_id = x.id AND m.seq IS NOT NULL
 				  AND m.content ILIKE $10)$q$, src);
 	END IF;
-	RETURN QUERY EXECUTE format('SELECT $1, x.id FROM (%s) x ORDER BY %s', src, convdash.list_order_sql(srt, dir))
-		USING acct, f.statuses, f.channels, f.agents, min_rating, f.t_from, f.t_to,
-			NULL::text, NULL::bigint, pat, matched;
+	RETURN QUERY SELECT acct, x.id
+		FROM unnest((SELECT r.ids FROM convdash.list_exec(format(
+			'SELECT array_agg(x.id ORDER BY %s), NULL::text[], NULL::text[], count(*) FROM (%s) x',
+			convdash.list_order_sql(srt, dir), src), args) r)) WITH ORDINALITY x(id, o)
+		ORDER BY x.o;
 END
 $$;
 COMMENT ON FUNCTION convdash.export_ids(text[], text[], bigint[], integer, text, text, text, text, text) IS

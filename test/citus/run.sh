@@ -173,7 +173,7 @@ check "a key's claim does not outlive its transaction" same "$(printf '\\set VER
 ERROR:  42501"
 
 # ---- one task per tenant query (EXPLAIN of the statements the functions run)
-list_sql=$(cq $coord_port "SELECT convdash.list_source_sql('date', 'desc', '', false, false, '51')")
+list_sql=$(cq $coord_port "SELECT convdash.list_source_sql(NULL::convdash.list_args, 'date', 'desc', '', false, '51')")
 explain() {
 	cdb -c "PREPARE q(bigint, convdash.conversation_status[], convdash.channel[], bigint[], integer, timestamptz,
 		timestamptz, text, bigint, text, bigint[], bigint[], text) AS $1" \

@@ -167,7 +167,7 @@ SELECT 'row type argument', p.oid::regprocedure
 FROM pg_proc p
 WHERE p.pronamespace = 'convdash'::regnamespace
   AND EXISTS (SELECT FROM unnest(p.proargtypes::oid[]) t JOIN pg_class c ON c.reltype = t
-              WHERE c.relnamespace = 'convdash'::regnamespace)
+              WHERE c.relnamespace = 'convdash'::regnamespace AND c.relkind <> 'c')
 UNION ALL
 SELECT 'now() inside an UPDATE', p.oid::regprocedure
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
