@@ -28,10 +28,15 @@
 --      page, probe that many (terms in a few % of conversations);
 --   2. else collect the matching conversations through the indexes, at most
 --      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
---   3. else (the term is common overall but rare after the filters) probe
---      in sort order without a cap.
--- SEARCH_PROBE (400) and SEARCH_CANDIDATES (30000) can be changed with the
--- settings convdash.search_probe and convdash.search_candidates.
+--   3. else (the term is common overall but rare after the filters) walk
+--      on in sort order from where phase 1 stopped, at most SEARCH_WALK
+--      conversations; when that does not fill the page, the page ends early:
+--      its hits, "partial": true and a next_cursor after the last
+--      conversation walked (no row is skipped or repeated, the next page
+--      goes on from there), so no search reads more than these bounds.
+-- SEARCH_PROBE (400), SEARCH_CANDIDATES (30000) and SEARCH_WALK (4000) can be
+-- changed with the settings convdash.search_probe, convdash.search_candidates
+-- and convdash.search_walk.
 
 CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS bigint[]
 AS 'MODULE_PATHNAME', 'convdash_search_tenant_grams'
@@ -525,13 +530,16 @@ COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text,
 
 -- The substring search's page: at most n + 1 matching conversations after the
 -- cursor in sort order, by the phases described at the top of this file.
+-- When phase 3 walks its `walk` conversations without filling the page, the
+-- hits so far come with the walk's last row (resume_*): the page ends there.
 CREATE FUNCTION convdash.list_substring_search(args convdash.list_args, sort text, dir text, n integer,
-	probe integer, cap integer, OUT ids bigint[], OUT ks text[], OUT ts text[])
+	probe integer, cap integer, walk integer, OUT ids bigint[], OUT ks text[], OUT ts text[],
+	OUT resume_k text, OUT resume_t text, OUT resume_id bigint)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	probe_limit integer := probe;
-	probed bigint;
+	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
 	-- phase 1: probe the first conversations in sort order; when that finds
@@ -544,12 +552,12 @@ BEGIN
 		IF coalesce(cardinality(ids), 0) > n THEN
 			RETURN;
 		END IF;
-		SELECT x.n INTO probed FROM convdash.list_exec(format('SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM (%s) x',
-			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args) x;
-		EXIT WHEN probed < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+		SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
+			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args);
+		EXIT WHEN seen.n < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
 		probe_limit := probe * 8;
 	END LOOP;
-	IF probed < probe_limit THEN
+	IF seen.n < probe_limit THEN
 		RETURN;    -- the probe saw every filtered conversation after the cursor
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
@@ -558,14 +566,30 @@ BEGIN
 		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
 		RETURN;
 	END IF;
-	-- phase 3: common overall, rare after the filters: probe without a cap
+	-- phase 3: common overall, rare after the filters: walk on in sort order
+	-- from the probe's last row, at most `walk` conversations
+	args.cursor_k := seen.ks[seen.n];
+	args.cursor_t := seen.ts[seen.n];
+	args.cursor_id := seen.ids[seen.n];
 	SELECT * INTO r FROM convdash.list_exec(convdash.list_substring_probe_sql(
-		convdash.list_source_sql(args, sort, dir, '', false, 'ALL'), n + 1), args);
-	ids := r.ids; ks := r.ks; ts := r.ts;
+		convdash.list_source_sql(args, sort, dir, '', false, walk::text), n + 1 - coalesce(cardinality(ids), 0)), args);
+	ids := coalesce(ids, '{}') || r.ids;
+	ks := coalesce(ks, '{}') || r.ks;
+	ts := coalesce(ts, '{}') || r.ts;
+	IF cardinality(ids) > n THEN
+		RETURN;
+	END IF;
+	SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
+		convdash.list_source_sql(args, sort, dir, '', false, walk::text)), args);
+	IF seen.n = walk THEN
+		resume_k := seen.ks[seen.n];
+		resume_t := seen.ts[seen.n];
+		resume_id := seen.ids[seen.n];
+	END IF;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_substring_search(convdash.list_args, text, text, integer, integer, integer) IS
-	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that contain the term, in sort order (phases 1-3)';
+COMMENT ON FUNCTION convdash.list_substring_search(convdash.list_args, text, text, integer, integer, integer, integer) IS
+	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that contain the term, in sort order (phases 1-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*)';
 
 -- The number of conversations of the filters (and search) of the arguments.
 CREATE FUNCTION convdash.list_total(args convdash.list_args) RETURNS bigint
@@ -644,6 +668,9 @@ DECLARE
 		coalesce(nullif(current_setting('convdash.search_probe', true), '')::integer, 400));
 	search_candidates constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
+	-- phase 3 walks at most this many conversations before it ends the page
+	search_walk constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_walk', true), '')::integer, 4000));
 	acct bigint := convdash.require_account();
 	srt text := coalesce(sort, 'date');
 	dir text := coalesce("order", 'desc');
@@ -653,6 +680,9 @@ DECLARE
 	ids bigint[];
 	ks text[];
 	ts text[];
+	resume_k text;    -- where a search's bounded walk ended a short page
+	resume_t text;
+	resume_id bigint;
 	next_cursor text;
 BEGIN
 	args := convdash.list_filters(acct, status, channel, agent_id, min_rating, date_from, date_to, q, srt, dir, n);
@@ -668,15 +698,20 @@ BEGIN
 			convdash.list_source_sql(args, srt, dir, '', false, (n + 1)::text)), args) r;
 	ELSE
 		args := convdash.list_substring_args(args);
-		SELECT * INTO ids, ks, ts FROM convdash.list_substring_search(args, srt, dir, n, search_probe, search_candidates);
+		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
+		FROM convdash.list_substring_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
 	END IF;
 
 	-- signed here, not inside the query (on Citus that runs on a worker)
 	IF cardinality(ids) > n THEN
 		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
+	ELSIF resume_id IS NOT NULL THEN
+		-- the search's walk ended the page early: the next page goes on from there
+		next_cursor := convdash.cursor_encode(signature, resume_k, resume_t, resume_id);
 	END IF;
 	RETURN convdash.list_page_json(args, ids[1:n], next_cursor,
-		CASE WHEN with_total THEN convdash.list_total(args) END);
+		CASE WHEN with_total THEN convdash.list_total(args) END)
+		|| CASE WHEN resume_id IS NOT NULL THEN '{"partial": true}'::jsonb ELSE '{}' END;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_conversations(text[], text[], bigint[], integer, text, text, text, text, text,
