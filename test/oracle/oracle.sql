@@ -184,11 +184,11 @@ BEGIN
 			EXIT;
 		END IF;
 		-- a short page only where a search's bounded walk ended it, and it says so
-		IF (jsonb_array_length(page -> 'data') <> lim) IS DISTINCT FROM coalesce((page ->> 'partial')::boolean, false) THEN
+		IF jsonb_array_length(page -> 'data') < lim AND NOT coalesce((page ->> 'partial')::boolean, false) THEN
 			RETURN format('not ok - %s: page %s of %s rows (limit %s), partial %s', label, pages,
 				jsonb_array_length(page -> 'data'), lim, coalesce(page ->> 'partial', 'absent'));
 		END IF;
-		partials := partials + coalesce((page ->> 'partial')::int, 0);
+		partials := partials + coalesce((page ->> 'partial')::boolean::int, 0);
 		IF cardinality(got) = cardinality(ref) AND NOT page ? 'partial' THEN
 			RETURN format('not ok - %s: a next cursor after the last row', label);
 		END IF;
