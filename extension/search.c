@@ -80,19 +80,36 @@ lower_wchars(text *t, Oid collation, int *nchars)
 	return w;
 }
 
-/* Sorts the keys, drops duplicates and returns them as an int4[] */
-static ArrayType *
-keys_to_array(int32 *keys, int nkeys)
+/* qsort comparator of int64 keys */
+static int
+key64_cmp(const void *a, const void *b)
 {
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts the keys (int64 when wide, else int32), drops duplicates and returns them as an int8[] or int4[] */
+static ArrayType *
+keys_to_array(void *keys, int nkeys, bool wide)
+{
+	Size		size = wide ? sizeof(int64) : sizeof(int32);
 	int			n = 0;
 	Datum	   *d;
 
 	if (nkeys > 1)
-		qsort(keys, nkeys, sizeof(int32), key_cmp);
+		qsort(keys, nkeys, size, wide ? key64_cmp : key_cmp);
 	d = (Datum *) palloc(Max(nkeys, 1) * sizeof(Datum));
 	for (int i = 0; i < nkeys; i++)
-		if (i == 0 || keys[i] != keys[i - 1])
-			d[n++] = Int32GetDatum(keys[i]);
+	{
+		char	   *k = (char *) keys + i * size;
+
+		if (i == 0 || memcmp(k, k - size, size) != 0)
+			d[n++] = wide ? Int64GetDatum(*(int64 *) k) : Int32GetDatum(*(int32 *) k);
+	}
+	if (wide)
+		return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 	return construct_array(d, n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
 }
 
@@ -114,7 +131,7 @@ convdash_search_grams(PG_FUNCTION_ARGS)
 	for (int i = 0; i < len; i++)
 		for (int n = 1; n <= 3 && i + n <= len; n++)
 			keys[nkeys++] = gram_key(w + i, n);
-	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, false));
 }
 
 /*
@@ -134,7 +151,7 @@ convdash_search_keys(PG_FUNCTION_ARGS)
 		keys[nkeys++] = gram_key(w, len);
 	for (int i = 0; i + 3 <= len; i++)
 		keys[nkeys++] = gram_key(w + i, 3);
-	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, false));
 }
 
 /* The 64-bit key of the n-gram at w[0..n-1] for a tenant: account id above, gram key below */
@@ -144,32 +161,6 @@ tenant_key(int64 account_id, const pg_wchar *w, int n)
 	uint64		acct = (uint64) account_id;
 
 	return (int64) (((acct ^ (acct >> 32)) << 32) | (uint32) gram_key(w, n));
-}
-
-/* qsort comparator of int64 keys */
-static int
-key64_cmp(const void *a, const void *b)
-{
-	int64		x = *(const int64 *) a;
-	int64		y = *(const int64 *) b;
-
-	return (x > y) - (x < y);
-}
-
-/* Sorts the 64-bit keys, drops duplicates and returns them as an int8[] */
-static ArrayType *
-keys64_to_array(int64 *keys, int nkeys)
-{
-	int			n = 0;
-	Datum	   *d;
-
-	if (nkeys > 1)
-		qsort(keys, nkeys, sizeof(int64), key64_cmp);
-	d = (Datum *) palloc(Max(nkeys, 1) * sizeof(Datum));
-	for (int i = 0; i < nkeys; i++)
-		if (i == 0 || keys[i] != keys[i - 1])
-			d[n++] = Int64GetDatum(keys[i]);
-	return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
 /* Returns the tenant's distinct 1- to 4-gram keys of the lowercased text (the index side) */
@@ -191,7 +182,7 @@ convdash_search_tenant_grams(PG_FUNCTION_ARGS)
 	for (int i = 0; i < len; i++)
 		for (int n = 1; n <= TENANT_GRAM_MAX && i + n <= len; n++)
 			keys[nkeys++] = tenant_key(account_id, w + i, n);
-	PG_RETURN_ARRAYTYPE_P(keys64_to_array(keys, nkeys));
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, true));
 }
 
 /*
@@ -221,7 +212,7 @@ convdash_search_tenant_keys(PG_FUNCTION_ARGS)
 			keys[nkeys++] = tenant_key(account_id,
 									   w + (int) ((int64) k * (ngrams - 1) / (TENANT_QUERY_KEYS - 1)),
 									   TENANT_GRAM_MAX);
-	PG_RETURN_ARRAYTYPE_P(keys64_to_array(keys, nkeys));
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, true));
 }
 
 /* HMAC-SHA-256 of msg under key */

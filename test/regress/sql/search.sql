@@ -86,6 +86,13 @@ SELECT pg_temp.err(format('SELECT convdash.list_conversations(cursor => %L)', :'
 -- every phase of the plan gives the same pages: probe only (default), probe
 -- then candidates (probe of 1), probe then uncapped walk (1 candidate allowed)
 CREATE TEMP TABLE phase_results (setting text, q text, sort text, dir text, pages text);
+-- sets the phase settings probe, candidates and walk ('{}': the defaults)
+CREATE FUNCTION pg_temp.set_phases(setting text[]) RETURNS void
+LANGUAGE sql AS $$
+	SELECT set_config('convdash.search_probe', coalesce(setting[1], ''), false),
+		set_config('convdash.search_candidates', coalesce(setting[2], ''), false),
+		set_config('convdash.search_walk', coalesce(setting[3], ''), false)
+$$;
 DO $$
 DECLARE
 	setting text[];
@@ -94,8 +101,7 @@ DECLARE
 	d text;
 BEGIN
 	FOREACH setting SLICE 1 IN ARRAY ARRAY[['400', '30000'], ['1', '30000'], ['1', '1'], ['2', '3']] LOOP
-		PERFORM set_config('convdash.search_probe', setting[1], false);
-		PERFORM set_config('convdash.search_candidates', setting[2], false);
+		PERFORM pg_temp.set_phases(setting);
 		FOREACH q IN ARRAY ARRAY['e', 'refund', 'call', 'bot', 'b', 'qj', 'ok', 'Z'] LOOP
 			FOREACH s IN ARRAY ARRAY['date', 'agent', 'status', 'messages', 'rating'] LOOP
 				FOREACH d IN ARRAY ARRAY['asc', 'desc'] LOOP
@@ -104,8 +110,7 @@ BEGIN
 			END LOOP;
 		END LOOP;
 	END LOOP;
-	PERFORM set_config('convdash.search_probe', '', false);
-	PERFORM set_config('convdash.search_candidates', '', false);
+	PERFORM pg_temp.set_phases('{}');
 END
 $$;
 SELECT count(*) AS cases, count(DISTINCT setting) AS settings,
@@ -174,9 +179,7 @@ DECLARE
 BEGIN
 	FOREACH setting SLICE 1 IN ARRAY ARRAY[['400', '30000', '4000'], ['1', '30000', '4000'], ['1', '1', '4000'],
 		['1', '1', '1'], ['2', '3', '2']] LOOP
-		PERFORM set_config('convdash.search_probe', setting[1], false);
-		PERFORM set_config('convdash.search_candidates', setting[2], false);
-		PERFORM set_config('convdash.search_walk', setting[3], false);
+		PERFORM pg_temp.set_phases(setting);
 		FOREACH t SLICE 1 IN ARRAY ARRAY[['rare', 'ORD-777'], ['rare', 'needle'], ['medium', 'refund'], ['common', 'e'],
 			['session', 'll-00'], ['agent', 'Zed Bot'], ['agent', 'helper'], ['short', 'z'], ['short', 'ze'], ['short', 'Ü'],
 			['none', 'qj'], ['none', '~'], ['phrase', 'where is my'], ['phrase', 'refund please'], ['phrase', 'is my order'],
@@ -191,9 +194,7 @@ BEGIN
 			END LOOP;
 		END LOOP;
 	END LOOP;
-	PERFORM set_config('convdash.search_probe', '', false);
-	PERFORM set_config('convdash.search_candidates', '', false);
-	PERFORM set_config('convdash.search_walk', '', false);
+	PERFORM pg_temp.set_phases('{}');
 END
 $$;
 SELECT setting, count(*) AS cases, count(*) FILTER (WHERE same) AS same_as_ilike,
