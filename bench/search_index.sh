@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The search index's keys, before (0.1: 1- to 3-grams, 32-bit keys shared by
-# every tenant) and now (1- to 4-grams, 64-bit keys led by the account id),
+# every tenant) and now (1-, 2-, 4-grams, 64-bit keys led by the account id),
 # side by side in one run against the same table:
 #   build       time of CREATE INDEX of each (shown messages), and its size;
 #   candidates  per term class (the terms of bench/list_search.sh, which
@@ -43,7 +43,7 @@ CREATE OR REPLACE FUNCTION public.bench_v01_keys(text) RETURNS integer[]
 AS '$libdir/convdash', 'convdash_search_keys' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 DROP INDEX IF EXISTS convdash.bench_v01_search_idx;
 SQL
-echo "search index keys: 0.1 (1-3-grams, shared keys) vs now (1-4-grams, tenant keys), same table, same run"
+echo "search index keys: 0.1 (1-3-grams, shared keys) vs now (1-2-4-grams, tenant keys), same table, same run"
 read -r old_s old_size < <(timed_build "CREATE INDEX bench_v01_search_idx ON convdash.messages
 	USING gin (public.bench_v01_grams(content)) WHERE seq IS NOT NULL" convdash.bench_v01_search_idx)
 q -c "DROP INDEX convdash.messages_search_idx"

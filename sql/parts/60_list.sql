@@ -19,7 +19,7 @@
 -- Search (q): the conversation matches when its session id, its agent's name
 -- or one of its user/assistant messages contains q (ILIKE, %, _ and \
 -- literal). The index is a GIN over convdash.search_grams(account_id, text),
--- the tenant's 1- to 4-grams of the lowercased text (search.c), so every term of any length
+-- the tenant's 1-, 2- and 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
 -- the search runs in up to three phases, each bounded:
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
@@ -42,13 +42,13 @@ CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS big
 AS 'MODULE_PATHNAME', 'convdash_search_tenant_grams'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.search_grams(bigint, text) IS
-	'Read: the tenant''s distinct 1- to 4-gram keys of the lowercased text, as indexed for search (account id in the high 32 bits)';
+	'Read: the tenant''s distinct 1-, 2- and 4-gram keys of the lowercased text, as indexed for search (account id in the high 32 bits)';
 
 CREATE FUNCTION convdash.search_keys(account_id bigint, term text) RETURNS bigint[]
 AS 'MODULE_PATHNAME', 'convdash_search_tenant_keys'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.search_keys(bigint, text) IS
-	'Read: the tenant''s keys every text containing the term has (search_grams(account_id, text) @> search_keys(account_id, term)): the whole term''s key up to 4 characters, else up to 8 of its 4-grams';
+	'Read: the tenant''s keys every text containing the term has (search_grams(account_id, text) @> search_keys(account_id, term)): the whole term''s key for 1, 2 or 4 characters, the two 2-grams of 3, else up to 8 of its 4-grams';
 
 CREATE FUNCTION convdash.hmac_sha256(key bytea, message bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'convdash_hmac_sha256'
@@ -460,8 +460,9 @@ COMMENT ON FUNCTION convdash.list_substring_probe_sql(text, integer) IS
 	'Admin: the list_exec query of at most lim substring-search hits among the rows of a list_source_sql text, in its order';
 
 -- Phase 2's candidates: the conversations whose shown messages or session id
--- contain the term, found through the gram indexes; NULL when there are more
--- than cap matching messages/sessions.
+-- contain the term, found through the gram indexes; NULL when the index hands
+-- out more than cap messages/sessions (counted before the ILIKE, so that
+-- the rows read stay bounded also where the keys are a loose filter).
 CREATE FUNCTION convdash.list_substring_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
 LANGUAGE plpgsql STABLE
 AS $$
@@ -470,20 +471,19 @@ DECLARE
 	cand bigint[];
 BEGIN
 	SELECT * INTO r FROM convdash.list_exec(format($q$
-		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id FROM convdash.messages m
+		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id, m.content ILIKE $10 AS hit FROM convdash.messages m
 			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
-			  AND m.seq IS NOT NULL AND m.content ILIKE $10
+			  AND m.seq IS NOT NULL
 			LIMIT %s) x$q$, cap + 1), args);
 	IF r.n > cap THEN
 		RETURN NULL;
 	END IF;
 	cand := coalesce(r.ids, '{}');
 	SELECT * INTO r FROM convdash.list_exec(format($q$
-		SELECT array_agg(x.id), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT c.id FROM convdash.conversations c
+		SELECT array_agg(x.id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT c.id, c.session_id ILIKE $10 AS hit FROM convdash.conversations c
 			WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $14
-			  AND c.session_id ILIKE $10
 			LIMIT %s) x$q$, cap + 1), args);
 	IF r.n > cap THEN
 		RETURN NULL;

@@ -1,6 +1,6 @@
 -- Upgrade 0.1 -> 0.2, tenant search keys (issue 13): the search indexes are
 -- rebuilt over search_grams(account_id, text) (64-bit keys led by the
--- tenant, 1- to 4-grams); the one-argument n-gram functions of 0.1 are gone
+-- tenant, 1-, 2- and 4-grams); the one-argument n-gram functions of 0.1 are gone
 -- (their C symbols stay in the module for 0.1's install script). The
 -- rebuild reads every shown message once: on a large installation it is
 -- the long part of the update.

@@ -239,7 +239,7 @@ SELECT pg_temp.postings(:acct, 'blorptastic') AS postings_here, pg_temp.postings
 	pg_temp.postings(:acct, 'blorp') AS short_form_here, pg_temp.postings(:other, 'tic 1') AS other_own_term;
 SELECT pg_temp.hits(convdash.list_conversations(q => 'blorptastic')) AS found_here;
 
--- the n-gram helpers behind the index: 1- to 4-grams, keys of the tenant
+-- the n-gram helpers behind the index: 1-, 2- and 4-grams (3 characters: two 2-grams), keys of the tenant
 SELECT cardinality(convdash.search_grams(1, 'abc')) AS abc_grams, cardinality(convdash.search_grams(1, 'abcd')) AS abcd_grams,
 	cardinality(convdash.search_grams(1, 'aaaaa')) AS aaaaa_grams,
 	convdash.search_grams(1, 'ABC') = convdash.search_grams(1, 'abc') AS case_folded,
