@@ -287,6 +287,7 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	conds text := convdash.list_conds(args) || extra;
+	agent_filter boolean := args.agents IS NOT NULL;
 	keyset boolean := args.cursor_k IS NOT NULL;
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
@@ -306,11 +307,14 @@ BEGIN
 			ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
 			x.v, x.pk, keytype, ts_text,
 			CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
-			-- values the filters exclude: a constant false the planner drops the branch for
+			-- values the filters exclude: a constant false the planner drops the branch for;
+			-- a rating branch also says c.rating = v, so that the planner knows the rows
+			-- are rated (conversations_status_rated_idx serves a status filter there)
 			conds || CASE WHEN sort = 'status' AND args.statuses IS NOT NULL
 					THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
 				WHEN sort = 'rating' AND args.min_rating IS NOT NULL
-					THEN format(' AND %s >= $5', x.v) ELSE '' END,
+					THEN format(' AND %s >= $5', x.v) ELSE '' END
+				|| CASE WHEN sort = 'rating' AND x.v <> '0' THEN format(' AND c.rating = %s', x.v) ELSE '' END,
 			matched_cond,
 			CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
 				'(CASE WHEN %1$L::%2$s = $8::%2$s THEN $13::timestamptz ELSE %5$L END, '
@@ -329,6 +333,10 @@ BEGIN
 			array_to_string(branches, ' UNION ALL '), convdash.list_order_sql(sort, dir), lim);
 	END IF;
 	IF sort = 'agent' THEN
+		-- the agent filter applies to the outer walk over agents: in the inner
+		-- one it would only make the index scan of each agent unordered
+		args.agents := NULL;
+		conds := convdash.list_conds(args) || extra;
 		RETURN format($q$
 			SELECT c.id, c.agent_id, c.session_id, o.name AS s1, c.started_at AS s2, o.name AS k, %1$s AS t
 			FROM (SELECT a.id, a.name FROM convdash.agents a WHERE a.account_id = $1 %2$s %3$s %4$s
@@ -339,7 +347,7 @@ BEGIN
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
 			ts_text,
-			CASE WHEN args.agents IS NOT NULL THEN 'AND a.id = ANY($4)' ELSE '' END,
+			CASE WHEN agent_filter THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
 			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
 			dir, conds,
