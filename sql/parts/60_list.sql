@@ -21,7 +21,10 @@
 -- literal). The index is a GIN over convdash.search_grams(account_id, text),
 -- the tenant's 1-, 2- and 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
--- the search runs in up to three phases, each bounded:
+-- the search runs in up to four phases, each bounded:
+--   0. a term of 4+ characters (selective 4-gram keys): collect the matching
+--      conversations through the indexes when there are at most
+--      10 x SEARCH_PROBE messages/sessions, and sort those: rare and medium terms;
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
@@ -547,9 +550,20 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	probe_limit integer := probe;
+	-- phase 0's cap: a term of 4+ characters has selective 4-gram keys
+	early integer := CASE WHEN length(args.term) >= 4 THEN least(cap, probe * 10) END;
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
+	-- phase 0: few matches in the index (rare and medium terms of 4+
+	-- characters): collect them at once, cheaper than any probe
+	IF early IS NOT NULL THEN
+		args.candidates := convdash.list_substring_candidates(args, early);
+		IF args.candidates IS NOT NULL THEN
+			SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
+			RETURN;
+		END IF;
+	END IF;
 	-- phase 1: probe the first conversations in sort order; when that finds
 	-- matches but too few, the density seen says whether a probe 8 times as
 	-- long should fill the page, which is cheaper than collecting candidates
@@ -569,7 +583,8 @@ BEGIN
 		RETURN;    -- the probe saw every filtered conversation after the cursor
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
-	args.candidates := convdash.list_substring_candidates(args, cap);
+	-- (not again when phase 0 found more than cap already)
+	args.candidates := CASE WHEN early IS NULL OR early < cap THEN convdash.list_substring_candidates(args, cap) END;
 	IF args.candidates IS NOT NULL THEN
 		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
 		RETURN;
