@@ -517,6 +517,40 @@ $$;
 COMMENT ON FUNCTION convdash.list_substring_cond() IS
 	'Admin: the SQL condition on conversations c that the substring search matches (for counts)';
 
+-- SQL of the candidate conversations ($12) after the cursor in status or
+-- rating order, at most lim of them, with the columns of list_source_sql: one
+-- pass over the candidates (list_source_sql's branch per value would look
+-- every candidate up once per branch).
+CREATE FUNCTION convdash.list_ranked_candidates_sql(args convdash.list_args, sort text, dir text, lim integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
+	-- the value's place in the order: the status itself; a rank for ratings, unrated last
+	pk text := CASE sort WHEN 'status' THEN 'c.status' WHEN 'rating' THEN CASE dir
+		WHEN 'asc' THEN '((coalesce(c.rating, 0) + 5) % 6)' ELSE '(5 - coalesce(c.rating, 0))' END END;
+	keytype text := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
+BEGIN
+	RETURN format($q$
+		SELECT * FROM (
+			SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, c.started_at AS s2, %1$s::text AS k,
+				to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
+			FROM convdash.conversations c
+			WHERE c.account_id = $1 AND c.id = ANY($12) %2$s) x
+		WHERE %3$s
+		ORDER BY %4$s LIMIT %5$s$q$,
+		pk, convdash.list_conds(args),
+		CASE WHEN args.cursor_k IS NULL THEN 'true' ELSE format(
+			'(x.s1 %1$s $8::%2$s OR (x.s1 = $8::%2$s AND (x.s2, x.id) %3$s ($13::timestamptz, $9)))',
+			pcmp, keytype, cmp) END,
+		convdash.list_order_sql(sort, dir), lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_ranked_candidates_sql(convdash.list_args, text, text, integer) IS
+	'Admin: SQL text of the candidate conversations ($12) after the cursor in status or rating order, at most lim, with the columns of list_source_sql';
+
 -- Phase 2's page: the candidate conversations ($12) and those of the matching
 -- agents ($11) after the cursor in sort order, at most n + 1 of them.
 CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
@@ -524,8 +558,9 @@ CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text,
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-	sql text := format('SELECT * FROM (%s) u',
-		convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text));
+	sql text := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
+		THEN convdash.list_ranked_candidates_sql(args, sort, dir, n + 1)
+		ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
 BEGIN
 	IF cardinality(args.matched) > 0 THEN
 		sql := sql || format(' UNION SELECT * FROM (%s) u',
