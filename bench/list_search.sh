@@ -70,7 +70,7 @@ SELECT setseed(0.42);
 \pset tuples_only off
 \pset format aligned
 \echo
-\echo search indexes (size now; their build times and append cost: bench/search_index.sh)
+\echo search indexes (size now; build time and append cost against the 0.1 keys: bench/search_index.sh)
 SELECT c.relname AS index, pg_size_pretty(pg_relation_size(c.oid)) AS size,
 	pg_size_pretty(pg_relation_size(i.indrelid)) AS "table size", pg_get_expr(i.indexprs, i.indrelid) AS keys
 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
@@ -291,7 +291,7 @@ INSERT INTO terms VALUES ('other tenant', 1, 'qorvex', NULL), ('other tenant', 2
 	('other tenant', 3, 'qorvex zq#', NULL);
 INSERT INTO terms VALUES ('none', 1, '~', NULL), ('none', 2, '§', NULL), ('none', 3, 'qj', NULL),
 	('none', 4, 'ǂx', NULL), ('none', 5, '%_', NULL);
--- kept for bench/search_index.sh (the index's cost per term class)
+-- the terms picked, kept for a look afterwards
 DROP TABLE IF EXISTS public.bench_search_terms;
 CREATE TABLE public.bench_search_terms AS SELECT :acct::bigint AS account_id, * FROM terms;
 
