@@ -22,9 +22,10 @@
 -- the tenant's 1-, 2- and 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
 -- the search runs in up to four phases, each bounded:
---   0. a term of 4+ characters (selective 4-gram keys): collect the matching
---      conversations through the indexes when there are at most
---      10 x SEARCH_PROBE messages/sessions, and sort those: rare and medium terms;
+--   0. a term of 4+ characters (selective 4-gram keys), or a shorter one whose
+--      keys the statistics say are rare: collect the matching conversations
+--      through the indexes when there are at most 10 x SEARCH_PROBE
+--      messages/sessions, and sort those: rare and medium terms;
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
@@ -517,6 +518,26 @@ $$;
 COMMENT ON FUNCTION convdash.list_substring_cond() IS
 	'Admin: the SQL condition on conversations c that the substring search matches (for counts)';
 
+-- The planner's estimate (statistics of the index's keys) of the tenant's
+-- shown messages that have every key of the term: phase 0 trusts it for
+-- terms of 1 to 3 characters, whose one or two keys may be very common.
+-- (VOLATILE: EXPLAIN runs only in a volatile function.)
+CREATE FUNCTION convdash.list_substring_estimate(args convdash.list_args) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	p json;
+BEGIN
+	-- the list's $1 and $14 (account and keys), bound here: EXPLAIN is no list_exec query
+	EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM convdash.messages m WHERE m.account_id = $1
+		AND convdash.search_grams(m.account_id, m.content) @> $2 AND m.seq IS NOT NULL'
+		INTO p USING args.account_id, args.keys;
+	RETURN (p -> 0 -> 'Plan' ->> 'Plan Rows')::bigint;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_estimate(convdash.list_args) IS
+	'Admin: the planner''s estimate of the tenant''s shown messages that have every index key of the search term';
+
 -- SQL of the candidate conversations ($12) after the cursor in status or
 -- rating order, at most lim of them, with the columns of list_source_sql: one
 -- pass over the candidates (list_source_sql's branch per value would look
@@ -585,8 +606,10 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	probe_limit integer := probe;
-	-- phase 0's cap: a term of 4+ characters has selective 4-gram keys
-	early integer := CASE WHEN length(args.term) >= 4 THEN least(cap, probe * 10) END;
+	-- phase 0's cap: a term of 4+ characters has selective 4-gram keys; a
+	-- shorter one (one or two keys) when the statistics say its key is rare
+	early integer := CASE WHEN length(args.term) >= 4 OR convdash.list_substring_estimate(args) <= probe * 10
+		THEN least(cap, probe * 10) END;
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
