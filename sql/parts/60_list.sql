@@ -518,25 +518,32 @@ $$;
 COMMENT ON FUNCTION convdash.list_substring_cond() IS
 	'Admin: the SQL condition on conversations c that the substring search matches (for counts)';
 
--- The planner's estimate (statistics of the index's keys) of the tenant's
--- shown messages that have every key of the term: phase 0 trusts it for
--- terms of 1 to 3 characters, whose one or two keys may be very common.
+-- Whether the planner's statistics of the index's keys count the term's keys
+-- among the rare ones: the estimate of the shown messages that have every
+-- key is no more than that of a key no text has (key 0). Phase 0 asks it
+-- for terms of 1 to 3 characters, whose one or two keys may be very common.
 -- (VOLATILE: EXPLAIN runs only in a volatile function.)
-CREATE FUNCTION convdash.list_substring_estimate(args convdash.list_args) RETURNS bigint
+CREATE FUNCTION convdash.list_substring_rare(args convdash.list_args) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
+	est float8[] := '{}';
 	p json;
+	k bigint[];
 BEGIN
 	-- the list's $1 and $14 (account and keys), bound here: EXPLAIN is no list_exec query
-	EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM convdash.messages m WHERE m.account_id = $1
-		AND convdash.search_grams(m.account_id, m.content) @> $2 AND m.seq IS NOT NULL'
-		INTO p USING args.account_id, args.keys;
-	RETURN (p -> 0 -> 'Plan' ->> 'Plan Rows')::bigint;
+	FOR i IN 1 .. 2 LOOP
+		k := CASE i WHEN 1 THEN args.keys ELSE ARRAY[0::bigint] END;
+		EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM convdash.messages m WHERE m.account_id = $1
+			AND convdash.search_grams(m.account_id, m.content) @> $2 AND m.seq IS NOT NULL'
+			INTO p USING args.account_id, k;
+		est := est || (p -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+	END LOOP;
+	RETURN est[1] <= est[2];
 END
 $$;
-COMMENT ON FUNCTION convdash.list_substring_estimate(convdash.list_args) IS
-	'Admin: the planner''s estimate of the tenant''s shown messages that have every index key of the search term';
+COMMENT ON FUNCTION convdash.list_substring_rare(convdash.list_args) IS
+	'Admin: whether the planner''s statistics count the search term''s index keys among the rare ones (an estimate no higher than a key no text has)';
 
 -- SQL of the candidate conversations ($12) after the cursor in status or
 -- rating order, at most lim of them, with the columns of list_source_sql: one
@@ -608,7 +615,7 @@ DECLARE
 	probe_limit integer := probe;
 	-- phase 0's cap: a term of 4+ characters has selective 4-gram keys; a
 	-- shorter one (one or two keys) when the statistics say its key is rare
-	early integer := CASE WHEN length(args.term) >= 4 OR convdash.list_substring_estimate(args) <= probe * 10
+	early integer := CASE WHEN length(args.term) >= 4 OR convdash.list_substring_rare(args)
 		THEN least(cap, probe * 10) END;
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
