@@ -22,10 +22,9 @@
 -- the tenant's 1-, 2- and 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
 -- the search runs in up to four phases, each bounded:
---   0. a term of 4+ characters (selective 4-gram keys), or a shorter one whose
---      keys the statistics say are rare: collect the matching conversations
---      through the indexes when there are at most 10 x SEARCH_PROBE
---      messages/sessions, and sort those: rare and medium terms;
+--   0. when the statistics say one of the term's keys is rare: collect the
+--      matching conversations through the indexes when there are at most
+--      10 x SEARCH_PROBE messages/sessions, and sort those: rare and medium terms;
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
@@ -518,32 +517,35 @@ $$;
 COMMENT ON FUNCTION convdash.list_substring_cond() IS
 	'Admin: the SQL condition on conversations c that the substring search matches (for counts)';
 
--- Whether the planner's statistics of the index's keys count the term's keys
--- among the rare ones: the estimate of the shown messages that have every
--- key is no more than that of a key no text has (key 0). Phase 0 asks it
--- for terms of 1 to 3 characters, whose one or two keys may be very common.
+-- Whether the planner's statistics of the index's keys count one of the
+-- term's keys among the rare ones: its estimate of the shown messages that
+-- have it is no more than that of a key no text has (key 0). The term's
+-- matches are at most that key's, so phase 0 may try to collect them.
 -- (VOLATILE: EXPLAIN runs only in a volatile function.)
 CREATE FUNCTION convdash.list_substring_rare(args convdash.list_args) RETURNS boolean
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-	est float8[] := '{}';
+	floor_rows float8;
 	p json;
-	k bigint[];
+	k bigint;
 BEGIN
 	-- the list's $1 and $14 (account and keys), bound here: EXPLAIN is no list_exec query
-	FOR i IN 1 .. 2 LOOP
-		k := CASE i WHEN 1 THEN args.keys ELSE ARRAY[0::bigint] END;
+	FOREACH k IN ARRAY 0::bigint || args.keys LOOP
 		EXECUTE 'EXPLAIN (FORMAT JSON) SELECT 1 FROM convdash.messages m WHERE m.account_id = $1
 			AND convdash.search_grams(m.account_id, m.content) @> $2 AND m.seq IS NOT NULL'
-			INTO p USING args.account_id, k;
-		est := est || (p -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+			INTO p USING args.account_id, ARRAY[k];
+		IF k = 0 THEN
+			floor_rows := (p -> 0 -> 'Plan' ->> 'Plan Rows')::float8;
+		ELSIF (p -> 0 -> 'Plan' ->> 'Plan Rows')::float8 <= floor_rows THEN
+			RETURN true;
+		END IF;
 	END LOOP;
-	RETURN est[1] <= est[2];
+	RETURN false;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_substring_rare(convdash.list_args) IS
-	'Admin: whether the planner''s statistics count the search term''s index keys among the rare ones (an estimate no higher than a key no text has)';
+	'Admin: whether the planner''s statistics count one of the search term''s index keys among the rare ones (an estimate no higher than a key no text has)';
 
 -- SQL of the candidate conversations ($12) after the cursor in status or
 -- rating order, at most lim of them, with the columns of list_source_sql: one
@@ -613,15 +615,13 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	probe_limit integer := probe;
-	-- phase 0's cap: a term of 4+ characters has selective 4-gram keys; a
-	-- shorter one (one or two keys) when the statistics say its key is rare
-	early integer := CASE WHEN length(args.term) >= 4 OR convdash.list_substring_rare(args)
-		THEN least(cap, probe * 10) END;
+	-- phase 0's cap, when the statistics say one of the term's keys is rare
+	early integer := CASE WHEN convdash.list_substring_rare(args) THEN least(cap, probe * 10) END;
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
-	-- phase 0: few matches in the index (rare and medium terms of 4+
-	-- characters): collect them at once, cheaper than any probe
+	-- phase 0: few matches in the index (rare and medium terms): collect them
+	-- at once, cheaper than any probe
 	IF early IS NOT NULL THEN
 		args.candidates := convdash.list_substring_candidates(args, early);
 		IF args.candidates IS NOT NULL THEN
