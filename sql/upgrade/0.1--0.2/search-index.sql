@@ -16,5 +16,6 @@ LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 CREATE INDEX messages_search_idx ON convdash.messages USING gin (convdash.search_grams(account_id, content))
 	WHERE seq IS NOT NULL;
+ALTER INDEX convdash.messages_search_idx ALTER COLUMN 1 SET STATISTICS 1000;
 CREATE INDEX conversations_session_search_idx ON convdash.conversations
 	USING gin (convdash.search_grams(account_id, session_id));
