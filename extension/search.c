@@ -4,14 +4,31 @@
  *		makes list cursors tamper-proof.
  *
  * convdash indexes message content and session ids with a GIN index on
- * search_grams(text): the distinct 1-, 2- and 3-character substrings of the
- * lowercased text, each as a 32-bit key. A search term's keys
- * (search_keys(q)) are all contained in the keys of every text that contains
- * the term (ILIKE compares lower(text) with lower(pattern)), so
- * "search_grams(content) @> search_keys(q)" is an exact-superset candidate
- * filter that the ILIKE recheck makes exact. Unlike pg_trgm it answers
- * 1- and 2-character terms and punctuation, and the planner can only use it
- * where the query names the expression, never behind a plain ILIKE.
+ * search_grams(account_id, text): the distinct 1-, 2- and 4-character
+ * substrings of the lowercased text, each as a 64-bit key whose high half is
+ * the tenant (account id) and whose low half names the n-gram. A search
+ * term's keys (search_keys(account_id, q)) are all contained in the keys of
+ * every text of that tenant that contains the term (ILIKE compares
+ * lower(text) with lower(pattern)), so
+ * "search_grams(account_id, content) @> search_keys(account_id, q)" is an
+ * exact-superset candidate filter that the ILIKE recheck makes exact.
+ *
+ * Tenant keys: every posting list belongs to one tenant, so a term frequent
+ * in another tenant's data costs a search nothing (and a tenant's keys are
+ * one contiguous range of the index, as a Citus shard holds them). 4-grams
+ * instead of 3-grams: the 3-grams of an ordinary word are each in a few % of
+ * messages, its 4-grams are far rarer, so a medium term intersects short
+ * lists; a text has about as many distinct 4-grams as 3-grams, so the index
+ * and the append cost stay what they were (indexing both would add half of
+ * the keys). A 3-character term is looked up by its two 2-grams.
+ *
+ * Unlike pg_trgm it answers 1- and 2-character terms and punctuation, and
+ * the planner can only use it where the query names the expression, never
+ * behind a plain ILIKE.
+ *
+ * The one-argument search_grams/search_keys (32-bit keys, 1- to 3-grams,
+ * shared by all tenants) are the functions of version 0.1: their symbols
+ * stay for its frozen install script.
  */
 #include "postgres.h"
 
@@ -27,10 +44,15 @@
 
 PG_FUNCTION_INFO_V1(convdash_search_grams);
 PG_FUNCTION_INFO_V1(convdash_search_keys);
+PG_FUNCTION_INFO_V1(convdash_search_tenant_grams);
+PG_FUNCTION_INFO_V1(convdash_search_tenant_keys);
 PG_FUNCTION_INFO_V1(convdash_hmac_sha256);
 
 #define GRAM_TAG_SHIFT	28
 #define GRAM_HASH_MASK	0x0FFFFFFF
+/* the long n-gram of the tenant keys (besides 1- and 2-grams), and the most keys a term is looked up by */
+#define TENANT_GRAM_LONG 4
+#define TENANT_QUERY_KEYS 8
 
 /* Key of the n-gram at w[0..n-1]: a tag for n plus the code point or an FNV-1a hash */
 static inline int32
@@ -75,19 +97,36 @@ lower_wchars(text *t, Oid collation, int *nchars)
 	return w;
 }
 
-/* Sorts the keys, drops duplicates and returns them as an int4[] */
-static ArrayType *
-keys_to_array(int32 *keys, int nkeys)
+/* qsort comparator of int64 keys */
+static int
+key64_cmp(const void *a, const void *b)
 {
+	int64		x = *(const int64 *) a;
+	int64		y = *(const int64 *) b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts the keys (int64 when wide, else int32), drops duplicates and returns them as an int8[] or int4[] */
+static ArrayType *
+keys_to_array(void *keys, int nkeys, bool wide)
+{
+	Size		size = wide ? sizeof(int64) : sizeof(int32);
 	int			n = 0;
 	Datum	   *d;
 
 	if (nkeys > 1)
-		qsort(keys, nkeys, sizeof(int32), key_cmp);
+		qsort(keys, nkeys, size, wide ? key64_cmp : key_cmp);
 	d = (Datum *) palloc(Max(nkeys, 1) * sizeof(Datum));
 	for (int i = 0; i < nkeys; i++)
-		if (i == 0 || keys[i] != keys[i - 1])
-			d[n++] = Int32GetDatum(keys[i]);
+	{
+		char	   *k = (char *) keys + i * size;
+
+		if (i == 0 || memcmp(k, k - size, size) != 0)
+			d[n++] = wide ? Int64GetDatum(*(int64 *) k) : Int32GetDatum(*(int32 *) k);
+	}
+	if (wide)
+		return construct_array(d, n, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 	return construct_array(d, n, INT4OID, sizeof(int32), true, TYPALIGN_INT);
 }
 
@@ -109,7 +148,7 @@ convdash_search_grams(PG_FUNCTION_ARGS)
 	for (int i = 0; i < len; i++)
 		for (int n = 1; n <= 3 && i + n <= len; n++)
 			keys[nkeys++] = gram_key(w + i, n);
-	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, false));
 }
 
 /*
@@ -129,7 +168,79 @@ convdash_search_keys(PG_FUNCTION_ARGS)
 		keys[nkeys++] = gram_key(w, len);
 	for (int i = 0; i + 3 <= len; i++)
 		keys[nkeys++] = gram_key(w + i, 3);
-	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys));
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, false));
+}
+
+/* The 64-bit key of the n-gram at w[0..n-1] for a tenant: account id above, gram key below */
+static inline int64
+tenant_key(int64 account_id, const pg_wchar *w, int n)
+{
+	uint64		acct = (uint64) account_id;
+
+	return (int64) (((acct ^ (acct >> 32)) << 32) | (uint32) gram_key(w, n));
+}
+
+/* Returns the tenant's distinct 1-, 2- and 4-gram keys of the lowercased text (the index side) */
+Datum
+convdash_search_tenant_grams(PG_FUNCTION_ARGS)
+{
+	int64		account_id = PG_GETARG_INT64(0);
+	text	   *t = PG_GETARG_TEXT_PP(1);
+	int			len;
+	pg_wchar   *w = lower_wchars(t, PG_GET_COLLATION(), &len);
+	int64	   *keys;
+	int			nkeys = 0;
+
+	if ((Size) len * 3 + 1 > MaxAllocSize / sizeof(int64))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("text too long to index for search")));
+	keys = (int64 *) palloc(((Size) len * 3 + 1) * sizeof(int64));
+	for (int i = 0; i < len; i++)
+	{
+		keys[nkeys++] = tenant_key(account_id, w + i, 1);
+		if (i + 2 <= len)
+			keys[nkeys++] = tenant_key(account_id, w + i, 2);
+		if (i + TENANT_GRAM_LONG <= len)
+			keys[nkeys++] = tenant_key(account_id, w + i, TENANT_GRAM_LONG);
+	}
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, true));
+}
+
+/*
+ * Returns the tenant's keys a text must contain to contain the term (the
+ * query side): the whole term's key when it has 1, 2 or 4 characters, the
+ * two 2-grams of a 3-character term, else at most TENANT_QUERY_KEYS of its
+ * 4-grams, spread from the first to the last (enough to make the candidates
+ * few; more lists would only cost reads).
+ */
+Datum
+convdash_search_tenant_keys(PG_FUNCTION_ARGS)
+{
+	int64		account_id = PG_GETARG_INT64(0);
+	text	   *t = PG_GETARG_TEXT_PP(1);
+	int			len;
+	pg_wchar   *w = lower_wchars(t, PG_GET_COLLATION(), &len);
+	int64		keys[TENANT_QUERY_KEYS];
+	int			nkeys = 0;
+	int			ngrams = len - TENANT_GRAM_LONG + 1;
+
+	if (len == 3)
+	{
+		keys[nkeys++] = tenant_key(account_id, w, 2);
+		keys[nkeys++] = tenant_key(account_id, w + 1, 2);
+	}
+	else if (len > 0 && len <= TENANT_GRAM_LONG)
+		keys[nkeys++] = tenant_key(account_id, w, len);
+	else if (ngrams <= TENANT_QUERY_KEYS)
+		for (int i = 0; i < ngrams; i++)
+			keys[nkeys++] = tenant_key(account_id, w + i, TENANT_GRAM_LONG);
+	else
+		for (int k = 0; k < TENANT_QUERY_KEYS; k++)
+			keys[nkeys++] = tenant_key(account_id,
+									   w + (int) ((int64) k * (ngrams - 1) / (TENANT_QUERY_KEYS - 1)),
+									   TENANT_GRAM_LONG);
+	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, true));
 }
 
 /* HMAC-SHA-256 of msg under key */

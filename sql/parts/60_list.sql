@@ -18,22 +18,31 @@
 --
 -- Search (q): the conversation matches when its session id, its agent's name
 -- or one of its user/assistant messages contains q (ILIKE, %, _ and \
--- literal). The index is a GIN over convdash.search_grams(), the 1-, 2- and
--- 3-grams of the lowercased text (search.c), so every term of any length
+-- literal). The index is a GIN over convdash.search_grams(account_id, text),
+-- the tenant's 1-, 2- and 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
--- the search runs in up to three phases, each bounded:
+-- the search runs in up to four phases, each bounded:
+--   0. when one of the term's keys is not among the index's most common
+--      (its statistics, list_substring_rare): collect the
+--      matching conversations through the indexes when there are at most
+--      10 x SEARCH_PROBE messages/sessions, and sort those: rare and medium terms;
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
 --      page, probe that many (terms in a few % of conversations);
 --   2. else collect the matching conversations through the indexes, at most
 --      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
---   3. else (the term is common overall but rare after the filters) probe
---      in sort order without a cap.
--- SEARCH_PROBE (400) and SEARCH_CANDIDATES (30000) can be changed with the
--- settings convdash.search_probe and convdash.search_candidates.
+--   3. else (the term is common overall but rare after the filters) walk
+--      on in sort order from where phase 1 stopped, at most SEARCH_WALK
+--      conversations; when that does not fill the page, the page ends early:
+--      its hits, "partial": true and a next_cursor after the last
+--      conversation walked (no row is skipped or repeated, the next page
+--      goes on from there), so no search reads more than these bounds.
+-- SEARCH_PROBE (400), SEARCH_CANDIDATES (30000) and SEARCH_WALK (4000) can be
+-- changed with the settings convdash.search_probe, convdash.search_candidates
+-- and convdash.search_walk.
 --
--- Word search (match=words, 59_words.sql) runs the same phases with another
+-- Word search (match=words, 59_words.sql) runs the same phases (but phase 0) with another
 -- match condition (the tenant-qualified tsquery $15 against messages.words,
 -- its GIN for phase 2); sort=relevance ranks instead (list_relevance,
 -- bounded by convdash.search_rank_limit). The function is in parts: the
@@ -42,17 +51,17 @@
 -- list_source_sql walks a sort, list_search / list_relevance search,
 -- list_total counts, list_rows_json and list_suggestions answer.
 
-CREATE FUNCTION convdash.search_grams(value text) RETURNS integer[]
-AS 'MODULE_PATHNAME', 'convdash_search_grams'
+CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'convdash_search_tenant_grams'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION convdash.search_grams(text) IS
-	'Read: the distinct 1-, 2- and 3-gram keys of the lowercased text, as indexed for search';
+COMMENT ON FUNCTION convdash.search_grams(bigint, text) IS
+	'Read: the tenant''s distinct 1-, 2- and 4-gram keys of the lowercased text, as indexed for search (account id in the high 32 bits)';
 
-CREATE FUNCTION convdash.search_keys(term text) RETURNS integer[]
-AS 'MODULE_PATHNAME', 'convdash_search_keys'
+CREATE FUNCTION convdash.search_keys(account_id bigint, term text) RETURNS bigint[]
+AS 'MODULE_PATHNAME', 'convdash_search_tenant_keys'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION convdash.search_keys(text) IS
-	'Read: the keys every text containing the term has (search_grams(text) @> search_keys(term)): its 1- or 2-gram, else its 3-grams';
+COMMENT ON FUNCTION convdash.search_keys(bigint, text) IS
+	'Read: the tenant''s keys every text containing the term has (search_grams(account_id, text) @> search_keys(account_id, term)): the whole term''s key for 1, 2 or 4 characters, the two 2-grams of 3, else up to 8 of its 4-grams';
 
 CREATE FUNCTION convdash.hmac_sha256(key bytea, message bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'convdash_hmac_sha256'
@@ -61,11 +70,13 @@ COMMENT ON FUNCTION convdash.hmac_sha256(bytea, bytea) IS
 	'Admin: HMAC-SHA-256 of message under key';
 
 -- Search indexes: shown messages only (system and tool messages are never
--- searched), and session ids.
-CREATE INDEX messages_search_idx ON convdash.messages USING gin (convdash.search_grams(content))
+-- searched), and session ids; the keys are the tenant's own (search.c).
+CREATE INDEX messages_search_idx ON convdash.messages USING gin (convdash.search_grams(account_id, content))
 	WHERE seq IS NOT NULL;
+-- the search asks which keys are common (list_substring_rare): keep 10,000 of them
+ALTER INDEX convdash.messages_search_idx ALTER COLUMN 1 SET STATISTICS 1000;
 CREATE INDEX conversations_session_search_idx ON convdash.conversations
-	USING gin (convdash.search_grams(session_id));
+	USING gin (convdash.search_grams(account_id, session_id));
 
 -- List indexes the foundation does not have (see the sort table above).
 CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id);
@@ -231,7 +242,7 @@ CREATE TYPE convdash.list_args AS (
 	matched bigint[],                          -- $11 the filtered agents whose name matches
 	candidates bigint[],                       -- $12 conversations the index phase found
 	cursor_t text,                             -- $13 the cursor's second key
-	keys integer[],                            -- $14 the term's index keys
+	keys bigint[],                             -- $14 the term's index keys
 	words tsquery,                             -- $15 words mode: the tenant-qualified query
 	matched_ranks real[],                      -- $16 words mode: the rank of each agent in $11
 	-- not parameters:
@@ -298,6 +309,7 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	conds text := convdash.list_conds(args) || extra;
+	agent_filter boolean := args.agents IS NOT NULL;
 	keyset boolean := args.cursor_k IS NOT NULL;
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
@@ -317,11 +329,14 @@ BEGIN
 			ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
 			x.v, x.pk, keytype, ts_text,
 			CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
-			-- values the filters exclude: a constant false the planner drops the branch for
+			-- values the filters exclude: a constant false the planner drops the branch for;
+			-- a rating branch also says c.rating = v, so that the planner knows the rows
+			-- are rated (conversations_status_rated_idx serves a status filter there)
 			conds || CASE WHEN sort = 'status' AND args.statuses IS NOT NULL
 					THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
 				WHEN sort = 'rating' AND args.min_rating IS NOT NULL
-					THEN format(' AND %s >= $5', x.v) ELSE '' END,
+					THEN format(' AND %s >= $5', x.v) ELSE '' END
+				|| CASE WHEN sort = 'rating' AND x.v <> '0' THEN format(' AND c.rating = %s', x.v) ELSE '' END,
 			matched_cond,
 			CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
 				'(CASE WHEN %1$L::%2$s = $8::%2$s THEN $13::timestamptz ELSE %5$L END, '
@@ -340,6 +355,10 @@ BEGIN
 			array_to_string(branches, ' UNION ALL '), convdash.list_order_sql(sort, dir), lim);
 	END IF;
 	IF sort = 'agent' THEN
+		-- the agent filter applies to the outer walk over agents: in the inner
+		-- one it would only make the index scan of each agent unordered
+		args.agents := NULL;
+		conds := convdash.list_conds(args) || extra;
 		RETURN format($q$
 			SELECT c.id, c.agent_id, c.session_id, o.name AS s1, c.started_at AS s2, o.name AS k, %1$s AS t
 			FROM (SELECT a.id, a.name FROM convdash.agents a WHERE a.account_id = $1 %2$s %3$s %4$s
@@ -350,7 +369,7 @@ BEGIN
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
 			ts_text,
-			CASE WHEN args.agents IS NOT NULL THEN 'AND a.id = ANY($4)' ELSE '' END,
+			CASE WHEN agent_filter THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
 			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
 			dir, conds,
@@ -446,7 +465,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
 	args.pattern := convdash.search_pattern(args.term);
-	args.keys := convdash.search_keys(args.term);
+	args.keys := convdash.search_keys(args.account_id, args.term);
 	SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO args.matched
 	FROM convdash.agents a
 	WHERE a.account_id = args.account_id AND a.name ILIKE args.pattern
@@ -503,9 +522,10 @@ $$;
 COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 	'Admin: the list_exec query of at most lim search hits (substring or words) among the rows of a list_source_sql text, in its order';
 
--- Phase 2's candidates of a substring search: the conversations whose shown
--- messages or session id contain the term, found through the gram indexes;
--- NULL when there are more than cap matching messages/sessions.
+-- Phase 2's candidates of a substring search: the conversations whose shown messages or session id
+-- contain the term, found through the gram indexes; NULL when the index hands
+-- out more than cap messages/sessions (counted before the ILIKE, so that
+-- the rows read stay bounded also where the keys are a loose filter).
 CREATE FUNCTION convdash.list_substring_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
 LANGUAGE plpgsql STABLE
 AS $$
@@ -514,20 +534,19 @@ DECLARE
 	cand bigint[];
 BEGIN
 	SELECT * INTO r FROM convdash.list_exec(format($q$
-		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id FROM convdash.messages m
-			WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $14
-			  AND m.seq IS NOT NULL AND m.content ILIKE $10
+		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id, m.content ILIKE $10 AS hit FROM convdash.messages m
+			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
+			  AND m.seq IS NOT NULL
 			LIMIT %s) x$q$, cap + 1), args);
 	IF r.n > cap THEN
 		RETURN NULL;
 	END IF;
 	cand := coalesce(r.ids, '{}');
 	SELECT * INTO r FROM convdash.list_exec(format($q$
-		SELECT array_agg(x.id), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT c.id FROM convdash.conversations c
-			WHERE c.account_id = $1 AND convdash.search_grams(c.session_id) @> $14
-			  AND c.session_id ILIKE $10
+		SELECT array_agg(x.id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT c.id, c.session_id ILIKE $10 AS hit FROM convdash.conversations c
+			WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $14
 			LIMIT %s) x$q$, cap + 1), args);
 	IF r.n > cap THEN
 		RETURN NULL;
@@ -568,12 +587,64 @@ BEGIN
 			WHERE m.account_id = $1 AND m.words @@ $15))$q$
 		ELSE $q$ AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
 			SELECT m.conversation_id FROM convdash.messages m
-			WHERE m.account_id = $1 AND convdash.search_grams(m.content) @> $14
+			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
 			  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$ END;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_search_cond(text) IS
 	'Admin: the SQL condition on conversations c that the search of the mode (substring or words) matches (for counts)';
+
+-- Whether one of the term's keys is rare: not among the most common keys
+-- that ANALYZE keeps for messages_search_idx (statistics target 1000: keys
+-- in more than ~0.2% of the shown messages). The term's matches are at most
+-- that key's, so phase 0 may try to collect them. Without statistics (a new
+-- installation) every key counts as rare: phase 0 is capped anyway.
+CREATE FUNCTION convdash.list_substring_rare(args convdash.list_args) RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	common bigint[] := (SELECT s.most_common_elems::text::bigint[] FROM pg_catalog.pg_stats s
+		WHERE s.schemaname = 'convdash' AND s.tablename = 'messages_search_idx');
+BEGIN
+	RETURN common IS NULL OR EXISTS (SELECT FROM unnest(args.keys) k WHERE k <> ALL (common));
+END
+$$;
+COMMENT ON FUNCTION convdash.list_substring_rare(convdash.list_args) IS
+	'Admin: whether one of the search term''s index keys is not among the most common keys of messages_search_idx (its statistics)';
+
+-- SQL of the candidate conversations ($12) after the cursor in status or
+-- rating order, at most lim of them, with the columns of list_source_sql: one
+-- pass over the candidates (list_source_sql's branch per value would look
+-- every candidate up once per branch).
+CREATE FUNCTION convdash.list_ranked_candidates_sql(args convdash.list_args, sort text, dir text, lim integer)
+RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+DECLARE
+	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
+	-- the value's place in the order: the status itself; a rank for ratings, unrated last
+	pk text := CASE sort WHEN 'status' THEN 'c.status' WHEN 'rating' THEN CASE dir
+		WHEN 'asc' THEN '((coalesce(c.rating, 0) + 5) % 6)' ELSE '(5 - coalesce(c.rating, 0))' END END;
+	keytype text := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
+BEGIN
+	RETURN format($q$
+		SELECT * FROM (
+			SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, c.started_at AS s2, %1$s::text AS k,
+				to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
+			FROM convdash.conversations c
+			WHERE c.account_id = $1 AND c.id = ANY($12) %2$s) x
+		WHERE %3$s
+		ORDER BY %4$s LIMIT %5$s$q$,
+		pk, convdash.list_conds(args),
+		CASE WHEN args.cursor_k IS NULL THEN 'true' ELSE format(
+			'(x.s1 %1$s $8::%2$s OR (x.s1 = $8::%2$s AND (x.s2, x.id) %3$s ($13::timestamptz, $9)))',
+			pcmp, keytype, cmp) END,
+		convdash.list_order_sql(sort, dir), lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_ranked_candidates_sql(convdash.list_args, text, text, integer) IS
+	'Admin: SQL text of the candidate conversations ($12) after the cursor in status or rating order, at most lim, with the columns of list_source_sql';
 
 -- Phase 2's page: the candidate conversations ($12) and those of the matching
 -- agents ($11) after the cursor in sort order, at most n + 1 of them.
@@ -582,8 +653,9 @@ CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text,
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-	sql text := format('SELECT * FROM (%s) u',
-		convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text));
+	sql text := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
+		THEN convdash.list_ranked_candidates_sql(args, sort, dir, n + 1)
+		ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
 BEGIN
 	IF cardinality(args.matched) > 0 THEN
 		sql := sql || format(' UNION SELECT * FROM (%s) u',
@@ -599,16 +671,30 @@ COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text,
 
 -- The search's page (substring or words, any sort but relevance): at most
 -- n + 1 matching conversations after the cursor in sort order, by the phases
--- described at the top of this file.
+-- described at the top of this file. When phase 3 walks its `walk`
+-- conversations without filling the page, the hits so far come with the
+-- walk's last row (resume_*): the page ends there.
 CREATE FUNCTION convdash.list_search(args convdash.list_args, sort text, dir text, n integer,
-	probe integer, cap integer, OUT ids bigint[], OUT ks text[], OUT ts text[])
+	probe integer, cap integer, walk integer, OUT ids bigint[], OUT ks text[], OUT ts text[],
+	OUT resume_k text, OUT resume_t text, OUT resume_id bigint)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	probe_limit integer := probe;
-	probed bigint;
+	-- phase 0's cap, when the statistics say one of the term's keys is rare
+	early integer := CASE WHEN args.mode = 'substring' AND convdash.list_substring_rare(args) THEN least(cap, probe * 10) END;
+	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
+	-- phase 0: few matches in the index (rare and medium terms): collect them
+	-- at once, cheaper than any probe
+	IF early IS NOT NULL THEN
+		args.candidates := convdash.list_substring_candidates(args, early);
+		IF args.candidates IS NOT NULL THEN
+			SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
+			RETURN;
+		END IF;
+	END IF;
 	-- phase 1: probe the first conversations in sort order; when that finds
 	-- matches but too few, the density seen says whether a probe 8 times as
 	-- long should fill the page, which is cheaper than collecting candidates
@@ -619,29 +705,46 @@ BEGIN
 		IF coalesce(cardinality(ids), 0) > n THEN
 			RETURN;
 		END IF;
-		SELECT x.n INTO probed FROM convdash.list_exec(format('SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM (%s) x',
-			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args) x;
-		EXIT WHEN probed < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+		SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
+			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args);
+		EXIT WHEN seen.n < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
 		probe_limit := probe * 8;
 	END LOOP;
-	IF probed < probe_limit THEN
+	IF seen.n < probe_limit THEN
 		RETURN;    -- the probe saw every filtered conversation after the cursor
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
-	args.candidates := CASE args.mode WHEN 'words' THEN convdash.list_words_candidates(args, cap)
-		ELSE convdash.list_substring_candidates(args, cap) END;
+	-- (a substring search not again when phase 0 found more than cap already)
+	args.candidates := CASE WHEN args.mode = 'words' THEN convdash.list_words_candidates(args, cap)
+		WHEN early IS NULL OR early < cap THEN convdash.list_substring_candidates(args, cap) END;
 	IF args.candidates IS NOT NULL THEN
 		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
 		RETURN;
 	END IF;
-	-- phase 3: common overall, rare after the filters: probe without a cap
+	-- phase 3: common overall, rare after the filters: walk on in sort order
+	-- from the probe's last row, at most `walk` conversations
+	args.cursor_k := seen.ks[seen.n];
+	args.cursor_t := seen.ts[seen.n];
+	args.cursor_id := seen.ids[seen.n];
 	SELECT * INTO r FROM convdash.list_exec(convdash.list_probe_sql(args.mode,
-		convdash.list_source_sql(args, sort, dir, '', false, 'ALL'), n + 1), args);
-	ids := r.ids; ks := r.ks; ts := r.ts;
+		convdash.list_source_sql(args, sort, dir, '', false, walk::text), n + 1 - coalesce(cardinality(ids), 0)), args);
+	ids := coalesce(ids, '{}') || r.ids;
+	ks := coalesce(ks, '{}') || r.ks;
+	ts := coalesce(ts, '{}') || r.ts;
+	IF cardinality(ids) > n THEN
+		RETURN;
+	END IF;
+	SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
+		convdash.list_source_sql(args, sort, dir, '', false, walk::text)), args);
+	IF seen.n = walk THEN
+		resume_k := seen.ks[seen.n];
+		resume_t := seen.ts[seen.n];
+		resume_id := seen.ids[seen.n];
+	END IF;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer) IS
-	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search matches, in sort order (phases 1-3)';
+COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer, integer) IS
+	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*)';
 
 -- The relevance page of a word search: at most n + 1 matching conversations
 -- after the cursor, by rank (the best ts_rank_cd of its matching messages
@@ -800,6 +903,9 @@ DECLARE
 		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
 	search_rank_limit constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_rank_limit', true), '')::integer, 30000));
+	-- phase 3 walks at most this many conversations before it ends the page
+	search_walk constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_walk', true), '')::integer, 4000));
 	acct bigint := convdash.require_account();
 	srt text := coalesce(sort, 'date');
 	dir text := coalesce("order", 'desc');
@@ -809,6 +915,9 @@ DECLARE
 	ids bigint[];
 	ks text[];
 	ts text[];
+	resume_k text;    -- where a search's bounded walk ended a short page
+	resume_t text;
+	resume_id bigint;
 	next_cursor text;
 	result jsonb;
 BEGIN
@@ -829,7 +938,8 @@ BEGIN
 			convdash.list_source_sql(args, srt, dir, '', false, (n + 1)::text)), args) r;
 	ELSIF args.mode = 'substring' THEN
 		args := convdash.list_substring_args(args);
-		SELECT * INTO ids, ks, ts FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates);
+		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
+		FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
 	ELSE
 		args := convdash.list_words_args(args);
 		IF numnode(args.plain) = 0 THEN
@@ -837,20 +947,28 @@ BEGIN
 		ELSIF srt = 'relevance' THEN
 			SELECT * INTO ids, ks, ts FROM convdash.list_relevance(args, dir, n, search_rank_limit);
 		ELSE
-			SELECT * INTO ids, ks, ts FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates);
+			SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
+			FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
 		END IF;
 	END IF;
 
 	-- signed here, not inside the query (on Citus that runs on a worker)
 	IF cardinality(ids) > n THEN
 		next_cursor := convdash.cursor_encode(signature, ks[n], ts[n], ids[n]);
+	ELSIF resume_id IS NOT NULL THEN
+		-- the search's walk ended the page early: the next page goes on from there
+		next_cursor := convdash.cursor_encode(signature, resume_k, resume_t, resume_id);
 	END IF;
 	result := jsonb_build_object('data', convdash.list_rows_json(args, ids[1:n]), 'next_cursor', next_cursor);
 	IF with_total THEN
 		result := result || jsonb_build_object('total',
 			CASE WHEN args.mode = 'words' AND numnode(args.plain) = 0 THEN 0 ELSE convdash.list_total(args) END);
 	END IF;
-	IF args.term IS NOT NULL AND cursor IS NULL AND ids IS NULL THEN
+	IF resume_id IS NOT NULL THEN
+		result := result || '{"partial": true}'::jsonb;
+	END IF;
+	-- suggestions only where the search is over: an empty first page without a next page
+	IF args.term IS NOT NULL AND cursor IS NULL AND coalesce(cardinality(ids), 0) = 0 AND next_cursor IS NULL THEN
 		result := result || jsonb_build_object('suggestions', convdash.list_suggestions(acct, args.term));
 	END IF;
 	RETURN result;

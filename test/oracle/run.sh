@@ -6,7 +6,8 @@
 # every page is compared with a plain, obviously correct SQL query (strpos on
 # lower(), role IN (user, assistant), dates via AT TIME ZONE, ORDER BY the
 # full key). Checks: same rows in the same order, no duplicates, no gaps,
-# full pages until the last, next_cursor null exactly at the end, the exact
+# full pages until the last (short ones only where a search's bounded walk
+# ended the page and it says "partial"), next_cursor null exactly at the end, the exact
 # total, each row's fields, and each hit's match (session, agent, message),
 # snippet and marks, and the suggestions of an empty first page. Word search
 # (match=words, the first tenant in English, the second simple) is compared

@@ -4,7 +4,9 @@
 # the plan of every statement it runs, so what is checked is what runs, not a
 # copy of the query. Checks that a transcript page is an index range of
 # messages_transcript_idx reading only the page's rows, never an OFFSET or a
-# scan of the whole conversation, for the newest and the oldest page.
+# scan of the whole conversation, for the newest and the oldest page; that a
+# search's index phase reads only its tenant's postings of
+# messages_search_idx, and that its walk (phase 3) is capped.
 # Prints "ok - ..." / "not ok - ..." per case (see docs/CONVENTIONS.md).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -65,5 +67,30 @@ for page in 1 400; do
 		bash -c "! grep -qE 'Seq Scan on messages|Limit|Sort Key: m\\.' '$work/p$page'"
 done
 [ $failed -eq 0 ] || sed 's/^/# /' "$work/p400"
+
+# Search: the index phase reads the tenant's own postings through
+# messages_search_idx, and the walk of phase 3 is capped. Another tenant has
+# a word in 20,000 messages; this tenant has it once.
+psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
+SELECT set_config('convdash.account_id', convdash.create_account('Plans Other')::text, false);
+SELECT convdash.start_conversation(convdash.create_agent('other'), 'other-1', 'web') AS oc \gset
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
+SELECT convdash.current_account(), :oc, 'user', 'zorgblat ' || s, s FROM generate_series(1, 20000) s;
+UPDATE convdash.conversations SET message_count = 20000 WHERE id = :oc;
+SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans'), false);
+SELECT convdash.append_message(min(id), 'user', 'one zorgblat here') FROM convdash.conversations
+WHERE account_id = convdash.current_account();
+VACUUM ANALYZE convdash.messages;
+SQL
+plans "SET convdash.search_probe = 1; SELECT convdash.list_conversations(q => 'zorgblat');" >"$work/search"
+check "search, index phase: a bitmap scan of messages_search_idx" \
+	grep -q 'Bitmap Index Scan on messages_search_idx' "$work/search"
+check "search, index phase: the index hands out this tenant's 1 posting, not the other tenant's 20,000" \
+	grep -qE 'Bitmap Index Scan on messages_search_idx .*actual rows=1 loops=1' "$work/search"
+plans "SET convdash.search_probe = 1; SET convdash.search_candidates = 1; SET convdash.search_walk = 2;
+	SELECT convdash.list_conversations(q => 'message', sort => 'messages');" >"$work/walk"
+check "search, phase 3: the walk is capped at convdash.search_walk rows" \
+	bash -c "grep -q 'LIMIT 2' '$work/walk' && ! grep -q 'LIMIT ALL' '$work/walk'"
+[ $failed -eq 0 ] || sed 's/^/# /' "$work/search" "$work/walk"
 
 exit $failed

@@ -193,7 +193,10 @@ export class ConversationTable {
     this.moreButton.hidden = !this.nextCursor;
     this.renderSummary();
     if (this.rows.length) this.showStatus('ready', '', '');
-    else if (isFiltered(state)) {
+    else if (this.nextCursor) {
+      // a search's bounded walk ended the page before finding a match ("partial"): more to look through
+      this.showStatus('empty', 'No match yet', 'The search looked through part of the conversations so far. Load more to keep searching.');
+    } else if (isFiltered(state)) {
       this.showStatus('empty', 'Nothing matches', 'No conversation matches these filters and search. Remove a filter or change the search.',
         [suggestionChips(this.suggestions, (text) => this.cb.onSearch(text)),
           h('button', { type: 'button', class: 'btn', onclick: () => this.cb.onClearFilters() }, 'Clear all filters')]);

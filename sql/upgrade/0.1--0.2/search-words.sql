@@ -18,7 +18,7 @@ CREATE TYPE convdash.list_args AS (
 	matched bigint[],
 	candidates bigint[],
 	cursor_t text,
-	keys integer[],
+	keys bigint[],
 	words tsquery,
 	matched_ranks real[],
 	term text,

@@ -86,6 +86,13 @@ SELECT pg_temp.err(format('SELECT convdash.list_conversations(cursor => %L)', :'
 -- every phase of the plan gives the same pages: probe only (default), probe
 -- then candidates (probe of 1), probe then uncapped walk (1 candidate allowed)
 CREATE TEMP TABLE phase_results (setting text, q text, sort text, dir text, pages text);
+-- sets the phase settings probe, candidates and walk ('{}': the defaults)
+CREATE FUNCTION pg_temp.set_phases(setting text[]) RETURNS void
+LANGUAGE sql AS $$
+	SELECT set_config('convdash.search_probe', coalesce(setting[1], ''), false),
+		set_config('convdash.search_candidates', coalesce(setting[2], ''), false),
+		set_config('convdash.search_walk', coalesce(setting[3], ''), false)
+$$;
 DO $$
 DECLARE
 	setting text[];
@@ -94,8 +101,7 @@ DECLARE
 	d text;
 BEGIN
 	FOREACH setting SLICE 1 IN ARRAY ARRAY[['400', '30000'], ['1', '30000'], ['1', '1'], ['2', '3']] LOOP
-		PERFORM set_config('convdash.search_probe', setting[1], false);
-		PERFORM set_config('convdash.search_candidates', setting[2], false);
+		PERFORM pg_temp.set_phases(setting);
 		FOREACH q IN ARRAY ARRAY['e', 'refund', 'call', 'bot', 'b', 'qj', 'ok', 'Z'] LOOP
 			FOREACH s IN ARRAY ARRAY['date', 'agent', 'status', 'messages', 'rating'] LOOP
 				FOREACH d IN ARRAY ARRAY['asc', 'desc'] LOOP
@@ -104,8 +110,7 @@ BEGIN
 			END LOOP;
 		END LOOP;
 	END LOOP;
-	PERFORM set_config('convdash.search_probe', '', false);
-	PERFORM set_config('convdash.search_candidates', '', false);
+	PERFORM pg_temp.set_phases('{}');
 END
 $$;
 SELECT count(*) AS cases, count(DISTINCT setting) AS settings,
@@ -114,13 +119,140 @@ SELECT count(*) AS cases, count(DISTINCT setting) AS settings,
 FROM phase_results r;
 SELECT q, sort, dir, pages FROM phase_results WHERE setting = '400/30000' AND sort IN ('date', 'rating') ORDER BY q, sort, dir;
 
--- the n-gram helpers behind the index
-SELECT cardinality(convdash.search_grams('abc')) AS abc_grams, cardinality(convdash.search_grams('aaaa')) AS aaaa_grams,
-	convdash.search_grams('ABC') = convdash.search_grams('abc') AS case_folded,
-	cardinality(convdash.search_grams('')) AS empty_grams, convdash.search_grams(NULL) IS NULL AS null_grams;
-SELECT t, cardinality(convdash.search_keys(t)) AS nkeys,
-	convdash.search_grams('Say: The Quick brown fox, 50% off_now \ Straße') @> convdash.search_keys(t) AS contained
-FROM unnest(ARRAY['q', 'QU', 'quick', 'brown fox', '50%', '_', '\', 'ße', 'straße', 'x', 'fox!', 'quack']) t;
+-- Every term class against the obvious ILIKE answer, under every phase
+-- setting (probe/candidates/walk; the walk of 1 and 2 ends pages early),
+-- every sort and order, pages of 2: the ids of all pages in order equal
+-- the reference's, and short pages come only with "partial".
+SELECT count(pg_temp.conv(a, s, ch, t, m, f, r)) AS class_conversations FROM (VALUES
+	(:alpha, 'web-0012', 'web', '2026-03-08 09:00:00+00'::timestamptz,
+		ARRAY['user:where is my order?! 👍', 'assistant:It ships today... thanks 🙏🏽'], 'closed', 4),
+	(:zed, 'tg-0013', 'telegram', '2026-03-08 10:00:00+00',
+		ARRAY['user:refund please, where is my money', 'assistant:The qorvex team will call (soon).'], 'closed', 2),
+	(:mid, 'web-0014', 'web', '2026-03-09 09:00:00+00',
+		ARRAY['user:my order is late', 'assistant:👍 noted: order 12-34'], 'active', NULL)
+) v(a, s, ch, t, m, f, r);
+-- the reference: session id, agent name or a shown message contains the term, in sort order
+CREATE FUNCTION pg_temp.reference(q text, sort text, dir text) RETURNS text
+LANGUAGE sql AS $$
+	SELECT coalesce(string_agg(x.session_id, ' ' ORDER BY x.o), '(none)') FROM (
+		SELECT c.session_id, row_number() OVER (ORDER BY
+			CASE WHEN dir = 'asc' THEN CASE sort WHEN 'date' THEN extract(epoch FROM c.started_at)
+				WHEN 'messages' THEN c.message_count END END ASC,
+			CASE WHEN dir = 'desc' THEN CASE sort WHEN 'date' THEN extract(epoch FROM c.started_at)
+				WHEN 'messages' THEN c.message_count END END DESC,
+			CASE WHEN dir = 'asc' THEN c.id END ASC, CASE WHEN dir = 'desc' THEN c.id END DESC) AS o
+		FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+		WHERE c.account_id = convdash.current_account()
+		  AND (strpos(lower(c.session_id), lower(q)) > 0 OR strpos(lower(a.name), lower(q)) > 0
+			OR EXISTS (SELECT FROM convdash.messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+				AND m.role IN ('user', 'assistant') AND strpos(lower(m.content), lower(q)) > 0))) x
+$$;
+-- all pages of a search as one list of session ids, and how many pages were partial or short
+CREATE FUNCTION pg_temp.search_all(q text, sort text, dir text, OUT sessions text, OUT partial int, OUT short int)
+LANGUAGE plpgsql AS $$
+DECLARE
+	cur text;
+	page jsonb;
+	got text[] := '{}';
+BEGIN
+	partial := 0;
+	short := 0;
+	LOOP
+		page := convdash.list_conversations(q => q, sort => sort, "order" => dir, "limit" => 2, cursor => cur);
+		got := got || ARRAY(SELECT e ->> 'session_id' FROM jsonb_array_elements(page -> 'data') WITH ORDINALITY x(e, o) ORDER BY o);
+		cur := page ->> 'next_cursor';
+		partial := partial + coalesce((page ->> 'partial')::boolean::int, 0);
+		short := short + (cur IS NOT NULL AND jsonb_array_length(page -> 'data') < 2)::int;
+		EXIT WHEN cur IS NULL OR cardinality(got) > 100;
+	END LOOP;
+	sessions := coalesce(nullif(array_to_string(got, ' '), ''), '(none)');
+END
+$$;
+CREATE TEMP TABLE class_results (setting text, kind text, q text, sort text, dir text, same boolean, partial int, short int);
+DO $$
+DECLARE
+	setting text[];
+	t text[];
+	s text;
+	d text;
+	r record;
+BEGIN
+	FOREACH setting SLICE 1 IN ARRAY ARRAY[['400', '30000', '4000'], ['1', '30000', '4000'], ['1', '1', '4000'],
+		['1', '1', '1'], ['2', '3', '2']] LOOP
+		PERFORM pg_temp.set_phases(setting);
+		FOREACH t SLICE 1 IN ARRAY ARRAY[['rare', 'ORD-777'], ['rare', 'needle'], ['medium', 'refund'], ['common', 'e'],
+			['session', 'll-00'], ['agent', 'Zed Bot'], ['agent', 'helper'], ['short', 'z'], ['short', 'ze'], ['short', 'Ü'],
+			['none', 'qj'], ['none', '~'], ['phrase', 'where is my'], ['phrase', 'refund please'], ['phrase', 'is my order'],
+			['symbol', '👍'], ['symbol', '🙏🏽'], ['symbol', '?!'], ['symbol', '...'], ['symbol', '12-34'], ['symbol', '('],
+			['other tenant', 'qorvex'], ['other tenant', 'foreign words']] LOOP
+			FOREACH s IN ARRAY ARRAY['date', 'messages'] LOOP
+				FOREACH d IN ARRAY ARRAY['asc', 'desc'] LOOP
+					r := pg_temp.search_all(t[2], s, d);
+					INSERT INTO class_results VALUES (array_to_string(setting, '/'), t[1], t[2], s, d,
+						r.sessions = pg_temp.reference(t[2], s, d), r.partial, r.short);
+				END LOOP;
+			END LOOP;
+		END LOOP;
+	END LOOP;
+	PERFORM pg_temp.set_phases('{}');
+END
+$$;
+SELECT setting, count(*) AS cases, count(*) FILTER (WHERE same) AS same_as_ilike,
+	sum(partial) AS partial_pages, sum(short) AS short_pages
+FROM class_results GROUP BY setting ORDER BY setting;
+SELECT kind, q, sort, dir, setting FROM class_results WHERE NOT same ORDER BY 1, 2, 3, 4, 5;
+SELECT DISTINCT kind, q, pg_temp.reference(q, 'date', 'desc') AS hits FROM class_results ORDER BY 1, 2;
+
+-- Tenant scoping: a term in 300 messages of the other tenant and once here.
+-- Here the index hands out this tenant's one posting only (its keys are the
+-- tenant's own); the other tenant's probe gets its 300.
+SELECT set_config('convdash.account_id', :'other', false) AS tenant \gset
+SELECT count(convdash.append_message(:foreign_c, 'user', 'blorptastic ' || g, NULL, NULL)) AS planted
+FROM generate_series(1, 300) g;
+SELECT set_config('convdash.account_id', :'acct', false) AS tenant \gset
+SELECT gin_clean_pending_list('convdash.messages_search_idx') >= 0 AS pending_list_merged;
+SELECT pg_temp.hits(convdash.list_conversations(q => 'blorptastic')) AS none_here_yet;
+SELECT convdash.append_message(convdash.start_conversation(:zed, 'web-0015', 'web'), 'user', 'one blorptastic here') IS NOT NULL AS planted_here;
+SELECT gin_clean_pending_list('convdash.messages_search_idx') >= 0 AS pending_list_merged;
+-- the postings the search index returns (the bitmap index scan's rows) for
+-- each tenant: planned with the transcript index dropped in a subtransaction
+-- that is rolled back (on this small table the planner would rather read it)
+CREATE FUNCTION pg_temp.postings(acct bigint, q text) RETURNS bigint
+LANGUAGE plpgsql AS $$
+DECLARE
+	p jsonb;
+BEGIN
+	SET LOCAL enable_seqscan = off;
+	BEGIN
+		DROP INDEX convdash.messages_transcript_idx;
+		EXECUTE format($q$EXPLAIN (ANALYZE, FORMAT JSON) SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id + 0 = %s AND convdash.search_grams(m.account_id, m.content) @> convdash.search_keys(%s, %L)
+			  AND m.seq IS NOT NULL AND m.content ILIKE convdash.search_pattern(%L)$q$, acct, acct, q, q) INTO p;
+		RAISE EXCEPTION USING MESSAGE = coalesce((SELECT n ->> 'Actual Rows' FROM jsonb_path_query(p, 'strict $.**') n
+		                                          WHERE n ->> 'Index Name' = 'messages_search_idx'), 'not used');
+	EXCEPTION WHEN raise_exception THEN
+		RETURN nullif(SQLERRM, 'not used')::bigint;
+	END;
+END
+$$;
+SELECT pg_temp.postings(:acct, 'blorptastic') AS postings_here, pg_temp.postings(:other, 'blorptastic') AS postings_other,
+	pg_temp.postings(:acct, 'blorp') AS short_form_here, pg_temp.postings(:other, 'tic 1') AS other_own_term;
+SELECT pg_temp.hits(convdash.list_conversations(q => 'blorptastic')) AS found_here;
+
+-- the n-gram helpers behind the index: 1-, 2- and 4-grams (3 characters: two 2-grams), keys of the tenant
+SELECT cardinality(convdash.search_grams(1, 'abc')) AS abc_grams, cardinality(convdash.search_grams(1, 'abcd')) AS abcd_grams,
+	cardinality(convdash.search_grams(1, 'aaaaa')) AS aaaaa_grams,
+	convdash.search_grams(1, 'ABC') = convdash.search_grams(1, 'abc') AS case_folded,
+	cardinality(convdash.search_grams(1, '')) AS empty_grams, convdash.search_grams(1, NULL) IS NULL AS null_grams,
+	convdash.search_grams(NULL, 'abc') IS NULL AS null_account;
+SELECT t, cardinality(convdash.search_keys(7, t)) AS nkeys,
+	convdash.search_grams(7, 'Say: The Quick brown fox, 50% off_now \ Straße 👍🏽 ok') @> convdash.search_keys(7, t) AS contained,
+	convdash.search_grams(8, 'Say: The Quick brown fox, 50% off_now \ Straße 👍🏽 ok') && convdash.search_keys(7, t) AS other_tenant_shares_a_key
+FROM unnest(ARRAY['q', 'QU', 'qui', 'quic', 'quick', 'brown fox', '50%', '_', '\', 'ße', 'straße', 'x', 'fox!', 'quack',
+	'👍🏽', '👍', 'the quick brown fox, 50% off_now \ strasse', 'The Quick brown fox, 50% off_now \ Straße']) t;
+-- keys of one tenant are one range of the index: the account id is their high half
+SELECT bool_and(k >> 32 = 7) AS tenant_7, bool_and((k2 >> 32) & 4294967295 = 4000000000) AS tenant_4e9
+FROM unnest(convdash.search_grams(7, 'anything')) k, unnest(convdash.search_grams(4000000000, 'anything')) k2;
 SELECT convdash.search_pattern('50%_\x') AS pattern;
 SELECT convdash.search_snippet('no match here', 'zzz') AS no_match_snippet;
 
