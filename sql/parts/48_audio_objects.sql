@@ -112,7 +112,7 @@ $$;
 COMMENT ON FUNCTION convdash.unlink_clip_object() IS
 	'Admin: trigger function unlinking a clip''s large object when its row is deleted or re-pointed (like contrib lo_manage), within the transaction''s unlink budget';
 
--- Unlinks queued large objects while the transaction's budget lasts; returns how many.
+-- Unlinks queued large objects while the transaction's budget lasts; returns how many left the queue.
 CREATE FUNCTION convdash.unlink_queued_clip_objects() RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
@@ -120,23 +120,26 @@ AS $$
 DECLARE
 	used integer := coalesce(nullif(current_setting('convdash.objects_unlinked', true), ''), '0')::integer;
 	n bigint;
+	unlinked bigint;
 BEGIN
 	IF used >= convdash.clip_unlink_budget() THEN
 		RETURN 0;
 	END IF;
+	-- (an object already gone, unlinked by hand, only leaves the queue)
 	WITH d AS (
 		DELETE FROM convdash.clip_object_queue q
 		WHERE (q.account_id, q.loid) IN (SELECT x.account_id, x.loid FROM convdash.clip_object_queue x
 			ORDER BY x.queued_at LIMIT convdash.clip_unlink_budget() - used FOR UPDATE SKIP LOCKED)
 		RETURNING q.loid)
-	SELECT count(lo_unlink(d.loid)) INTO n
-	FROM d WHERE EXISTS (SELECT FROM pg_largeobject_metadata m WHERE m.oid = d.loid);
-	PERFORM set_config('convdash.objects_unlinked', (used + n)::text, true);
+	SELECT count(*), count(CASE WHEN EXISTS (SELECT FROM pg_largeobject_metadata m WHERE m.oid = d.loid)
+		THEN lo_unlink(d.loid) END) INTO n, unlinked
+	FROM d;
+	PERFORM set_config('convdash.objects_unlinked', (used + unlinked)::text, true);
 	RETURN n;
 END
 $$;
 COMMENT ON FUNCTION convdash.unlink_queued_clip_objects() IS
-	'Admin: unlinks queued large objects of deleted clips (clip_object_queue) while the transaction''s clip_unlink_budget() lasts; returns the number unlinked';
+	'Admin: unlinks queued large objects of deleted clips (clip_object_queue) while the transaction''s clip_unlink_budget() lasts; returns the number taken off the queue';
 
 -- Admin: empties clip_object_queue, a commit after each batch of
 -- clip_unlink_budget() objects, with a NOTICE per batch.
@@ -153,7 +156,7 @@ BEGIN
 		EXIT WHEN n = 0;
 		done := done + n;
 		COMMIT;
-		RAISE NOTICE 'unlink_clip_object_queue: % large objects unlinked', done;
+		RAISE NOTICE 'unlink_clip_object_queue: % queued large objects done', done;
 	END LOOP;
 END
 $$;

@@ -132,8 +132,9 @@ $$;
 COMMENT ON FUNCTION convdash.check_audio_chunks() IS
 	'Admin: finished chunk clips whose chunks are missing or do not add up to their size (incomplete_chunks, stored = bytes, actual = chunk bytes) and chunks of clips kept as large objects (stray_chunks); empty when healthy';
 
--- Moves every clip to the storage (batch_size clips per NOTICE); returns how many moved.
-CREATE FUNCTION convdash.move_audio(storage text, batch_size integer DEFAULT 500) RETURNS bigint
+-- Moves every clip (of one account, or all) to the storage, a NOTICE every batch_size clips; returns how many moved.
+CREATE FUNCTION convdash.move_audio(storage text, batch_size integer DEFAULT 500, account_id bigint DEFAULT NULL)
+RETURNS bigint
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
@@ -158,9 +159,11 @@ BEGIN
 	IF convdash.is_citus_table('convdash.audio_clips') THEN
 		RETURN 0;  -- distribute() moved every clip to chunks before distributing
 	END IF;
-	SELECT count(*) INTO total FROM convdash.audio_clips x WHERE x.storage <> move_audio.storage;
+	SELECT count(*) INTO total FROM convdash.audio_clips x
+	WHERE x.storage <> move_audio.storage AND (move_audio.account_id IS NULL OR x.account_id = move_audio.account_id);
 	FOR a IN SELECT x.account_id, x.id, x.loid, x.bytes FROM convdash.audio_clips x
-	         WHERE x.storage <> move_audio.storage ORDER BY x.account_id, x.id FOR UPDATE LOOP
+	         WHERE x.storage <> move_audio.storage AND (move_audio.account_id IS NULL OR x.account_id = move_audio.account_id)
+	         ORDER BY x.account_id, x.id FOR UPDATE LOOP
 		pos := 0;
 		IF storage = 'chunks' THEN
 			WHILE pos < a.bytes LOOP
@@ -190,5 +193,5 @@ BEGIN
 	RETURN moved;
 END
 $$;
-COMMENT ON FUNCTION convdash.move_audio(text, integer) IS
-	'Admin: moves every clip''s bytes to the storage (large_object or chunks) in this transaction, a NOTICE every batch_size clips; returns the number moved; 22023 unknown storage, 55000 large_object on a distributed installation';
+COMMENT ON FUNCTION convdash.move_audio(text, integer, bigint) IS
+	'Admin: moves the bytes of every clip (of account_id; NULL: all) to the storage (large_object or chunks) in this transaction, a NOTICE every batch_size clips; returns the number moved; 22023 unknown storage, 55000 large_object on a distributed installation';
