@@ -180,6 +180,7 @@ BEGIN
 	INSERT INTO convdash.audio_clips (account_id, conversation_id, message_id, loid, mime, bytes, duration_ms, storage)
 	VALUES (acct, c.id, audio_begin.message_id, lo, kind, 0, audio_begin.duration_ms, storage)
 	RETURNING id INTO new_id;
+	INSERT INTO convdash.clip_uploads (account_id, clip_id, message_id) VALUES (acct, new_id, audio_begin.message_id);
 	RETURN new_id;
 END
 $$;
@@ -266,6 +267,20 @@ $$;
 COMMENT ON FUNCTION convdash.attach_audio(bigint, text, bytea, integer) IS
 	'API: stores a whole audio clip for a message in one call (audio_begin + audio_write + audio_finish); returns {id, message_id, bytes, mime, duration_ms}';
 
+-- Raises 55000: an audio clip was begun but not finished by COMMIT.
+CREATE FUNCTION convdash.refuse_unfinished_clip(clip_id bigint, message_id bigint) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	RAISE EXCEPTION 'an audio clip was begun but not finished'
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+		      DETAIL = format('Clip %s of message %s.', clip_id, message_id),
+		      HINT = 'Call convdash.audio_finish(clip_id) before committing.';
+END
+$$;
+COMMENT ON FUNCTION convdash.refuse_unfinished_clip(bigint, bigint) IS
+	'Admin: raises 55000 "an audio clip was begun but not finished" for the clip of a message';
+
 -- Constraint trigger: a clip row must be finished by the end of the transaction that began it.
 CREATE FUNCTION convdash.check_clip_finished() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
@@ -279,10 +294,7 @@ BEGIN
 		TG_TABLE_SCHEMA, TG_TABLE_NAME)
 	INTO unfinished USING NEW.account_id, NEW.id;
 	IF unfinished THEN
-		RAISE EXCEPTION 'an audio clip was begun but not finished'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			      DETAIL = format('Clip %s of message %s.', NEW.id, NEW.message_id),
-			      HINT = 'Call convdash.audio_finish(clip_id) before committing.';
+		PERFORM convdash.refuse_unfinished_clip(NEW.id, NEW.message_id);
 	END IF;
 	RETURN NULL;
 END
@@ -293,6 +305,48 @@ COMMENT ON FUNCTION convdash.check_clip_finished() IS
 CREATE CONSTRAINT TRIGGER audio_clips_finished AFTER INSERT ON convdash.audio_clips
 	DEFERRABLE INITIALLY DEFERRED
 	FOR EACH ROW EXECUTE FUNCTION convdash.check_clip_finished();
+
+-- The same check where the service's transaction runs: on Citus the trigger
+-- above fires on the worker when the coordinator commits there, too late
+-- for an error of its own (the client sees XX000 "could not commit
+-- transaction for shard"). audio_begin also writes a row here, in a table
+-- that stays local to the coordinator; its deferred trigger fires before
+-- Citus commits the workers, checks the clip and removes the row.
+CREATE TABLE convdash.clip_uploads (
+	account_id       bigint NOT NULL,
+	clip_id          bigint NOT NULL,
+	message_id       bigint NOT NULL,
+	PRIMARY KEY (account_id, clip_id)
+);
+COMMENT ON TABLE convdash.clip_uploads IS
+	'Clips begun in the running transactions (empty between them), checked at COMMIT on the node that runs it; local to the coordinator on Citus';
+SELECT pg_catalog.pg_extension_config_dump('convdash.clip_uploads', '');
+ALTER TABLE convdash.clip_uploads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON convdash.clip_uploads
+	USING (account_id OPERATOR(pg_catalog.=) convdash.current_account())
+	WITH CHECK (account_id OPERATOR(pg_catalog.=) convdash.current_account());
+
+-- Constraint trigger on clip_uploads: refuses to commit a begun clip that still exists unfinished; removes its row.
+CREATE FUNCTION convdash.check_upload_finished() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	-- (a clip replaced in the same transaction is gone: nothing to check)
+	IF EXISTS (SELECT FROM convdash.audio_clips a
+	           WHERE a.account_id = NEW.account_id AND a.id = NEW.clip_id AND a.sha256 IS NULL) THEN
+		PERFORM convdash.refuse_unfinished_clip(NEW.clip_id, NEW.message_id);
+	END IF;
+	DELETE FROM convdash.clip_uploads u WHERE u.account_id = NEW.account_id AND u.clip_id = NEW.clip_id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_upload_finished() IS
+	'Admin: deferred constraint trigger of clip_uploads: refuses to commit a begun clip that audio_finish has not finished (55000), then forgets the upload';
+
+CREATE CONSTRAINT TRIGGER clip_uploads_finished AFTER INSERT ON convdash.clip_uploads
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION convdash.check_upload_finished();
 
 -- The {id, message_id, conversation_id, mime, bytes, duration_ms, sha256, created_at} object of a clip.
 CREATE FUNCTION convdash.audio_info(clip_id bigint) RETURNS jsonb

@@ -43,5 +43,25 @@ CREATE POLICY tenant_isolation ON convdash.clip_object_queue
 	USING (account_id OPERATOR(pg_catalog.=) convdash.current_account())
 	WITH CHECK (account_id OPERATOR(pg_catalog.=) convdash.current_account());
 
+CREATE TABLE convdash.clip_uploads (
+	account_id       bigint NOT NULL,
+	clip_id          bigint NOT NULL,
+	message_id       bigint NOT NULL,
+	PRIMARY KEY (account_id, clip_id)
+);
+COMMENT ON TABLE convdash.clip_uploads IS
+	'Clips begun in the running transactions (empty between them), checked at COMMIT on the node that runs it; local to the coordinator on Citus';
+SELECT pg_catalog.pg_extension_config_dump('convdash.clip_uploads', '');
+ALTER TABLE convdash.clip_uploads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON convdash.clip_uploads
+	USING (account_id OPERATOR(pg_catalog.=) convdash.current_account())
+	WITH CHECK (account_id OPERATOR(pg_catalog.=) convdash.current_account());
+-- a constraint trigger cannot be created OR REPLACEd: here, on a stand-in
+-- function that the definitions regenerated below replace
+CREATE FUNCTION convdash.check_upload_finished() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+CREATE CONSTRAINT TRIGGER clip_uploads_finished AFTER INSERT ON convdash.clip_uploads
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION convdash.check_upload_finished();
+
 -- check_clip_state takes the clip's columns instead of its row (Citus: a row type travels with the shard's name)
 DROP FUNCTION convdash.check_clip_state(convdash.audio_clips, boolean);
