@@ -174,6 +174,13 @@ BEGIN
 	IF cardinality(tables) > 0 THEN
 		EXECUTE 'TRUNCATE ' || array_to_string(tables, ', ');
 	END IF;
+	-- before the rows come back (their deferred trigger events would block the DDL)
+	IF EXISTS (SELECT FROM pg_index WHERE indexrelid = 'convdash.audio_clips_loid_idx'::regclass AND indnatts = 2) THEN
+		DROP INDEX convdash.audio_clips_loid_idx;
+		CREATE UNIQUE INDEX audio_clips_loid_idx ON convdash.audio_clips (loid);
+	END IF;
+	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_deleted;
+	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_replaced;
 	FOREACH t IN ARRAY tables LOOP
 		EXECUTE format('INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM %I', t, 'saved_' || t::oid);
 		RETURN NEXT t;
@@ -184,12 +191,6 @@ BEGIN
 		DELETE FROM convdash.tenant_readers r WHERE NOT EXISTS (SELECT FROM convdash.accounts a WHERE a.id = r.account_id);
 		ALTER TABLE convdash.tenant_readers VALIDATE CONSTRAINT tenant_readers_account_id_fkey;
 	END IF;
-	IF EXISTS (SELECT FROM pg_index WHERE indexrelid = 'convdash.audio_clips_loid_idx'::regclass AND indnatts = 2) THEN
-		DROP INDEX convdash.audio_clips_loid_idx;
-		CREATE UNIQUE INDEX audio_clips_loid_idx ON convdash.audio_clips (loid);
-	END IF;
-	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_deleted;
-	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_replaced;
 END
 $$;
 COMMENT ON FUNCTION convdash.undistribute() IS

@@ -230,6 +230,10 @@ else
 	echo "not ok - service: $bin is not built (make api)"; failed=1
 fi
 
+# ---- audio (test/citus/audio.sh): chunks on the tenant's shard, a shard move, nothing left after deletion
+. test/citus/audio.sh
+audio_cases
+
 # ---- deletion and purge leave nothing on any node
 check "delete_conversation removes every row of it on every shard" same "$(tq "$KA" "SELECT (convdash.delete_conversation($conv))->>'messages'")
 $(on_shards convdash.messages "conversation_id = $conv") $(on_shards convdash.ratings "conversation_id = $conv") $(on_shards convdash.conversations "id = $conv")" "4
@@ -254,7 +258,9 @@ shards_left() {
 check "no shard is left on the workers and no Citus metadata on the coordinator" same \
 	"$(shards_left) $(cq $coord_port "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'convdash.%'")" "0,0 0"
 check "the installation works locally after undistribute()" same "$(tq "$KA" "SELECT convdash.create_agent('After') > 0, convdash.list_agents()->'data'->0->>'name'")" "t|After"
+audio_before_redistribute
 check "distribute() works again after undistribute()" same "$(cq $coord_port "SELECT count(*) FROM convdash.distribute(4)")" 17
+audio_after_redistribute
 cq $coord_port "SELECT count(*) FROM convdash.undistribute()" >/dev/null
 cq $coord_port "DROP EXTENSION convdash CASCADE"
 check "DROP EXTENSION after undistribute() leaves no convdash table on any node" same \
