@@ -132,6 +132,7 @@ timed() {
 
 write_mb=${AUDIO_WRITE_MB:-8}
 echo "== audio: write per storage ($write_mb MB of WAV in 256 KiB audio_write calls; MB/s, median of 3)"
+chmod 755 "$work"   # the server reads the clip (pg_read_binary_file)
 sox -n -r 16000 -b 16 -c 1 "$work/write.wav" synth $((write_mb * 1048576 / 32000)) sine 300 vol 0.5
 chmod 644 "$work/write.wav"
 wsize=$(stat -c %s "$work/write.wav")
