@@ -12,9 +12,10 @@
 #   2. read of a 1 MiB clip whole and by 64 KiB ranges, client-side in C with
 #      binary results, per storage: convdash.audio_read beside plain lo_get of
 #      a large object and a bytea column with the same bytes, in the same run;
-#   3. delete one conversation with 500 messages and 20 clips, per storage
-#      (target <= 100 ms);
-#   4. delete 10,000 conversations in one call, per storage (target <= 3 s);
+#   3. delete one conversation with 500 messages and 20 clips, per storage,
+#      the storages interleaved run by run (target <= 100 ms);
+#   4. delete 10,000 conversations in one call, per storage, interleaved
+#      (target <= 3 s);
 #   5. after each: orphaned convdash large objects and chunk problems (target 0).
 # Everything runs in its own account "bench-audio", removed at the end, so the
 # bench data is left as it was. Env: AUDIO_READ_ROUNDS (default 50),
@@ -161,9 +162,9 @@ SQL
 done
 storage=
 
-echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds, methods interleaved), per storage"
+echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds, methods interleaved), both storages"
 # the same bytes as a large-object clip (its loid is the lo_get baseline), a chunk clip and a bytea column
-for storage in $storages; do
+for storage in large_object chunks; do
 	read -r clip loid < <(tpsql -F ' ' -f - <<SQL
 \\set QUIET on
 \\i scripts/wav.sql
@@ -175,8 +176,7 @@ SELECT convdash.attach_audio(
 SELECT id, coalesce(loid, 0) FROM convdash.audio_clips WHERE account_id = $acct AND id = :clip;
 SQL
 )
-	eval "clip_$storage=$clip"
-	[ "$loid" != 0 ] && base_loid=$loid
+	eval "clip_$storage=$clip loid_$storage=$loid"
 done
 storage=
 psql_q <<SQL
@@ -184,22 +184,17 @@ SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.bench_audio_bytea;
 CREATE TABLE public.bench_audio_bytea (id integer PRIMARY KEY, data bytea);
 ALTER TABLE public.bench_audio_bytea ALTER data SET STORAGE EXTERNAL;
-INSERT INTO public.bench_audio_bytea SELECT 1, lo_get(${base_loid:-0});
+INSERT INTO public.bench_audio_bytea SELECT 1, lo_get($loid_large_object);
 SQL
-printf '%-13s %-34s %10s %10s\n' storage method 'MB/s' 'p95 ms'
-for storage in $storages; do
-	eval "clip=\$clip_$storage"
-	"$work/audio_read" "$acct" "$clip" "$base_loid" public.bench_audio_bytea 1048576 "$read_rounds" |
-		awk -F'\t' -v st="$storage" '{ printf "%-13s %-34s %10s %10s\n", st, $1, $2, $3 }'
-done
-storage=
+printf '%-34s %10s %10s\n' method 'MB/s' 'p95 ms'
+"$work/audio_read" "$acct" "$clip_large_object" "$loid_large_object" public.bench_audio_bytea 1048576 "$read_rounds" "$clip_chunks" |
+	awk -F'\t' '{ printf "%-34s %10s %10s\n", $1, $2, $3 }'
 psql_q -c "DROP TABLE public.bench_audio_bytea"
 
-for storage in $storages; do
-echo "== audio: delete one conversation with 500 messages and 20 clips, $storage ($one_runs runs; target <= 100 ms)"
-rm -f "$work/one.txt" "$work/many.txt"
+echo "== audio: delete one conversation with 500 messages and 20 clips ($one_runs runs per storage, interleaved; target <= 100 ms)"
 for run in $(seq "$one_runs"); do
-	timed <<SQL >>"$work/one.txt"
+for storage in $storages; do
+	timed <<SQL >>"$work/one-$storage.txt"
 \i scripts/wav.sql
 -- 500 messages through the ingest function; every 25th carries 2 s of 8 kHz 16-bit WAV (32 KB)
 CREATE FUNCTION pg_temp.long_call(agent bigint, session text) RETURNS bigint
@@ -225,14 +220,20 @@ SELECT pg_temp.long_call($agent, 'bench-one-$storage-$run') AS conv \gset
 SELECT convdash.delete_conversation(:conv);
 SQL
 done
-echo "median / p95 ms: $(stats <"$work/one.txt"); $(orphans)"
+done
+for storage in $storages; do
+	echo "$storage median / p95 ms: $(stats <"$work/one-$storage.txt")"
+done
+storage=
+echo "$(orphans)"
 
-echo "== audio: delete 10,000 conversations in one call, $storage ($many_runs runs; target <= 3 s)"
+echo "== audio: delete 10,000 conversations in one call ($many_runs runs per storage, interleaved; target <= 3 s)"
 # 10,000 conversations of 20 messages each, written in bulk as the owner with
 # exact counters; messages interleaved by time as real traffic is (not grouped
 # per conversation); 2% are voice with one 8 KB clip each.
 for run in $(seq "$many_runs"); do
-	timed <<SQL >>"$work/many.txt"
+for storage in $storages; do
+	timed <<SQL >>"$work/many-$storage.txt"
 INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at, ended_at,
 	message_count, prompt_tokens, completion_tokens, last_message_at)
 SELECT $acct, $agent, 'bench-many-$storage-$run-' || i, CASE WHEN i % 50 = 0 THEN 'voip' ELSE 'web' END::convdash.channel,
@@ -252,16 +253,19 @@ SELECT count(convdash.attach_audio(m.id, 'audio/wav', pg_temp.wav(1, 1, 8000, 16
 FROM convdash.conversations c
 JOIN convdash.messages m ON m.account_id = c.account_id AND m.conversation_id = c.id AND m.seq = 1
 WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$storage-$run-%' AND c.channel = 'voip' \g /dev/null
-ANALYZE convdash.conversations, convdash.messages, convdash.audio_clips;
+ANALYZE convdash.conversations, convdash.messages, convdash.audio_clips, convdash.audio_chunks;
 SELECT array_agg(id) AS ids FROM convdash.conversations
 WHERE account_id = $acct AND session_id LIKE 'bench-many-$storage-$run-%' \gset
 \timing on
 SELECT convdash.delete_conversations(:'ids') - 'not_found';
 SQL
 done
-echo "median / p95 ms: $(stats <"$work/many.txt"); $(orphans)"
+done
+for storage in $storages; do
+	echo "$storage median / p95 ms: $(stats <"$work/many-$storage.txt")"
 done
 storage=
+echo "$(orphans)"
 
 psql_q -c "DELETE FROM convdash.accounts WHERE id = $acct"
 echo "== audio: after removing the bench account: $(orphans)"
