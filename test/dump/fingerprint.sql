@@ -1,5 +1,6 @@
 -- Prints one line per extension table and sequence (row count and a hash of
 -- every row) and one for the large objects: equal output means equal data.
+-- (Chunk clips are rows of convdash.audio_chunks.)
 \pset format unaligned
 \pset tuples_only on
 -- With -v columns='table.column ...', only those columns of each table are

@@ -143,11 +143,8 @@ DROP FUNCTION convdash.regress_leak();
 -- a table or view (Citus cannot plan it); no argument is a table's row type
 -- (a shard's row has its own type); no UPDATE or ON CONFLICT DO UPDATE calls
 -- now() inside COALESCE/CASE/GREATEST or its SET (Citus refuses them).
--- Still open, in the Citus issue's later steps: the audio functions (chunk
--- storage) and the streaming export.
+-- Still open, in the Citus issue's later steps: the streaming export.
 CREATE TEMP VIEW citus_exempt (function) AS VALUES
-	('convdash.find_clip(bigint)'::regprocedure),
-	('convdash.check_clip_state(convdash.audio_clips,boolean)'::regprocedure),
 	('convdash.export_conversations(text[],text[],bigint[],integer,text,text,text,text,text)'::regprocedure),
 	('convdash.export_conversations_json(text[],text[],bigint[],integer,text,text,text,text,text,boolean)'::regprocedure);
 CREATE TEMP VIEW citus_rules AS
