@@ -253,9 +253,10 @@ BEGIN
 		IF problem IS NOT NULL THEN
 			RETURN format('not ok - %s: page %s: %s', label, pages, problem);
 		END IF;
-		-- suggestions: on a search's empty first page only, and only the tenant's own texts
+		-- suggestions: on a search's empty first page without a next page (not a partial
+		-- one) only, and only the tenant's own texts
 		IF (page ? 'suggestions') IS DISTINCT FROM (pages = 1 AND nullif(btrim(p ->> 'q'), '') IS NOT NULL
-				AND jsonb_array_length(page -> 'data') = 0) THEN
+				AND jsonb_array_length(page -> 'data') = 0 AND jsonb_typeof(page -> 'next_cursor') = 'null') THEN
 			RETURN format('not ok - %s: page %s: suggestions %s', label, pages, coalesce(page ->> 'suggestions', 'absent'));
 		END IF;
 		IF EXISTS (SELECT FROM jsonb_array_elements(page -> 'suggestions') g
