@@ -30,8 +30,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # ---- database, roles, tenants, keys
 svc_password=svc-$RANDOM$RANDOM
 dropdb --if-exists $db 2>/dev/null
-createdb $db && psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<SQL
-CREATE EXTENSION convdash CASCADE;
+createdb $db && install_extension $db && psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<SQL
 DO \$\$ BEGIN
 	IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'convdash_api_suite') THEN
 		CREATE ROLE convdash_api_suite LOGIN IN ROLE convdash_api;
@@ -670,13 +669,12 @@ t "after the timeout the conversation works and the blocked message is not there
 	GET "$L/$c1/messages?per_page=200" "${A[@]}"
 
 # ---- database restart: 503 while down, recovery without restarting the service
-cl=$(cluster)
 api_sessions() { sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'convdash-api' AND datname = '$db'"; }
-if [ -n "$cl" ] && pg_ctlcluster $cl stop -m fast; then
+if db_ctl stop; then
 	t "database down: healthz 503" 503 '.status == "unavailable"' GET /healthz
 	t "database down: API 503 unavailable" 503 '.error.code == "unavailable"' GET /api/v1/agents "${A[@]}"
 	t "database down: ingest 503" 503 '' POST /api/v1/agents "${A[@]}" "${J[@]}" -d '{"name":"Down"}'
-	pg_ctlcluster $cl start
+	db_ctl start
 	for i in $(seq 1 50); do
 		call GET /healthz
 		[ "$code" = 200 ] && break
@@ -691,7 +689,7 @@ fi
 # in turn, so 8 sequential requests open (then reuse) every one of them
 for i in $(seq 1 8); do call GET /api/v1/agents "${A[@]}"; done
 check "before the restart every pooled connection is open (4 sessions)" test "$(api_sessions)" = 4
-if [ -n "$cl" ] && pg_ctlcluster $cl restart -m fast; then
+if db_ctl restart; then
 	sleep 0.5
 	: >"$work/writes"
 	for i in $(seq 1 12); do

@@ -230,6 +230,9 @@ else
 	echo "not ok - service: $bin is not built (make api)"; failed=1
 fi
 
+# ---- the whole API suite against the coordinator (its own database)
+. test/citus/api.sh
+
 # ---- deletion and purge leave nothing on any node
 check "delete_conversation removes every row of it on every shard" same "$(tq "$KA" "SELECT (convdash.delete_conversation($conv))->>'messages'")
 $(on_shards convdash.messages "conversation_id = $conv") $(on_shards convdash.ratings "conversation_id = $conv") $(on_shards convdash.conversations "id = $conv")" "4

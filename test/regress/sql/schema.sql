@@ -144,12 +144,10 @@ DROP FUNCTION convdash.regress_leak();
 -- (a shard's row has its own type); no UPDATE or ON CONFLICT DO UPDATE calls
 -- now() inside COALESCE/CASE/GREATEST or its SET (Citus refuses them).
 -- Still open, in the Citus issue's later steps: the audio functions (chunk
--- storage) and the streaming export.
+-- storage).
 CREATE TEMP VIEW citus_exempt (function) AS VALUES
 	('convdash.find_clip(bigint)'::regprocedure),
-	('convdash.check_clip_state(convdash.audio_clips,boolean)'::regprocedure),
-	('convdash.export_conversations(text[],text[],bigint[],integer,text,text,text,text,text)'::regprocedure),
-	('convdash.export_conversations_json(text[],text[],bigint[],integer,text,text,text,text,text,boolean)'::regprocedure);
+	('convdash.check_clip_state(convdash.audio_clips,boolean)'::regprocedure);
 CREATE TEMP VIEW citus_rules AS
 SELECT 'tenant inside a query' AS rule, p.oid::regprocedure AS function
 FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
