@@ -207,6 +207,43 @@ check "a bound BI login reads its tenant through the views, filtered by its acco
 check "a bound BI login filtering views by another account sees nothing" same \
 	"$(bi "SELECT count(*) FROM convdash.v_conversations WHERE account_id = $acct_b")" 0
 
+# the documented ways (README, docs/CITUS.md): a login bound to a tenant, or
+# to a group role, reads that tenant on every shard, whatever it sets, even
+# a SET LOCAL propagated to the workers; an unbound reader reads nothing
+agent_b=$(tq "$KB" "SELECT convdash.create_agent('Bea')")
+conv_b=$(tq "$KB" "SELECT convdash.start_conversation($agent_b, 'b-1', 'web')")
+tq "$KB" "SELECT convdash.append_message($conv_b, 'user', 'secret of beta')" >/dev/null
+cq $coord_port "CREATE ROLE bi_nobody LOGIN IN ROLE convdash_reader"
+cq $coord_port "CREATE ROLE bi_beta_group"
+cq $coord_port "CREATE ROLE bi_beta LOGIN IN ROLE bi_beta_group"
+cq $coord_port "SELECT convdash.grant_tenant_reader($acct_b, 'bi_beta_group')" >/dev/null
+# Runs SQL as login $1 in a transaction that propagates SET LOCAL convdash.account_id = $2 to the workers.
+bi_set() {
+	printf 'BEGIN;
+SET LOCAL citus.propagate_set_commands = local;
+SET LOCAL convdash.account_id = %s;
+%s;
+COMMIT;
+' "$2" "$3" |
+		psql -qAtX -h 127.0.0.1 -p $coord_port -U "$1" -d $cluster_db 2>&1
+}
+count_sql="SELECT (SELECT count(*) FROM convdash.conversations) || '/' || (SELECT count(*) FROM convdash.messages WHERE content LIKE '%secret of beta%')"
+check "a bound BI login setting another tenant (propagated to the workers) still reads its own, none of the other's" same \
+	"$(bi_set bi_acme "$acct_b" "$count_sql")" "3/0"
+check "a login bound through a group role reads its tenant on the shards, whatever it sets" same \
+	"$(bi_set bi_beta "$acct_a" "$count_sql")" "1/1"
+check "an unbound reader setting a tenant (propagated to the workers) reads nothing" same \
+	"$(bi_set bi_nobody "$acct_a" "$count_sql")" "0/0"
+check "a bound BI login's Read: functions answer for its tenant (list, search, export)" same \
+	"$(bi "SELECT jsonb_array_length(convdash.list_conversations()->'data'), jsonb_array_length(convdash.list_conversations(q => 'secret of beta')->'data'),
+		(SELECT count(*) FROM convdash.export_conversations())")" "3|0|3"
+check "the group-bound login's Read: functions answer for its tenant" same \
+	"$(psql -qAtX -h 127.0.0.1 -p $coord_port -U bi_beta -d $cluster_db -c '\set VERBOSITY sqlstate' \
+		-c "SELECT jsonb_array_length(convdash.list_conversations(q => 'secret')->'data')" \
+		-c "SELECT convdash.conversation_detail($conv)" 2>&1)" "1
+ERROR:  P0002"
+tq "$KB" "SELECT convdash.delete_conversation($conv_b)" >/dev/null
+
 # ---- the HTTP service against the coordinator
 bin=$root/api/convdash-api
 if [ -x "$bin" ]; then
@@ -229,6 +266,9 @@ if [ -x "$bin" ]; then
 else
 	echo "not ok - service: $bin is not built (make api)"; failed=1
 fi
+
+# ---- upgrades: 0.1 updated on the coordinator, then distributed (its own database)
+. test/citus/upgrade.sh
 
 # ---- the whole API suite against the coordinator (its own database)
 . test/citus/api.sh
