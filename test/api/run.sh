@@ -661,7 +661,7 @@ check "logs never contain a key" bash -c "! grep -qF -e '$KA' -e '$KB' -e '${KA:
 check "logs never contain bodies" bash -c "! grep -qF -e 'where is my order' -e 'ann@example.com' '$log'"
 
 # ---- statement timeout (5 s in this suite): a conversation locked elsewhere answers 503 timeout
-psql -qAtX -d $db -c "BEGIN" -c "SELECT 1 FROM convdash.conversations WHERE id = $c1 FOR UPDATE" \
+psql -qAtX -d $db -c "BEGIN" -c "SELECT 1 FROM convdash.conversations WHERE account_id = $acct_a AND id = $c1 FOR UPDATE" \
 	-c "SELECT pg_sleep(8)" -c "COMMIT" >/dev/null 2>&1 &
 locker=$!
 sleep 0.5

@@ -234,14 +234,14 @@ check "a login bound through a group role reads its tenant on the shards, whatev
 	"$(bi_set bi_beta "$acct_a" "$count_sql")" "1/1"
 check "an unbound reader setting a tenant (propagated to the workers) reads nothing" same \
 	"$(bi_set bi_nobody "$acct_a" "$count_sql")" "0/0"
-check "a bound BI login's Read: functions answer for its tenant (list, search, export)" same \
-	"$(bi "SELECT jsonb_array_length(convdash.list_conversations()->'data'), jsonb_array_length(convdash.list_conversations(q => 'secret of beta')->'data'),
-		(SELECT count(*) FROM convdash.export_conversations())")" "3|0|3"
-check "the group-bound login's Read: functions answer for its tenant" same \
-	"$(psql -qAtX -h 127.0.0.1 -p $coord_port -U bi_beta -d $cluster_db -c '\set VERBOSITY sqlstate' \
-		-c "SELECT jsonb_array_length(convdash.list_conversations(q => 'secret')->'data')" \
-		-c "SELECT convdash.conversation_detail($conv)" 2>&1)" "1
-ERROR:  P0002"
+check "a bound BI login's Read: functions answer for its tenant (export, its search)" same \
+	"$(bi "SELECT convdash.tenant_source(), (SELECT count(*) FROM convdash.export_conversations()),
+		(SELECT count(*) FROM convdash.export_conversations(q => 'secret of beta'))")" "reader|3|0"
+check "the group-bound login's Read: functions answer for its tenant, nothing of the other" same \
+	"$(psql -qAtX -h 127.0.0.1 -p $coord_port -U bi_beta -d $cluster_db -c "SELECT convdash.current_account(),
+		(SELECT count(*) FROM convdash.export_conversations(q => 'secret')), convdash.export_transcript($conv_b)->0->>'content',
+		convdash.export_transcript($conv)::text, (SELECT count(*) FROM convdash.export_batch(ARRAY[$conv, $conv2]))" 2>&1)" \
+	"$acct_b|1|secret of beta|[]|0"
 tq "$KB" "SELECT convdash.delete_conversation($conv_b)" >/dev/null
 
 # ---- the HTTP service against the coordinator
