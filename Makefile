@@ -22,7 +22,8 @@ DATA         = $(filter-out $(DATA_built),$(wildcard sql/$(EXTENSION)--*.sql))
 SQL_PARTS    = $(sort $(wildcard sql/parts/*.sql))
 UPGRADE_PARTS = $(sort $(wildcard $(UPGRADE_DIR)/*.sql))
 
-TESTS        = $(sort $(wildcard test/regress/sql/*.sql))
+# audio_chunks is generated from audio (below): the same test and results, clips kept as chunks
+TESTS        = $(sort $(wildcard test/regress/sql/*.sql) test/regress/sql/audio_chunks.sql)
 REGRESS      = $(patsubst test/regress/sql/%.sql,%,$(TESTS))
 REGRESS_OPTS = --inputdir=test/regress --load-extension=pg_trgm --load-extension=$(EXTENSION)
 
@@ -74,6 +75,17 @@ $(UPGRADE): $(UPGRADE_PARTS) sql/$(EXTENSION)--$(EXTVERSION).sql scripts/sql-red
 	  printf '\n-- every routine, view and trigger as in the install script\n'; \
 	  scripts/sql-redefine.pl sql/$(EXTENSION)--$(EXTVERSION).sql; \
 	  cat sql/parts/99_grants.sql; } > $@
+
+# The audio regress test once per storage: audio_chunks.sql is audio.sql
+# with convdash.audio_storage = chunks set where it echoes nothing, so its
+# expected output is audio.out itself (and both change together).
+test/regress/sql/audio_chunks.sql: test/regress/sql/audio.sql
+	sed 's|^\\i test/regress/include/storage.sql$$|&\nSET convdash.audio_storage = chunks;|' $< > $@
+	grep -q '^SET convdash.audio_storage = chunks;$$' $@
+test/regress/expected/audio_chunks.out: test/regress/expected/audio.out
+	cp $< $@
+installcheck: test/regress/sql/audio_chunks.sql test/regress/expected/audio_chunks.out
+all: test/regress/sql/audio_chunks.sql test/regress/expected/audio_chunks.out
 
 # The service builds separately from the extension (make api), so that PGXS's
 # install target needs only the extension.

@@ -1,9 +1,9 @@
 /*
  * audio.c
- *		Audio clips stored as large objects: one streaming pass over a clip
- *		computes its size and SHA-256 and feeds its bytes to the decoder
- *		(decode.c) for the duration and the cached waveform peaks, without
- *		ever holding the clip in memory.
+ *		Audio clips stored as large objects or as chunks (convdash.audio_chunks):
+ *		one streaming pass over a clip computes its size and SHA-256 and
+ *		feeds its bytes to the decoder (decode.c) for the duration and the
+ *		cached waveform peaks, without ever holding the clip in memory.
  *
  * Large objects are reached through the backend's descriptor API
  * (be_lo_open / lo_read / be_lo_close), which registers them for cleanup
@@ -18,6 +18,7 @@
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
+#include "executor/spi.h"
 #include "funcapi.h"
 #include "libpq/be-fsstubs.h"
 #include "libpq/libpq-fs.h"
@@ -32,6 +33,8 @@
 PG_FUNCTION_INFO_V1(convdash_max_clip_bytes_fn);
 PG_FUNCTION_INFO_V1(convdash_clip_decode);
 PG_FUNCTION_INFO_V1(convdash_clip_analyze);
+PG_FUNCTION_INFO_V1(convdash_clip_analyze_chunks);
+PG_FUNCTION_INFO_V1(convdash_audio_storage_fn);
 
 /* Bytes read from a large object at a time (a multiple of LOBLKSIZE) */
 #define CLIP_READ_CHUNK (256 * 1024)
@@ -51,6 +54,14 @@ convdash_max_clip_bytes_fn(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64((int64) convdash_max_clip_bytes);
 }
 
+/* audio_storage_setting() returns text: the convdash.audio_storage setting */
+Datum
+convdash_audio_storage_fn(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_TEXT_P(cstring_to_text(convdash_audio_storage == AUDIO_STORAGE_CHUNKS
+									 ? "chunks" : "large_object"));
+}
+
 /* Raises an internal error when a hash step failed */
 static void
 check_hash(int rc, pg_cryptohash_ctx *ctx)
@@ -59,23 +70,45 @@ check_hash(int rc, pg_cryptohash_ctx *ctx)
 		elog(ERROR, "SHA-256 failed: %s", pg_cryptohash_error(ctx));
 }
 
+/* One streaming pass over a clip: its size, running SHA-256 and optional decoder */
+typedef struct ClipPass
+{
+	int64		size;
+	pg_cryptohash_ctx *ctx;
+	ClipDecoder *dec;
+} ClipPass;
+
+/* Starts a pass; with formats (the containers mime may hold) the bytes are decoded too */
+static void
+clip_pass_start(ClipPass *pass, const char *mime, const char *formats)
+{
+	pass->size = 0;
+	pass->dec = formats != NULL ? clip_decoder_start(formats, mime) : NULL;
+	pass->ctx = pg_cryptohash_create(PG_SHA256);
+	check_hash(pg_cryptohash_init(pass->ctx), pass->ctx);
+}
+
+/* Feeds the next n bytes of the clip to the hash and the decoder */
+static void
+clip_pass_feed(ClipPass *pass, const uint8 *buf, int n)
+{
+	check_hash(pg_cryptohash_update(pass->ctx, buf, n), pass->ctx);
+	if (pass->dec)
+		clip_decoder_feed(pass->dec, buf, n);
+	pass->size += n;
+	CHECK_FOR_INTERRUPTS();
+}
+
 /*
- * One pass over a clip's large object: size and SHA-256, and with formats
- * (the containers mime may hold) the decoded duration and PEAKS_MAX_BUCKETS
- * peaks (22023 when the bytes are not such audio); without formats both are
- * NULL. Returns (bytes, sha256, duration_ms, peaks).
+ * Ends a pass: (bytes, sha256, duration_ms, peaks), the last two NULL
+ * without a decoder; 22023 (from the decoder) when the bytes are not such
+ * audio.
  */
 static Datum
-clip_analyze(FunctionCallInfo fcinfo, Oid loid, const char *mime, const char *formats)
+clip_pass_finish(ClipPass *pass, FunctionCallInfo fcinfo)
 {
 	TupleDesc	tupdesc;
-	ClipDecoder *dec = NULL;
-	int			fd;
-	int64		size;
-	int64		pos;
-	pg_cryptohash_ctx *ctx;
 	uint8		digest[PG_SHA256_DIGEST_LENGTH];
-	uint8	   *buf;
 	bytea	   *sha;
 	Datum		values[4];
 	bool		nulls[4] = {false, false, false, false};
@@ -84,46 +117,21 @@ clip_analyze(FunctionCallInfo fcinfo, Oid loid, const char *mime, const char *fo
 		elog(ERROR, "clip_analyze must return a record");
 	tupdesc = BlessTupleDesc(tupdesc);
 
-	fd = DatumGetInt32(DirectFunctionCall2(be_lo_open, ObjectIdGetDatum(loid),
-										   Int32GetDatum(INV_READ)));
-	clip_seek(fd, 0, SEEK_END, &size);
-	if (formats != NULL)
-		dec = clip_decoder_start(formats, mime);
-
-	ctx = pg_cryptohash_create(PG_SHA256);
-	check_hash(pg_cryptohash_init(ctx), ctx);
-	buf = palloc(CLIP_READ_CHUNK);
-	clip_seek(fd, 0, SEEK_SET, &pos);
-	while (pos < size)
-	{
-		int			n = lo_read(fd, (char *) buf, CLIP_READ_CHUNK);
-
-		if (n <= 0)
-			elog(ERROR, "large object %u ended at %lld of %lld bytes",
-				 loid, (long long) pos, (long long) size);
-		check_hash(pg_cryptohash_update(ctx, buf, n), ctx);
-		if (dec)
-			clip_decoder_feed(dec, buf, n);
-		pos += n;
-		CHECK_FOR_INTERRUPTS();
-	}
-	check_hash(pg_cryptohash_final(ctx, digest, sizeof(digest)), ctx);
-	pg_cryptohash_free(ctx);
-	DirectFunctionCall1(be_lo_close, Int32GetDatum(fd));
-
+	check_hash(pg_cryptohash_final(pass->ctx, digest, sizeof(digest)), pass->ctx);
+	pg_cryptohash_free(pass->ctx);
 	sha = palloc(VARHDRSZ + sizeof(digest));
 	SET_VARSIZE(sha, VARHDRSZ + sizeof(digest));
 	memcpy(VARDATA(sha), digest, sizeof(digest));
 
-	values[0] = Int64GetDatum(size);
+	values[0] = Int64GetDatum(pass->size);
 	values[1] = PointerGetDatum(sha);
-	if (dec)
+	if (pass->dec)
 	{
 		float4	   *peaks = palloc(sizeof(float4) * PEAKS_MAX_BUCKETS);
 		Datum	   *items = palloc(sizeof(Datum) * PEAKS_MAX_BUCKETS);
 		int32		duration_ms;
 
-		clip_decoder_finish(dec, &duration_ms, peaks);
+		clip_decoder_finish(pass->dec, &duration_ms, peaks);
 		for (int b = 0; b < PEAKS_MAX_BUCKETS; b++)
 			items[b] = Float4GetDatum(peaks[b]);
 		values[2] = Int32GetDatum(duration_ms);
@@ -134,6 +142,94 @@ clip_analyze(FunctionCallInfo fcinfo, Oid loid, const char *mime, const char *fo
 		nulls[2] = nulls[3] = true;
 
 	return HeapTupleGetDatum(heap_form_tuple(tupdesc, values, nulls));
+}
+
+/*
+ * One pass over a clip's large object: size and SHA-256, and with formats
+ * the decoded duration and PEAKS_MAX_BUCKETS peaks.
+ */
+static Datum
+clip_analyze(FunctionCallInfo fcinfo, Oid loid, const char *mime, const char *formats)
+{
+	ClipPass	pass;
+	int			fd;
+	int64		size;
+	int64		pos;
+	uint8	   *buf;
+
+	fd = DatumGetInt32(DirectFunctionCall2(be_lo_open, ObjectIdGetDatum(loid),
+										   Int32GetDatum(INV_READ)));
+	clip_seek(fd, 0, SEEK_END, &size);
+	clip_pass_start(&pass, mime, formats);
+	buf = palloc(CLIP_READ_CHUNK);
+	clip_seek(fd, 0, SEEK_SET, &pos);
+	while (pos < size)
+	{
+		int			n = lo_read(fd, (char *) buf, CLIP_READ_CHUNK);
+
+		if (n <= 0)
+			elog(ERROR, "large object %u ended at %lld of %lld bytes",
+				 loid, (long long) pos, (long long) size);
+		clip_pass_feed(&pass, buf, n);
+		pos += n;
+	}
+	DirectFunctionCall1(be_lo_close, Int32GetDatum(fd));
+	return clip_pass_finish(&pass, fcinfo);
+}
+
+/*
+ * clip_analyze_chunks(account_id bigint, clip_id bigint, mime text, formats
+ * text, OUT bytes, OUT sha256, OUT duration_ms, OUT peaks): the same pass
+ * over a clip kept in convdash.audio_chunks, one chunk (one router query on
+ * Citus) at a time, in seq order from 0 until the first missing seq.
+ */
+Datum
+convdash_clip_analyze_chunks(PG_FUNCTION_ARGS)
+{
+	ClipPass	pass;
+	SPIPlanPtr	plan;
+	Oid			types[3] = {INT8OID, INT8OID, INT4OID};
+	Datum		args[3];
+	MemoryContext outer = CurrentMemoryContext;
+	Datum		result;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(1) || PG_ARGISNULL(2))
+		elog(ERROR, "clip_analyze_chunks needs an account, a clip and a MIME type");
+	args[0] = PG_GETARG_DATUM(0);
+	args[1] = PG_GETARG_DATUM(1);
+	clip_pass_start(&pass, text_to_cstring(PG_GETARG_TEXT_PP(2)),
+					PG_ARGISNULL(3) ? NULL : text_to_cstring(PG_GETARG_TEXT_PP(3)));
+
+	SPI_connect();
+	plan = SPI_prepare("SELECT c.data FROM convdash.audio_chunks c"
+					   " WHERE c.account_id = $1 AND c.clip_id = $2 AND c.seq = $3", 3, types);
+	if (plan == NULL)
+		elog(ERROR, "clip_analyze_chunks: SPI_prepare failed: %s", SPI_result_code_string(SPI_result));
+	for (int32 seq = 0;; seq++)
+	{
+		bool		isnull;
+		Datum		d;
+		bytea	   *chunk;
+
+		args[2] = Int32GetDatum(seq);
+		if (SPI_execute_plan(plan, args, NULL, false, 1) != SPI_OK_SELECT)
+			elog(ERROR, "clip_analyze_chunks: reading chunk %d failed", seq);
+		if (SPI_processed == 0)
+			break;
+		d = SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull);
+		if (isnull)
+			elog(ERROR, "chunk %d of clip %lld is NULL", seq, (long long) DatumGetInt64(args[1]));
+		chunk = DatumGetByteaPP(d);
+		clip_pass_feed(&pass, (uint8 *) VARDATA_ANY(chunk), VARSIZE_ANY_EXHDR(chunk));
+		if ((Pointer) chunk != DatumGetPointer(d))
+			pfree(chunk);
+		SPI_freetuptable(SPI_tuptable);
+	}
+	/* the result tuple is made in the caller's context, not SPI's */
+	MemoryContextSwitchTo(outer);
+	result = clip_pass_finish(&pass, fcinfo);
+	SPI_finish();
+	return result;
 }
 
 /* clip_analyze(loid oid, mime text, formats text, OUT bytes, OUT sha256, OUT duration_ms, OUT peaks) */

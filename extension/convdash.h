@@ -11,6 +11,11 @@ extern void convdash_define_settings(void);
 /* convdash.max_clip_bytes (settings.c) */
 extern int	convdash_max_clip_bytes;
 
+/* convdash.audio_storage (settings.c): where new clips keep their bytes */
+#define AUDIO_STORAGE_LARGE_OBJECT 0
+#define AUDIO_STORAGE_CHUNKS 1
+extern int	convdash_audio_storage;
+
 /* convdash.claim: the signed tenant claim of the transaction (tenancy.c) */
 extern char *convdash_claim;
 

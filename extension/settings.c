@@ -23,6 +23,16 @@ int			convdash_decode_timeout_ms = 60000;
 /* convdash.decode_memory: address-space limit of the decoder process */
 int			convdash_decode_memory_mb = 512;
 
+/* convdash.audio_storage: where new clips keep their bytes (AUDIO_STORAGE_*) */
+int			convdash_audio_storage = AUDIO_STORAGE_LARGE_OBJECT;
+
+/* The values of convdash.audio_storage, named as audio_clips.storage names them */
+static const struct config_enum_entry audio_storage_options[] = {
+	{"large_object", AUDIO_STORAGE_LARGE_OBJECT, false},
+	{"chunks", AUDIO_STORAGE_CHUNKS, false},
+	{NULL, 0, false}
+};
+
 /* Registers every convdash.* GUC */
 void
 convdash_define_settings(void)
@@ -48,6 +58,17 @@ convdash_define_settings(void)
 							   PGC_SUSET,
 							   GUC_NO_SHOW_ALL | GUC_NOT_IN_SAMPLE,
 							   NULL, NULL, NULL);
+	/* superuser-only (ALTER DATABASE ... SET); distribute() sets chunks */
+	DefineCustomEnumVariable("convdash.audio_storage",
+							 "Where new audio clips keep their bytes: large_object or chunks.",
+							 "Clips already stored stay where they are (convdash.move_audio moves them). "
+							 "A distributed installation always uses chunks.",
+							 &convdash_audio_storage,
+							 AUDIO_STORAGE_LARGE_OBJECT,
+							 audio_storage_options,
+							 PGC_SUSET,
+							 0,
+							 NULL, NULL, NULL);
 	DefineCustomIntVariable("convdash.decode_timeout",
 							"Longest time decoding one audio clip may take.",
 							"The decoder process is killed past it and the clip refused (22023).",

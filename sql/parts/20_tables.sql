@@ -181,7 +181,7 @@ CREATE TABLE convdash.audio_clips (
 	id               bigint GENERATED ALWAYS AS IDENTITY,
 	conversation_id  bigint NOT NULL,
 	message_id       bigint NOT NULL,
-	loid             oid NOT NULL,
+	loid             oid,
 	mime             text NOT NULL CHECK (mime ~ '^audio/[A-Za-z0-9.+-]+$'),
 	bytes            bigint NOT NULL CHECK (bytes >= 0),
 	duration_ms      integer CHECK (duration_ms >= 0),
@@ -193,11 +193,15 @@ CREATE TABLE convdash.audio_clips (
 	FOREIGN KEY (account_id, message_id)
 		REFERENCES convdash.messages (account_id, id) ON DELETE CASCADE,
 	FOREIGN KEY (account_id, conversation_id)
-		REFERENCES convdash.conversations (account_id, id) ON DELETE CASCADE
+		REFERENCES convdash.conversations (account_id, id) ON DELETE CASCADE,
+	storage          text NOT NULL DEFAULT 'large_object',
+	CONSTRAINT audio_clips_storage_check
+		CHECK (storage IN ('large_object', 'chunks') AND (loid IS NOT NULL) = (storage = 'large_object'))
 );
 CREATE INDEX audio_clips_conversation_idx ON convdash.audio_clips (account_id, conversation_id, message_id);
 CREATE UNIQUE INDEX audio_clips_loid_idx ON convdash.audio_clips (loid);
-COMMENT ON TABLE convdash.audio_clips IS 'Voice clips of messages; the bytes live in the large object loid';
+COMMENT ON TABLE convdash.audio_clips IS 'Voice clips of messages; the bytes live in the large object loid or in audio_chunks (column storage)';
+COMMENT ON COLUMN convdash.audio_clips.storage IS 'Where the bytes live: large_object (loid) or chunks (convdash.audio_chunks)';
 
 -- Content-free audit of deletions: no session id, text or audio survives.
 CREATE TABLE convdash.deletion_log (

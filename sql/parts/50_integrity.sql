@@ -1,6 +1,6 @@
 -- Admin checks: the denormalised counters on conversations against the rows
--- they summarise. Other checks (large objects) join this list in their own
--- files as further rows of convdash.integrity_check().
+-- they summarise. Other checks (large objects, audio chunks) join this list
+-- in their own files as further rows of convdash.integrity_check().
 
 -- Every conversation whose stored counters differ from its rows, one row per mismatch.
 CREATE FUNCTION convdash.check_counters()
@@ -54,6 +54,10 @@ AS $$
 	-- large objects (48_audio_objects.sql): stored = the large object's oid
 	SELECT l.account_id, l.conversation_id, l.problem, l.loid::bigint, NULL::bigint
 	FROM convdash.check_large_objects() l
+	UNION ALL
+	-- chunks (49_audio_chunks.sql): stored = the clip's bytes, actual = its chunks' bytes
+	SELECT k.account_id, k.conversation_id, k.problem, k.stored, k.actual
+	FROM convdash.check_audio_chunks() k
 $$;
 COMMENT ON FUNCTION convdash.integrity_check() IS
-	'Admin: every integrity problem (counters; orphaned or missing large objects, stored = oid); empty when healthy';
+	'Admin: every integrity problem (counters; orphaned or missing large objects, stored = oid; chunk clips whose chunks do not add up, stored = bytes, actual = chunk bytes); empty when healthy';

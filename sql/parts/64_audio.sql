@@ -1,5 +1,7 @@
 -- Audio clips (DESIGN §2, §4, §5): one clip per voice message, its bytes in a
--- large object (48_audio_objects.sql), read on demand by byte range.
+-- large object (48_audio_objects.sql) or in chunks (49_audio_chunks.sql), as
+-- audio_storage() says when the clip is begun; read on demand by byte range.
+-- Every function below behaves the same for both storages.
 --
 -- Storing is a streaming protocol, all in one transaction:
 --   audio_begin(message_id, mime[, duration_ms])  -> clip id (empty clip)
@@ -108,10 +110,11 @@ CREATE FUNCTION convdash.find_clip(clip_id bigint) RETURNS convdash.audio_clips
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
+	acct bigint := convdash.require_account();
 	a convdash.audio_clips;
 BEGIN
 	SELECT * INTO a FROM convdash.audio_clips x
-	WHERE x.account_id = convdash.require_account() AND x.id = find_clip.clip_id;
+	WHERE x.account_id = acct AND x.id = find_clip.clip_id;
 	IF NOT FOUND THEN
 		RAISE EXCEPTION 'audio clip % not found', clip_id
 			USING ERRCODE = 'no_data_found', COLUMN = 'clip_id';
@@ -123,20 +126,20 @@ COMMENT ON FUNCTION convdash.find_clip(bigint) IS
 	'Admin: the current tenant''s clip row with this id; P0002 when it does not exist for this tenant';
 
 -- Raises 55000 when the clip is finished (writing) or unfinished (anything else).
-CREATE FUNCTION convdash.check_clip_state(a convdash.audio_clips, want_finished boolean) RETURNS void
+CREATE FUNCTION convdash.check_clip_state(clip_id bigint, finished boolean, want_finished boolean) RETURNS void
 LANGUAGE plpgsql IMMUTABLE
 AS $$
 BEGIN
-	IF (a.sha256 IS NOT NULL) <> want_finished THEN
-		RAISE EXCEPTION 'audio clip % is %', a.id, CASE WHEN want_finished THEN 'not finished' ELSE 'already finished' END
+	IF finished <> want_finished THEN
+		RAISE EXCEPTION 'audio clip % is %', clip_id, CASE WHEN want_finished THEN 'not finished' ELSE 'already finished' END
 			USING ERRCODE = 'object_not_in_prerequisite_state', COLUMN = 'clip_id';
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION convdash.check_clip_state(convdash.audio_clips, boolean) IS
+COMMENT ON FUNCTION convdash.check_clip_state(bigint, boolean, boolean) IS
 	'Admin: 55000 unless the clip is finished (want_finished) or still being written (not want_finished)';
 
--- Starts storing a clip for a message: an empty large object and its row; returns the clip id.
+-- Starts storing a clip for a message: its row (and an empty large object unless it goes to chunks); returns the clip id.
 CREATE FUNCTION convdash.audio_begin(message_id bigint, mime text, duration_ms integer DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -148,6 +151,8 @@ DECLARE
 	conv bigint;
 	c convdash.conversations;
 	new_id bigint;
+	storage text := convdash.audio_storage();
+	lo oid;
 BEGIN
 	IF convdash.audio_formats(kind) IS NULL THEN
 		RAISE EXCEPTION 'audio format % is not supported', kind
@@ -167,11 +172,15 @@ BEGIN
 			USING ERRCODE = 'object_not_in_prerequisite_state',
 			      HINT = 'Archived conversations take no new audio.';
 	END IF;
-	-- replacing: the trigger unlinks the old clip's large object
+	-- replacing: the trigger unlinks the old clip's large object, its chunks go by cascade
 	DELETE FROM convdash.audio_clips a WHERE a.account_id = acct AND a.message_id = audio_begin.message_id;
-	INSERT INTO convdash.audio_clips (account_id, conversation_id, message_id, loid, mime, bytes, duration_ms)
-	VALUES (acct, c.id, audio_begin.message_id, convdash.create_clip_object(), kind, 0, audio_begin.duration_ms)
+	IF storage = 'large_object' THEN
+		lo := convdash.create_clip_object();
+	END IF;
+	INSERT INTO convdash.audio_clips (account_id, conversation_id, message_id, loid, mime, bytes, duration_ms, storage)
+	VALUES (acct, c.id, audio_begin.message_id, lo, kind, 0, audio_begin.duration_ms, storage)
 	RETURNING id INTO new_id;
+	INSERT INTO convdash.clip_uploads (account_id, clip_id, message_id) VALUES (acct, new_id, audio_begin.message_id);
 	RETURN new_id;
 END
 $$;
@@ -188,7 +197,7 @@ DECLARE
 	total bigint;
 	limit_bytes bigint := convdash.max_clip_bytes();
 BEGIN
-	PERFORM convdash.check_clip_state(a, false);
+	PERFORM convdash.check_clip_state(a.id, a.sha256 IS NOT NULL, false);
 	IF data IS NULL THEN
 		RAISE EXCEPTION 'data is required' USING ERRCODE = 'invalid_parameter_value', COLUMN = 'data';
 	END IF;
@@ -200,7 +209,11 @@ BEGIN
 			      HINT = 'The limit is the setting convdash.max_clip_bytes.';
 	END IF;
 	IF length(data) > 0 THEN
-		PERFORM lo_put(a.loid, a.bytes, data);
+		IF a.loid IS NULL THEN
+			PERFORM convdash.write_clip_chunks(a.account_id, a.id, a.bytes, data);
+		ELSE
+			PERFORM lo_put(a.loid, a.bytes, data);
+		END IF;
 		UPDATE convdash.audio_clips x SET bytes = total WHERE x.account_id = a.account_id AND x.id = a.id;
 	END IF;
 	RETURN total;
@@ -218,12 +231,12 @@ DECLARE
 	a convdash.audio_clips := convdash.find_clip(clip_id);
 	r record;
 BEGIN
-	PERFORM convdash.check_clip_state(a, false);
+	PERFORM convdash.check_clip_state(a.id, a.sha256 IS NOT NULL, false);
 	IF a.bytes = 0 THEN
 		RAISE EXCEPTION 'audio clip % is empty', a.id
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'data';
 	END IF;
-	r := convdash.clip_analyze(a.loid, a.mime, convdash.audio_formats(a.mime));
+	r := convdash.analyze_clip(a.account_id, a.id, a.loid, a.mime);
 	UPDATE convdash.audio_clips x
 	SET sha256 = r.sha256, bytes = r.bytes, duration_ms = coalesce(r.duration_ms, x.duration_ms), peaks = r.peaks
 	WHERE x.account_id = a.account_id AND x.id = a.id
@@ -254,18 +267,34 @@ $$;
 COMMENT ON FUNCTION convdash.attach_audio(bigint, text, bytea, integer) IS
 	'API: stores a whole audio clip for a message in one call (audio_begin + audio_write + audio_finish); returns {id, message_id, bytes, mime, duration_ms}';
 
+-- Raises 55000: an audio clip was begun but not finished by COMMIT.
+CREATE FUNCTION convdash.refuse_unfinished_clip(clip_id bigint, message_id bigint) RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+BEGIN
+	RAISE EXCEPTION 'an audio clip was begun but not finished'
+		USING ERRCODE = 'object_not_in_prerequisite_state',
+		      DETAIL = format('Clip %s of message %s.', clip_id, message_id),
+		      HINT = 'Call convdash.audio_finish(clip_id) before committing.';
+END
+$$;
+COMMENT ON FUNCTION convdash.refuse_unfinished_clip(bigint, bigint) IS
+	'Admin: raises 55000 "an audio clip was begun but not finished" for the clip of a message';
+
 -- Constraint trigger: a clip row must be finished by the end of the transaction that began it.
 CREATE FUNCTION convdash.check_clip_finished() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER
 SET search_path = pg_catalog, convdash, pg_temp
 AS $$
+DECLARE
+	unfinished boolean;
 BEGIN
-	IF EXISTS (SELECT FROM convdash.audio_clips a
-	           WHERE a.account_id = NEW.account_id AND a.id = NEW.id AND a.sha256 IS NULL) THEN
-		RAISE EXCEPTION 'an audio clip was begun but not finished'
-			USING ERRCODE = 'object_not_in_prerequisite_state',
-			      DETAIL = format('Clip %s of message %s.', NEW.id, NEW.message_id),
-			      HINT = 'Call convdash.audio_finish(clip_id) before committing.';
+	-- the table the trigger fires on: audio_clips, or on Citus the worker's shard of it
+	EXECUTE format('SELECT EXISTS (SELECT FROM %I.%I a WHERE a.account_id = $1 AND a.id = $2 AND a.sha256 IS NULL)',
+		TG_TABLE_SCHEMA, TG_TABLE_NAME)
+	INTO unfinished USING NEW.account_id, NEW.id;
+	IF unfinished THEN
+		PERFORM convdash.refuse_unfinished_clip(NEW.id, NEW.message_id);
 	END IF;
 	RETURN NULL;
 END
@@ -276,6 +305,48 @@ COMMENT ON FUNCTION convdash.check_clip_finished() IS
 CREATE CONSTRAINT TRIGGER audio_clips_finished AFTER INSERT ON convdash.audio_clips
 	DEFERRABLE INITIALLY DEFERRED
 	FOR EACH ROW EXECUTE FUNCTION convdash.check_clip_finished();
+
+-- The same check where the service's transaction runs: on Citus the trigger
+-- above fires on the worker when the coordinator commits there, too late
+-- for an error of its own (the client sees XX000 "could not commit
+-- transaction for shard"). audio_begin also writes a row here, in a table
+-- that stays local to the coordinator; its deferred trigger fires before
+-- Citus commits the workers, checks the clip and removes the row.
+CREATE TABLE convdash.clip_uploads (
+	account_id       bigint NOT NULL,
+	clip_id          bigint NOT NULL,
+	message_id       bigint NOT NULL,
+	PRIMARY KEY (account_id, clip_id)
+);
+COMMENT ON TABLE convdash.clip_uploads IS
+	'Clips begun in the running transactions (empty between them), checked at COMMIT on the node that runs it; local to the coordinator on Citus';
+SELECT pg_catalog.pg_extension_config_dump('convdash.clip_uploads', '');
+ALTER TABLE convdash.clip_uploads ENABLE ROW LEVEL SECURITY;
+CREATE POLICY tenant_isolation ON convdash.clip_uploads
+	USING (account_id OPERATOR(pg_catalog.=) convdash.current_account())
+	WITH CHECK (account_id OPERATOR(pg_catalog.=) convdash.current_account());
+
+-- Constraint trigger on clip_uploads: refuses to commit a begun clip that still exists unfinished; removes its row.
+CREATE FUNCTION convdash.check_upload_finished() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+BEGIN
+	-- (a clip replaced in the same transaction is gone: nothing to check)
+	IF EXISTS (SELECT FROM convdash.audio_clips a
+	           WHERE a.account_id = NEW.account_id AND a.id = NEW.clip_id AND a.sha256 IS NULL) THEN
+		PERFORM convdash.refuse_unfinished_clip(NEW.clip_id, NEW.message_id);
+	END IF;
+	DELETE FROM convdash.clip_uploads u WHERE u.account_id = NEW.account_id AND u.clip_id = NEW.clip_id;
+	RETURN NULL;
+END
+$$;
+COMMENT ON FUNCTION convdash.check_upload_finished() IS
+	'Admin: deferred constraint trigger of clip_uploads: refuses to commit a begun clip that audio_finish has not finished (55000), then forgets the upload';
+
+CREATE CONSTRAINT TRIGGER clip_uploads_finished AFTER INSERT ON convdash.clip_uploads
+	DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION convdash.check_upload_finished();
 
 -- The {id, message_id, conversation_id, mime, bytes, duration_ms, sha256, created_at} object of a clip.
 CREATE FUNCTION convdash.audio_info(clip_id bigint) RETURNS jsonb
@@ -312,6 +383,9 @@ BEGIN
 	IF "offset" >= a.bytes OR length = 0 THEN
 		RETURN '\x'::bytea;
 	END IF;
+	IF a.loid IS NULL THEN
+		RETURN convdash.read_clip_chunks(a.account_id, a.id, "offset", least(length::bigint, a.bytes - "offset")::integer);
+	END IF;
 	RETURN lo_get(a.loid, "offset", least(length::bigint, a.bytes - "offset")::integer);
 END
 $$;
@@ -342,12 +416,34 @@ $$;
 COMMENT ON FUNCTION convdash.conversation_audio(bigint) IS
 	'API: {data:[{id, message_id, mime, bytes, duration_ms, created_at}]} of a conversation''s clips in playback (message) order; P0002 for an unknown id';
 
+-- One pass over a stored clip wherever its bytes live (loid NULL: chunks): size, SHA-256, decoded duration and peaks.
+CREATE FUNCTION convdash.analyze_clip(acct bigint, clip bigint, lo oid, kind text,
+	OUT bytes bigint, OUT sha256 bytea, OUT duration_ms integer, OUT peaks real[])
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	r record;
+BEGIN
+	IF lo IS NULL THEN
+		r := convdash.clip_analyze_chunks(acct, clip, kind, convdash.audio_formats(kind));
+	ELSE
+		r := convdash.clip_analyze(lo, kind, convdash.audio_formats(kind));
+	END IF;
+	bytes := r.bytes;
+	sha256 := r.sha256;
+	duration_ms := r.duration_ms;
+	peaks := r.peaks;
+END
+$$;
+COMMENT ON FUNCTION convdash.analyze_clip(bigint, bigint, oid, text) IS
+	'Admin: clip_analyze of a clip''s large object, or clip_analyze_chunks when lo is NULL (chunk storage), decoding the container its MIME type names';
+
 -- Decodes a clip stored without peaks (before decoding existed) and keeps duration and peaks unless read-only; returns the peaks.
 CREATE FUNCTION convdash.decode_stored_clip(account_id bigint, clip_id bigint, loid oid, mime text) RETURNS real[]
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-	r record := convdash.clip_analyze(loid, mime, convdash.audio_formats(mime));
+	r record := convdash.analyze_clip(account_id, clip_id, loid, mime);
 BEGIN
 	IF NOT current_setting('transaction_read_only')::boolean THEN
 		UPDATE convdash.audio_clips x SET peaks = r.peaks, duration_ms = r.duration_ms
@@ -437,7 +533,7 @@ AS $$
 DECLARE
 	a convdash.audio_clips := convdash.find_clip(clip_id);
 BEGIN
-	PERFORM convdash.check_clip_state(a, true);
+	PERFORM convdash.check_clip_state(a.id, a.sha256 IS NOT NULL, true);
 	IF convdash.audio_formats(a.mime) IS NOT NULL THEN
 		RAISE EXCEPTION 'peaks of % clips are computed by the server', a.mime
 			USING ERRCODE = 'object_not_in_prerequisite_state', COLUMN = 'peaks';

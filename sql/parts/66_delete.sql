@@ -1,6 +1,7 @@
 -- Deletion (DESIGN §3): complete, atomic, irreversible. One transaction
--- removes the conversations, their messages, clips and the clips' large
--- objects (the audio_clips trigger of 48_audio_objects.sql unlinks them),
+-- removes the conversations, their messages, clips and the clips' bytes
+-- (the audio_clips trigger of 48_audio_objects.sql unlinks large objects,
+-- past a lock budget it empties and queues them; chunks go by cascade),
 -- and ratings, and writes one content-free convdash.deletion_log row per
 -- conversation: account, conversation id, who, when, why, how many
 -- messages (every role) and clips.
@@ -48,6 +49,11 @@ BEGIN
 	-- the rating and anything else hanging off the conversation go by cascade
 	DELETE FROM convdash.conversations c WHERE c.account_id = acct AND c.id = ANY (locked);
 	PERFORM convdash.emit_deleted(acct, locked);
+	-- large objects emptied and queued past an earlier transaction's unlink
+	-- budget (48_audio_objects.sql) go while this one's budget lasts
+	IF EXISTS (SELECT FROM convdash.clip_object_queue) THEN
+		PERFORM convdash.unlink_queued_clip_objects();
+	END IF;
 	RETURN QUERY
 	INSERT INTO convdash.deletion_log AS l
 		(account_id, conversation_id, deleted_by, api_key_id, note, reason, message_count, clip_count)

@@ -13,7 +13,7 @@ AS $$
 	SELECT ARRAY['convdash.accounts', 'convdash.api_keys', 'convdash.agents',
 		'convdash.tracker_sessions', 'convdash.tracker_pageviews', 'convdash.tracker_events',
 		'convdash.conversations', 'convdash.ratings', 'convdash.messages', 'convdash.audio_clips',
-		'convdash.deletion_log', 'convdash.idempotency_keys', 'convdash.retention_policies', 'convdash.events']::regclass[]
+		'convdash.audio_chunks', 'convdash.deletion_log', 'convdash.idempotency_keys', 'convdash.retention_policies', 'convdash.events']::regclass[]
 $$;
 COMMENT ON FUNCTION convdash.tenant_tables() IS
 	'Admin: the tables Citus distributes by tenant (accounts by id, the others by account_id), parents first';
@@ -53,8 +53,11 @@ CREATE FUNCTION convdash.is_citus_table(t regclass) RETURNS boolean
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-	RETURN EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus')
-		AND EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = t);
+	-- two statements: without Citus, pg_dist_partition does not exist to be planned
+	IF NOT EXISTS (SELECT FROM pg_catalog.pg_extension WHERE extname = 'citus') THEN
+		RETURN false;
+	END IF;
+	RETURN EXISTS (SELECT FROM pg_catalog.pg_dist_partition p WHERE p.logicalrelid = t);
 END
 $$;
 COMMENT ON FUNCTION convdash.is_citus_table(regclass) IS
@@ -91,11 +94,13 @@ DECLARE
 BEGIN
 	PERFORM convdash.require_citus_coordinator();
 	PERFORM convdash.check_range(shard_count, 'shard_count', 1, 4096);
-	-- Citus refuses a unique index without the distribution column and runs
-	-- triggers on the workers, where a clip's large object does not exist:
-	-- until audio has its distributed storage, large objects stay on the
-	-- coordinator and are not unlinked on delete (check_large_objects lists them).
+	-- audio moves to the chunk storage, which Citus keeps with the tenant's
+	-- shard group (large objects would stay on the coordinator, outside the
+	-- shards, and the unlink trigger would run on the workers); Citus refuses
+	-- a unique index without the distribution column, and the large-object
+	-- triggers, which have nothing left to do, are disabled
 	IF NOT convdash.is_citus_table('convdash.audio_clips') THEN
+		PERFORM convdash.move_audio('chunks');
 		DROP INDEX convdash.audio_clips_loid_idx;
 		CREATE UNIQUE INDEX audio_clips_loid_idx ON convdash.audio_clips (account_id, loid);
 		ALTER TABLE convdash.audio_clips DISABLE TRIGGER audio_clips_unlink_deleted;
@@ -130,6 +135,9 @@ BEGIN
 			(SELECT format('%I.%I', n.nspname, c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 			 WHERE c.oid = t)));
 	END LOOP;
+	-- new sessions see the storage audio_storage() uses here (the coordinator's setting only)
+	PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+	EXECUTE format('ALTER DATABASE %I SET convdash.audio_storage = chunks', current_database());
 END
 $$;
 COMMENT ON FUNCTION convdash.distribute(integer) IS
@@ -166,6 +174,13 @@ BEGIN
 	IF cardinality(tables) > 0 THEN
 		EXECUTE 'TRUNCATE ' || array_to_string(tables, ', ');
 	END IF;
+	-- before the rows come back (their deferred trigger events would block the DDL)
+	IF EXISTS (SELECT FROM pg_index WHERE indexrelid = 'convdash.audio_clips_loid_idx'::regclass AND indnatts = 2) THEN
+		DROP INDEX convdash.audio_clips_loid_idx;
+		CREATE UNIQUE INDEX audio_clips_loid_idx ON convdash.audio_clips (loid);
+	END IF;
+	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_deleted;
+	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_replaced;
 	FOREACH t IN ARRAY tables LOOP
 		EXECUTE format('INSERT INTO %s OVERRIDING SYSTEM VALUE SELECT * FROM %I', t, 'saved_' || t::oid);
 		RETURN NEXT t;
@@ -176,12 +191,6 @@ BEGIN
 		DELETE FROM convdash.tenant_readers r WHERE NOT EXISTS (SELECT FROM convdash.accounts a WHERE a.id = r.account_id);
 		ALTER TABLE convdash.tenant_readers VALIDATE CONSTRAINT tenant_readers_account_id_fkey;
 	END IF;
-	IF EXISTS (SELECT FROM pg_index WHERE indexrelid = 'convdash.audio_clips_loid_idx'::regclass AND indnatts = 2) THEN
-		DROP INDEX convdash.audio_clips_loid_idx;
-		CREATE UNIQUE INDEX audio_clips_loid_idx ON convdash.audio_clips (loid);
-	END IF;
-	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_deleted;
-	ALTER TABLE convdash.audio_clips ENABLE TRIGGER audio_clips_unlink_replaced;
 END
 $$;
 COMMENT ON FUNCTION convdash.undistribute() IS

@@ -31,3 +31,5 @@ $$;
 GRANT SELECT ON ALL TABLES IN SCHEMA convdash TO convdash_api, convdash_reader;
 REVOKE ALL ON convdash.api_keys, convdash.installation_secret, convdash.tenant_readers,
 	convdash.tenant_reader_grants FROM convdash_api, convdash_reader;
+-- audio bytes only through the functions, as with large objects (the service cannot lo_get)
+REVOKE ALL ON convdash.audio_chunks, convdash.clip_object_queue, convdash.clip_uploads FROM convdash_api, convdash_reader;

@@ -9,8 +9,10 @@
 #     to raw float PCM by the ffmpeg program, max |sample| per bucket
 #     floor(frame * 4096 / frames) in awk (4 decimals),
 #   * byte ranges read back exact, both uploads give the same row.
+# Every clip once per storage (convdash.audio_storage: large_object, chunks).
 # Then the decoder's wall-clock cap: a long clip under a 100 ms deadline is
-# a 22023, the decoder process is gone and nothing is stored.
+# a 22023, the decoder process is gone and nothing is stored; and bulk
+# deletion and purge of tens of thousands of clips per storage (bulk.sh).
 # Prints "ok - ..." / "not ok - ..." per case.
 set -uo pipefail
 cd "$(dirname "$0")/../.."
@@ -33,6 +35,7 @@ dropdb --if-exists $db 2>/dev/null
 createdb $db && sql -c "CREATE EXTENSION convdash CASCADE" >/dev/null
 acct=$(sql -c "SELECT convdash.create_account('Formats Co')")
 export PGOPTIONS="$PGOPTIONS -c convdash.account_id=$acct"
+tenant_options=$PGOPTIONS
 conv=$(sql -c "SELECT convdash.start_conversation(convdash.create_agent('Voice'), 'formats', 'voip')")
 
 # ---- the clips: real speech, two voices, each format as a channel makes it
@@ -66,6 +69,8 @@ ref_peaks() {
 	      for (b = 0; b < N; b++) { if (!(b in pk)) pk[b] = pk[b - 1]; printf "%.4f\n", pk[b] } }'
 }
 
+for storage in large_object chunks; do
+export PGOPTIONS="$tenant_options -c convdash.audio_storage=$storage"
 for entry in $clips; do
 	file=${entry%%:*}
 	mime=${entry#*:}
@@ -74,18 +79,18 @@ for entry in $clips; do
 	hex=$(od -An -v -tx1 "$path" | tr -d ' \n')
 	j=$(sql -c "SELECT convdash.attach_audio(convdash.append_message($conv, 'user', '$file'), '$mime', pg_read_binary_file('$path'), 1)")
 	id=$(jq -r .id <<<"$j")
-	check "$file: stored through attach_audio" test -n "$id" -a "$id" != null
+	check "$storage $file: stored through attach_audio, as $storage" test "$(sql -c "SELECT storage FROM convdash.audio_clips WHERE id = ${id/null/0}")" = "$storage"
 	got=$(jq -r .duration_ms <<<"$j")
 	want=$(ffprobe -v error -show_entries format=duration -of csv=p=0 "$path" | awk '{printf "%d", $1 * 1000 + 0.5}')
 	[ "$file" = chrome-live.webm ] && want=$(soxi -D "$work/b.wav" | awk '{printf "%d", $1 * 1000 + 0.5}')  # streamed WebM states none
-	check "$file: duration $got ms within 50 ms of ffprobe's $want ms" awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d <= 50 && d >= -50) }'
+	check "$storage $file: duration $got ms within 50 ms of ffprobe's $want ms" awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d <= 50 && d >= -50) }'
 	sql -c "SELECT p FROM jsonb_array_elements_text(convdash.audio_peaks($id, 4096)->'peaks') p" | awk '{printf "%.4f\n", $1}' >"$work/got.txt"
 	ref_peaks "$path" >"$work/ref.txt"
-	check "$file: 4096 peaks equal the reference from ffmpeg's PCM" bash -c "[ \$(wc -l <'$work/got.txt') = 4096 ] &&
+	check "$storage $file: 4096 peaks equal the reference from ffmpeg's PCM" bash -c "[ \$(wc -l <'$work/got.txt') = 4096 ] &&
 		paste '$work/got.txt' '$work/ref.txt' | awk '{ d = \$1 - \$2; if (d < 0) d = -d; if (d > 0.00011) bad++ } END { exit bad > 0 }'"
 	size=$(stat -c %s "$path")
 	mid=$((size / 3))
-	check "$file: byte ranges read back exact" bash -c "
+	check "$storage $file: byte ranges read back exact" bash -c "
 		[ \"\$(psql -qAtX -d $db -c \"SELECT encode(convdash.audio_read($id, $mid, 777), 'hex')\")\" = \"\$(tail -c +$((mid + 1)) '$path' | head -c 777 | od -An -v -tx1 | tr -d ' \n')\" ] &&
 		[ \"\$(psql -qAtX -d $db -c \"SELECT length(convdash.audio_read($id, $((size - 5)), 100))\")\" = 5 ]"
 	# the same bytes streamed in 3 chunks give the same row
@@ -105,8 +110,10 @@ SQL
 
 	same=$(sql -c "SELECT a.peaks = b.peaks AND a.duration_ms = b.duration_ms AND a.bytes = b.bytes AND a.sha256 = b.sha256 AND a.mime = b.mime
 		FROM convdash.audio_clips a, convdash.audio_clips b WHERE a.id = ${sid:-0} AND b.id = ${id:-0}")
-	check "$file: streamed upload gives the same duration, size, hash and peaks" test "$same" = t
+	check "$storage $file: streamed upload gives the same duration, size, hash and peaks" test "$same" = t
 done
+done
+export PGOPTIONS=$tenant_options
 
 # ---- the wall-clock cap: 20 minutes of MP3 decode for longer than 100 ms
 sox -n -r 22050 -c 1 "$work/long.wav" synth 1200 sine 300 vol 0.3
@@ -121,3 +128,5 @@ check "... answered within 3 s (took $elapsed_ms ms)" test "$elapsed_ms" -lt 300
 check "... no decoder process is left" bash -c "! pgrep -x convdash_decode"
 check "... nothing stored" test "$(sql -c "SELECT count(*) FROM convdash.audio_clips"):$(sql -c "SELECT count(*) FROM pg_largeobject_metadata")" = "$clips_before:$objects_before"
 check "the same clip within the default limit is stored" sql -c "SELECT convdash.attach_audio(convdash.append_message($conv, 'user', 'long ok'), 'audio/mpeg', pg_read_binary_file('$work/long.mp3'))->>'duration_ms'"
+
+. test/audio/bulk.sh

@@ -13,12 +13,14 @@ source ../tap.sh
 
 for db in $src $dst; do dropdb --if-exists $db; done
 createdb $src && psql -qX -d $src -c 'CREATE EXTENSION convdash CASCADE' \
-	&& psql -qX -d $src -f seed.sql >/dev/null
+	&& psql -qX -d $src -f seed.sql >/dev/null && psql -qX -d $src -f seed_chunks.sql >/dev/null
 check "seed data loads" test $? -eq 0
 
 psql -qX -d $src -f fingerprint.sql >"$work/src.txt"
 check "fingerprint covers every table" test "$(grep -c '^convdash\.' "$work/src.txt")" -ge 20
 check "the seed has two audio clips as large objects" grep -q '^large objects|2|' "$work/src.txt"
+check "the seed has two audio clips as chunks, 4 chunks" test "$(psql -qAtX -d $src -c "
+	SELECT count(*) FILTER (WHERE storage = 'chunks') || '/' || (SELECT count(*) FROM convdash.audio_chunks) FROM convdash.audio_clips")" = 2/4
 check "seeded tables are not empty" bash -c "! grep -qE '^convdash\.(conversations|messages|ratings|tracker_events|audio_clips)\|0\|' '$work/src.txt'"
 
 # a cursor of the source database, and the large objects' owner and comment
@@ -56,6 +58,14 @@ check "the restored database makes cursors of its own that it accepts" test "$(p
 		cursor => convdash.list_conversations(\"limit\" => 1) ->> 'next_cursor') -> 'data');" | tail -1)" = 1
 psql -qAtX -d $dst -c "$clips_sql" >"$work/dst_clips.txt"
 check "restored clips keep their large objects' owner and clip marker" same_file "$work/src_clips.txt" "$work/dst_clips.txt"
+# every clip read through convdash, both storages: storage, size, SHA-256 and a digest of the bytes read
+read_sql="SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
+	SELECT a.id, a.storage, a.bytes, encode(a.sha256, 'hex') = encode(sha256(convdash.audio_read(a.id, 0, 8388608)), 'hex'),
+		md5(convdash.audio_read(a.id, 100000, 300000)) FROM convdash.audio_clips a ORDER BY a.id"
+check "restored clips of both storages read back the same bytes, hashes intact" bash -c "
+	diff <(psql -qAtX -d $src -c \"$read_sql\" | tail -4) <(psql -qAtX -d $dst -c \"$read_sql\" | tail -4) &&
+	[ \$(psql -qAtX -d $dst -c \"$read_sql\" | tail -4 | grep -c '|t|') = 4 ] &&
+	[ \$(psql -qAtX -d $dst -c \"$read_sql\" | tail -4 | grep -c '|chunks|') = 2 ]"
 check "no orphaned or missing large object after restore" \
 	test "$(psql -qAtX -d $dst -c 'SELECT count(*) FROM convdash.check_large_objects()')" = 0
 check "integrity check is clean after restore" \

@@ -56,6 +56,11 @@ for v in "${old[@]}"; do
 		SELECT convdash.append_message(c.id, 'user', 'after the update') IS NOT NULL
 			FROM convdash.conversations c WHERE c.session_id = 'dump-1';
 		SELECT message_count FROM convdash.conversations WHERE session_id = 'dump-1';" | tail -1)" = 3
+	# its large-object clips move to the chunk storage with every byte (as distribute() does)
+	clip_bytes="SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
+		SELECT string_agg(storage || ':' || md5(convdash.audio_read(id, 0, 8388608)), ',' ORDER BY id) FROM convdash.audio_clips;"
+	before_move=$(psql -qAtX -d $upg -c "$clip_bytes" | tail -1)
+	check "$v updated to $new: move_audio('chunks') moves its clips, every byte kept, no large object left" test "$(psql -qAtX -d $upg -c "SELECT convdash.move_audio('chunks')")|$(psql -qAtX -d $upg -c "$clip_bytes" | tail -1)|$(psql -qAtX -d $upg -c "SELECT count(*) FROM pg_largeobject_metadata")|$(psql -qAtX -d $upg -c "SELECT count(*) FROM convdash.integrity_check()")" = "2|${before_move//large_object:/chunks:}|0|0"
 done
 dropdb --if-exists $upg
 

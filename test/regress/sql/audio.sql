@@ -1,17 +1,20 @@
 -- Audio clips: streaming store, every WAV format round trip, every other
 -- container/codec (committed clips), damaged clips of every format,
 -- byte ranges, playback order, replacement, tenancy and every error.
+-- The same results for both storages: audio_chunks.sql runs this file again
+-- with new clips kept as chunks (include/storage.sql sees the bytes of both).
 \set QUIET on
 \set ECHO none
 \i test/regress/include/err.sql
 \i test/regress/include/clips.sql
 \i scripts/wav.sql
+\i test/regress/include/storage.sql
 \set ECHO all
 \set QUIET off
 
--- Large objects that exist now (to check that nothing is left behind).
+-- Places holding clip bytes now (to check that nothing is left behind).
 CREATE FUNCTION pg_temp.lo_count() RETURNS bigint
-LANGUAGE sql AS $$ SELECT count(*) FROM pg_largeobject_metadata $$;
+LANGUAGE sql AS $$ SELECT pg_temp.byte_stores() $$;
 
 SELECT convdash.create_account('Audio Co') AS acct \gset
 SELECT convdash.create_account('Audio Other Co') AS other \gset
@@ -153,7 +156,7 @@ SELECT pg_temp.err('CALL convdash.backfill_audio(0)');
 -- a stored clip whose bytes no longer decode is reported and skipped, the others still decoded
 UPDATE convdash.audio_clips SET peaks = NULL
 WHERE message_id IN (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content IN ('format webm', 'format mp3'));
-SELECT count(*) AS overwritten FROM convdash.audio_clips, LATERAL (SELECT lo_put(loid, 0, decode(repeat('00', 64), 'hex'))) x
+SELECT count(*) AS overwritten FROM convdash.audio_clips, LATERAL (SELECT pg_temp.overwrite_head(id, decode(repeat('00', 64), 'hex'))) x
 WHERE message_id = (SELECT id FROM convdash.messages WHERE conversation_id = :conv AND content = 'format webm');
 SET client_min_messages = warning;  -- its NOTICE names the clip id, which varies
 CALL convdash.backfill_audio();
@@ -166,7 +169,9 @@ WHERE m.conversation_id = :conv AND m.content IN ('format webm', 'format mp3') O
 SELECT convdash.append_message(:conv, 'user', 'legacy amr') AS amr_msg \gset
 SELECT (convdash.attach_audio(:amr_msg, 'audio/ogg', pg_temp.clip('opus.ogg'))->>'id')::bigint AS amr \gset
 UPDATE convdash.audio_clips SET mime = 'audio/amr', peaks = NULL WHERE id = :amr;
+SET client_min_messages = warning;  -- its NOTICEs name the damaged webm clip, whose id varies
 CALL convdash.backfill_audio();
+RESET client_min_messages;
 SELECT pg_temp.err(format('SELECT convdash.audio_peaks(%s)', :amr));
 SELECT convdash.set_audio_peaks(:amr, '{0.1,0.9,0.5,0.25}') = :amr AS supplied;
 SELECT convdash.audio_peaks(:amr, 2), convdash.audio_peaks(:amr, 8);
@@ -335,24 +340,16 @@ SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, 0, 10)', :mp3));
 SELECT set_config('convdash.account_id', :'acct', false) AS tenant \gset
 
 -- access: the service role reaches clips only through the functions; it
--- cannot read any large object directly, not even its own tenant's
-SELECT loid AS mp3_loid FROM convdash.audio_clips WHERE id = :mp3 \gset
-SELECT loid AS other_loid FROM convdash.audio_clips WHERE id = :oclip \gset
-SELECT DISTINCT pg_get_userbyid(lomowner) = (SELECT pg_get_userbyid(extowner) FROM pg_extension WHERE extname = 'convdash') AS owned_by_extension_owner,
-	obj_description(oid, 'pg_largeobject') AS marker
-FROM pg_largeobject_metadata WHERE oid IN (SELECT loid FROM convdash.audio_clips);
--- (large object oids vary from run to run)
-CREATE FUNCTION pg_temp.lo_err(stmt text) RETURNS text
-LANGUAGE sql AS $$ SELECT regexp_replace(pg_temp.err(stmt), 'large object [0-9]+', 'large object N') $$;
+-- cannot read, write or delete any clip's bytes directly (large object or
+-- chunks), not even its own tenant's
+SELECT pg_temp.guarded(:mp3) AS mp3_guarded, pg_temp.guarded(:oclip) AS other_guarded;
+SELECT pg_temp.direct_access(:mp3) AS own_tries, pg_temp.direct_access(:oclip) AS other_tries \gset
 SET ROLE convdash_api;
-SELECT pg_temp.lo_err(format('SELECT lo_get(%s)', :mp3_loid));
-SELECT pg_temp.lo_err(format('SELECT lo_get(%s, 0, 10)', :other_loid));
-SELECT pg_temp.lo_err(format('SELECT lo_open(%s, 262144)', :other_loid));
-SELECT pg_temp.lo_err(format('SELECT lo_unlink(%s)', :other_loid));
-SELECT pg_temp.lo_err(format('SELECT lo_put(%s, 0, %L)', :other_loid, '\x00'));
+SELECT pg_temp.outcomes(:'own_tries') AS own_clip, pg_temp.outcomes(:'other_tries') AS other_clip;
 SELECT pg_temp.err('SELECT count(*) FROM pg_largeobject');
-SELECT pg_temp.err(format('SELECT convdash.clip_analyze(%s, %L, %L)', :other_loid, 'audio/wav', 'wav'));
 SELECT pg_temp.err(format('SELECT convdash.create_clip_object()'));
+SELECT pg_temp.err(format('SELECT convdash.write_clip_chunks(%s, %s, 0, %L)', :acct, :mp3, '\x00'));
+SELECT pg_temp.err(format('SELECT convdash.read_clip_chunks(%s, %s, 0, 10)', :other, :oclip));
 SELECT pg_temp.err(format('DELETE FROM convdash.audio_clips WHERE id = %s', :mp3));
 -- through the functions, with its tenant set
 SELECT length(convdash.audio_read(:mp3, 0, 100)) AS api_read;
@@ -367,6 +364,36 @@ UPDATE convdash.audio_clips SET peaks = NULL WHERE id = :pcm16;
 SELECT convdash.audio_peaks(:pcm16, 4) = :'before'::jsonb AS same_after_recompute;
 SELECT cardinality(peaks) AS cached_buckets FROM convdash.audio_clips WHERE id = :pcm16;
 
--- nothing is inconsistent, and every clip has exactly one large object
+-- a clip of several chunks (700,000 bytes written in pieces that cross
+-- chunk boundaries): every range reads back, its SHA-256 and size hold
+SELECT convdash.append_message(:conv, 'user', 'long clip') AS long_msg \gset
+CREATE TEMP TABLE long_clip AS SELECT pg_temp.wav(1, 1, 8000, 16,
+	(SELECT string_agg(int4send(hashint4(i) % 8000), ''::bytea ORDER BY i) FROM generate_series(1, 174989) i)) AS w;
+BEGIN;
+SELECT convdash.audio_begin(:long_msg, 'audio/wav') AS long \gset
+SELECT convdash.audio_write(:long, substring(w FROM o + 1 FOR 99999)) AS so_far
+FROM long_clip, generate_series(0, 699999, 99999) o ORDER BY o;
+SELECT convdash.audio_finish(:long) - 'id' - 'message_id' AS finished;
+COMMIT;
+SELECT o, n, convdash.audio_read(:long, o, n) = substring(w FROM o + 1 FOR n) AS same, length(convdash.audio_read(:long, o, n)) AS got
+FROM long_clip, (VALUES (0, 16), (262140, 8), (262144, 65536), (200000, 400000), (524287, 2), (699990, 100), (0, 8388608)) r(o, n)
+ORDER BY o, n;
+SELECT convdash.audio_info(:long)->>'sha256' = encode(sha256(w), 'hex') AS sha_ok,
+	(convdash.audio_info(:long)->>'bytes')::int = length(w) AS bytes_ok,
+	jsonb_array_length(convdash.audio_peaks(:long, 100)->'peaks') AS peaks
+FROM long_clip;
+-- replacing it leaves nothing of the old bytes
+SELECT pg_temp.lo_count() AS before_replace \gset
+SELECT convdash.attach_audio(:long_msg, 'audio/mpeg', pg_temp.clip('mp3'))->'bytes' AS replaced_bytes;
+SELECT pg_temp.lo_count() - :before_replace AS stores_added_by_replace;
+
+-- nothing is inconsistent, every clip has exactly one place for its bytes,
+-- all of them where the setting convdash.audio_storage says
 SELECT * FROM convdash.integrity_check();
 SELECT pg_temp.lo_count() - :lo_before = (SELECT count(*) FROM convdash.audio_clips WHERE account_id IN (:acct, :other)) AS one_object_per_clip;
+SELECT bool_and(storage = current_setting('convdash.audio_storage')) AS in_the_set_storage,
+	bool_and((loid IS NULL) = (storage = 'chunks')) AS loid_iff_large_object
+FROM convdash.audio_clips WHERE account_id IN (:acct, :other);
+
+-- no clip is left undecodable for the backfills of a later run (audio_chunks runs this file again)
+DELETE FROM convdash.audio_clips WHERE account_id IN (:acct, :other) AND peaks IS NULL;

@@ -139,8 +139,8 @@ ROLLBACK;
 -- a large object that is not convdash's is never claimed
 SELECT lo_from_bytea(0, '\x00') AS unrelated \gset
 BEGIN;
-SELECT count(*) AS clips FROM convdash.audio_clips \gset
-TRUNCATE convdash.audio_clips;
+SELECT count(*) AS clips FROM convdash.audio_clips WHERE storage = 'large_object' \gset
+TRUNCATE convdash.audio_clips, convdash.audio_chunks;
 SELECT count(*) = :clips AS all_orphaned, bool_and(problem = 'orphaned_large_object') AS orphans,
 	bool_or(loid = :unrelated) AS claims_unrelated
 FROM convdash.check_large_objects();
