@@ -6,20 +6,27 @@
 #      of AUDIO_DECODE_MB, default 8, of speech) beside storing the same
 #      bytes without decoding (large object + SHA-256 pass), the ratio, and
 #      the decoder process's peak memory (max RSS) and time on a 50 MB clip;
-#   1. read of a 1 MiB clip whole and by 64 KiB ranges, client-side in C with
-#      binary results: convdash.audio_read beside plain lo_get of the same
-#      large object and a bytea column with the same bytes, in the same run;
-#   2. delete one conversation with 500 messages and 20 clips (target <= 100 ms);
-#   3. delete 10,000 conversations in one call (target <= 3 s);
-#   4. after each: orphaned convdash large objects (target 0).
+#   1. write per storage (large_object, chunks: convdash.audio_storage) side
+#      by side: audio_write of AUDIO_WRITE_MB (default 8) in 256 KiB pieces,
+#      and the whole store (begin, writes, finish with SHA-256 and decoding);
+#   2. read of a 1 MiB clip whole and by 64 KiB ranges, client-side in C with
+#      binary results, per storage: convdash.audio_read beside plain lo_get of
+#      a large object and a bytea column with the same bytes, in the same run;
+#   3. delete one conversation with 500 messages and 20 clips, per storage,
+#      the storages interleaved run by run (target <= 100 ms);
+#   4. delete 10,000 conversations in one call, per storage, interleaved
+#      (target <= 3 s);
+#   5. after each: orphaned convdash large objects and chunk problems (target 0).
 # Everything runs in its own account "bench-audio", removed at the end, so the
 # bench data is left as it was. Env: AUDIO_READ_ROUNDS (default 50),
-# AUDIO_DELETE_ONE_RUNS (default 5), AUDIO_DELETE_MANY_RUNS (default 3).
+# AUDIO_DELETE_ONE_RUNS (default 5), AUDIO_DELETE_MANY_RUNS (default 3),
+# AUDIO_STORAGES (default "large_object chunks").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 read_rounds=${AUDIO_READ_ROUNDS:-50}
 one_runs=${AUDIO_DELETE_ONE_RUNS:-5}
 many_runs=${AUDIO_DELETE_MANY_RUNS:-3}
+storages=${AUDIO_STORAGES:-large_object chunks}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 psql_q() { psql -qAtX -v ON_ERROR_STOP=1 "$@"; }
@@ -31,7 +38,7 @@ cc -O2 -Wall -Wextra -Werror -I"$(pg_config --includedir)" bench/audio_read.c \
 # The bench account and its agent; tpsql runs psql as that tenant.
 psql_q -c "DELETE FROM convdash.accounts WHERE name = 'bench-audio'"
 acct=$(psql_q -c "SELECT convdash.create_account('bench-audio')")
-tpsql() { PGOPTIONS="-c convdash.account_id=$acct" psql_q "$@"; }
+tpsql() { PGOPTIONS="-c convdash.account_id=$acct ${storage:+-c convdash.audio_storage=$storage}" psql_q "$@"; }
 agent=$(tpsql -c "SELECT convdash.create_agent('bench-audio-agent')")
 
 echo "== audio: store + decode per format (MB/s of input; median of 3; store only = large object + SHA-256, no decoding)"
@@ -104,9 +111,10 @@ for fmt in mp3:128 wav:256 ogg:32; do
 		"$(stat -c %s "$work/big.$name" | awk '{print $1 / 1048576}')" "$secs" $((rss / 1024)) "$wall" "$(cut -d' ' -f1-2,6 "$work/answer.txt")"
 done
 
-# Prints "orphans=N" for the convdash large-object check.
+# Prints "orphans=N chunk_problems=N" for the convdash large-object and chunk checks.
 orphans() {
-	echo "orphans=$(psql_q -c "SELECT count(*) FROM convdash.check_large_objects()")"
+	echo "orphans=$(psql_q -c "SELECT count(*) FROM convdash.check_large_objects()")" \
+		"chunk_problems=$(psql_q -c "SELECT count(*) FROM convdash.check_audio_chunks()")"
 }
 
 # Median and p95 (nearest rank) of the numbers on stdin, one per line.
@@ -123,33 +131,70 @@ timed() {
 	sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' "$work/timed.out"
 }
 
-echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds, methods interleaved)"
-read -r clip loid < <(tpsql -F ' ' -f - <<SQL
+write_mb=${AUDIO_WRITE_MB:-8}
+echo "== audio: write per storage ($write_mb MB of WAV in 256 KiB audio_write calls; MB/s, median of 3)"
+chmod 755 "$work"   # the server reads the clip (pg_read_binary_file)
+sox -n -r 16000 -b 16 -c 1 "$work/write.wav" synth $((write_mb * 1048576 / 32000)) sine 300 vol 0.5
+chmod 644 "$work/write.wav"
+wsize=$(stat -c %s "$work/write.wav")
+printf '%-13s %14s %20s\n' storage 'audio_write' 'begin..finish (all)'
+for storage in $storages; do
+	w=() a=()
+	for run in 1 2 3; do
+		# the writes alone (timed in one statement), then the whole store with finish
+		out=$(tpsql -f - <<SQL
+SELECT convdash.append_message(convdash.start_conversation($agent, 'bench-write-$storage-$run', 'voip'), 'user', 'write') AS m \gset
+BEGIN;
+SELECT clock_timestamp() AS t0 \gset
+SELECT convdash.audio_begin(:m, 'audio/wav') AS c \gset
+SELECT count(convdash.audio_write(:c, pg_read_binary_file('$work/write.wav', o, 262144))) FROM generate_series(0, $wsize - 1, 262144) o \g /dev/null
+SELECT extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000 AS written \gset
+SELECT convdash.audio_finish(:c) \g /dev/null
+COMMIT;
+SELECT :written, extract(epoch FROM clock_timestamp() - :'t0'::timestamptz) * 1000;
+SQL
+)
+		w+=("${out%%|*}") a+=("${out##*|}")
+	done
+	awk -v st="$storage" -v mb="$(awk -v b="$wsize" 'BEGIN { print b / 1048576 }')" \
+		-v w="$(printf '%s\n' "${w[@]}" | sort -g | sed -n 2p)" -v a="$(printf '%s\n' "${a[@]}" | sort -g | sed -n 2p)" \
+		'BEGIN { printf "%-13s %9.1f MB/s %15.1f MB/s\n", st, mb / (w / 1000), mb / (a / 1000) }'
+done
+storage=
+
+echo "== audio: read 1 MiB (MB/s median, ms p95 per whole clip; $read_rounds rounds, methods interleaved), both storages"
+# the same bytes as a large-object clip (its loid is the lo_get baseline), a chunk clip and a bytea column
+for storage in large_object chunks; do
+	read -r clip loid < <(tpsql -F ' ' -f - <<SQL
 \\set QUIET on
 \\i scripts/wav.sql
 \\set QUIET off
 SELECT convdash.attach_audio(
-	convdash.append_message(convdash.start_conversation($agent, 'bench-read', 'voip'), 'user', 'read me'),
+	convdash.append_message(convdash.start_conversation($agent, 'bench-read-$storage', 'voip'), 'user', 'read me'),
 	'audio/wav', pg_temp.wav(1, 1, 8000, 16, (SELECT substring(decode(string_agg(md5(i::text), ''), 'hex') FROM 45)
 		FROM generate_series(1, 65536) AS i)))->>'id' AS clip \\gset
-SELECT id, loid FROM convdash.audio_clips WHERE account_id = $acct AND id = :clip;
+SELECT id, coalesce(loid, 0) FROM convdash.audio_clips WHERE account_id = $acct AND id = :clip;
 SQL
 )
+	eval "clip_$storage=$clip loid_$storage=$loid"
+done
+storage=
 psql_q <<SQL
 SET client_min_messages = warning;
 DROP TABLE IF EXISTS public.bench_audio_bytea;
 CREATE TABLE public.bench_audio_bytea (id integer PRIMARY KEY, data bytea);
 ALTER TABLE public.bench_audio_bytea ALTER data SET STORAGE EXTERNAL;
-INSERT INTO public.bench_audio_bytea SELECT 1, lo_get($loid);
+INSERT INTO public.bench_audio_bytea SELECT 1, lo_get($loid_large_object);
 SQL
 printf '%-34s %10s %10s\n' method 'MB/s' 'p95 ms'
-"$work/audio_read" "$acct" "$clip" "$loid" public.bench_audio_bytea 1048576 "$read_rounds" |
+"$work/audio_read" "$acct" "$clip_large_object" "$loid_large_object" public.bench_audio_bytea 1048576 "$read_rounds" "$clip_chunks" |
 	awk -F'\t' '{ printf "%-34s %10s %10s\n", $1, $2, $3 }'
 psql_q -c "DROP TABLE public.bench_audio_bytea"
 
-echo "== audio: delete one conversation with 500 messages and 20 clips ($one_runs runs; target <= 100 ms)"
+echo "== audio: delete one conversation with 500 messages and 20 clips ($one_runs runs per storage, interleaved; target <= 100 ms)"
 for run in $(seq "$one_runs"); do
-	timed <<SQL >>"$work/one.txt"
+for storage in $storages; do
+	timed <<SQL >>"$work/one-$storage.txt"
 \i scripts/wav.sql
 -- 500 messages through the ingest function; every 25th carries 2 s of 8 kHz 16-bit WAV (32 KB)
 CREATE FUNCTION pg_temp.long_call(agent bigint, session text) RETURNS bigint
@@ -170,22 +215,28 @@ BEGIN
 	RETURN c;
 END
 \$\$;
-SELECT pg_temp.long_call($agent, 'bench-one-$run') AS conv \gset
+SELECT pg_temp.long_call($agent, 'bench-one-$storage-$run') AS conv \gset
 \timing on
 SELECT convdash.delete_conversation(:conv);
 SQL
 done
-echo "median / p95 ms: $(stats <"$work/one.txt"); $(orphans)"
+done
+for storage in $storages; do
+	echo "$storage median / p95 ms: $(stats <"$work/one-$storage.txt")"
+done
+storage=
+echo "$(orphans)"
 
-echo "== audio: delete 10,000 conversations in one call ($many_runs runs; target <= 3 s)"
+echo "== audio: delete 10,000 conversations in one call ($many_runs runs per storage, interleaved; target <= 3 s)"
 # 10,000 conversations of 20 messages each, written in bulk as the owner with
 # exact counters; messages interleaved by time as real traffic is (not grouped
 # per conversation); 2% are voice with one 8 KB clip each.
 for run in $(seq "$many_runs"); do
-	timed <<SQL >>"$work/many.txt"
+for storage in $storages; do
+	timed <<SQL >>"$work/many-$storage.txt"
 INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at, ended_at,
 	message_count, prompt_tokens, completion_tokens, last_message_at)
-SELECT $acct, $agent, 'bench-many-$run-' || i, CASE WHEN i % 50 = 0 THEN 'voip' ELSE 'web' END::convdash.channel,
+SELECT $acct, $agent, 'bench-many-$storage-$run-' || i, CASE WHEN i % 50 = 0 THEN 'voip' ELSE 'web' END::convdash.channel,
 	'closed', now() - interval '1 hour', now(), 20, 100, 200, now()
 FROM generate_series(1, 10000) AS i;
 INSERT INTO convdash.messages (account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq)
@@ -193,7 +244,7 @@ SELECT $acct, c.id, CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END::convda
 	'bench message ' || s || ' about order #' || (c.id * 31 + s) % 100000,
 	now() - interval '1 hour' + s * interval '1 minute', 5, 10, s
 FROM generate_series(1, 20) AS s, convdash.conversations c
-WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$run-%'
+WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$storage-$run-%'
 ORDER BY s, c.id;
 \\set QUIET on
 \\i scripts/wav.sql
@@ -201,15 +252,20 @@ ORDER BY s, c.id;
 SELECT count(convdash.attach_audio(m.id, 'audio/wav', pg_temp.wav(1, 1, 8000, 16, decode(repeat('00', 8148), 'hex'))))
 FROM convdash.conversations c
 JOIN convdash.messages m ON m.account_id = c.account_id AND m.conversation_id = c.id AND m.seq = 1
-WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$run-%' AND c.channel = 'voip' \g /dev/null
-ANALYZE convdash.conversations, convdash.messages, convdash.audio_clips;
+WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$storage-$run-%' AND c.channel = 'voip' \g /dev/null
+ANALYZE convdash.conversations, convdash.messages, convdash.audio_clips, convdash.audio_chunks;
 SELECT array_agg(id) AS ids FROM convdash.conversations
-WHERE account_id = $acct AND session_id LIKE 'bench-many-$run-%' \gset
+WHERE account_id = $acct AND session_id LIKE 'bench-many-$storage-$run-%' \gset
 \timing on
 SELECT convdash.delete_conversations(:'ids') - 'not_found';
 SQL
 done
-echo "median / p95 ms: $(stats <"$work/many.txt"); $(orphans)"
+done
+for storage in $storages; do
+	echo "$storage median / p95 ms: $(stats <"$work/many-$storage.txt")"
+done
+storage=
+echo "$(orphans)"
 
 psql_q -c "DELETE FROM convdash.accounts WHERE id = $acct"
 echo "== audio: after removing the bench account: $(orphans)"

@@ -3,13 +3,15 @@
  *		Client-side read throughput of one clip, in binary results, by the
  *		routes an audio byte can take: convdash.audio_read (what the HTTP
  *		service calls), plain lo_get on the clip's large object (the
- *		baseline of PERFORMANCE.md), and a bytea column holding the same bytes.
+ *		baseline of PERFORMANCE.md), a bytea column holding the same bytes,
+ *		and, given a second clip of the same bytes kept as chunks,
+ *		convdash.audio_read of that one.
  *		Each is read whole (one call) and by 64 KiB ranges, `rounds` times,
  *		the methods interleaved within each round so that the load of a
  *		shared machine hits them alike; prints one line per method: name,
  *		median MB/s, p95 ms per clip read.
  *
- * Usage: audio_read <account id> <clip id> <loid> <bytea table> <bytes> <rounds>
+ * Usage: audio_read <account id> <clip id> <loid> <bytea table> <bytes> <rounds> [<chunk clip id>]
  * (connection from the PG* environment).
  */
 #include <stdio.h>
@@ -146,9 +148,9 @@ main(int argc, char **argv)
 	long		size;
 	int			rounds;
 
-	if (argc != 7)
+	if (argc != 7 && argc != 8)
 	{
-		fprintf(stderr, "usage: audio_read <account id> <clip id> <loid> <bytea table> <bytes> <rounds>\n");
+		fprintf(stderr, "usage: audio_read <account id> <clip id> <loid> <bytea table> <bytes> <rounds> [<chunk clip id>]\n");
 		return 2;
 	}
 	size = atol(argv[5]);
@@ -172,14 +174,18 @@ main(int argc, char **argv)
 			{"audio_read whole", "SELECT convdash.audio_read($1, $2, $3)", 0},
 			{"lo_get whole (baseline)", "SELECT lo_get($1)", 0},
 			{"bytea column whole", sql_whole, 0},
+			{"audio_read whole, chunks", "SELECT convdash.audio_read($1, $2, $3)", 0},
 			{"audio_read 64KiB ranges", "SELECT convdash.audio_read($1, $2, $3)", 1},
 			{"lo_get 64KiB ranges (baseline)", "SELECT lo_get($1, $2, $3)", 1},
 			{"bytea column 64KiB ranges", sql_range, 1},
+			{"audio_read 64KiB ranges, chunks", "SELECT convdash.audio_read($1, $2, $3)", 1},
 		};
-		const char *ids[] = {argv[2], argv[3], "1", argv[2], argv[3], "1"};
+		const char *chunk_clip = argc == 8 ? argv[7] : NULL;
+		const char *ids[] = {argv[2], argv[3], "1", chunk_clip, argv[2], argv[3], "1", chunk_clip};
+		int			n = chunk_clip ? 4 : 3;
 
-		bench(conn, methods, ids, 3, size, rounds);
-		bench(conn, methods + 3, ids + 3, 3, size, rounds);
+		bench(conn, methods, ids, n, size, rounds);
+		bench(conn, methods + 4, ids + 4, n, size, rounds);
 	}
 	PQfinish(conn);
 	return 0;

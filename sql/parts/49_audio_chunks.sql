@@ -93,15 +93,23 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	cs constant bigint := convdash.audio_chunk_size();
+	first integer := (pos / cs)::integer;
+	last integer := ((pos + len - 1) / cs)::integer;
 	result bytea;
 BEGIN
-	-- the slice of each chunk the range covers (substr reads only those TOAST pieces)
-	SELECT string_agg(substr(k.data, (greatest(pos - k.seq * cs, 0) + 1)::integer,
-			(least(pos + len - k.seq * cs, cs) - greatest(pos - k.seq * cs, 0))::integer), '\x'::bytea ORDER BY k.seq)
-	INTO result
-	FROM convdash.audio_chunks k
-	WHERE k.account_id = acct AND k.clip_id = clip
-	  AND k.seq BETWEEN (pos / cs)::integer AND ((pos + len - 1) / cs)::integer;
+	-- substr of an uncompressed chunk (STORAGE EXTERNAL) reads only the TOAST pieces it covers
+	IF first = last THEN
+		-- most ranges (a player's 64 KiB requests) lie in one chunk: its slice, no aggregate
+		SELECT substr(k.data, (pos - first * cs + 1)::integer, len) INTO result
+		FROM convdash.audio_chunks k
+		WHERE k.account_id = acct AND k.clip_id = clip AND k.seq = first;
+	ELSE
+		SELECT string_agg(substr(k.data, (greatest(pos - k.seq * cs, 0) + 1)::integer,
+				(least(pos + len - k.seq * cs, cs) - greatest(pos - k.seq * cs, 0))::integer), '\x'::bytea ORDER BY k.seq)
+		INTO result
+		FROM convdash.audio_chunks k
+		WHERE k.account_id = acct AND k.clip_id = clip AND k.seq BETWEEN first AND last;
+	END IF;
 	RETURN coalesce(result, '\x'::bytea);
 END
 $$;
