@@ -290,13 +290,17 @@ allow_nested_citus_read(void)
 	return level;
 }
 
-/* The account a BI login is bound to: sets *account, or returns the ambiguity */
+/*
+ * The account a BI login is bound to: sets *account, or returns the ambiguity.
+ * The login goes by name: on Citus the query may run on another node's copy
+ * of tenant_readers, where the same roles have other oids.
+ */
 static tenant_source
 reader_binding(int64 *account)
 {
 	Oid			rel = convdash_rel("tenant_readers");
-	Oid			types[1] = {OIDOID};
-	Datum		values[1] = {ObjectIdGetDatum(GetSessionUserId())};
+	Oid			types[1] = {TEXTOID};
+	Datum		values[1] = {CStringGetTextDatum(GetUserNameFromId(GetSessionUserId(), false))};
 	tenant_source source = TENANT_NONE;
 	uint64		n;
 	bool		isnull;
@@ -308,7 +312,7 @@ reader_binding(int64 *account)
 	SPI_connect();
 	n = spi_as_owner(rel,
 					 "SELECT DISTINCT r.account_id FROM convdash.tenant_readers r"
-					 " WHERE pg_catalog.pg_has_role($1, r.role, 'MEMBER') LIMIT 2",
+					 " WHERE pg_catalog.pg_has_role($1::pg_catalog.name, r.role, 'MEMBER') LIMIT 2",
 					 1, types, values);
 	if (n == 1)
 	{

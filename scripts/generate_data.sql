@@ -186,16 +186,21 @@ SELECT row_number() OVER (ORDER BY i)::int AS i, sentence FROM gen_sentences WHE
 CREATE UNIQUE INDEX ON gen_user_sentences (i);
 CREATE UNIQUE INDEX ON gen_assistant_sentences (i);
 
--- Accounts: reuse existing ones of the same name.
+-- Accounts: reuse existing ones of the same name. (The rows it needs of
+-- convdash's tables are copied into temporary tables first and never joined
+-- with them directly: on Citus, where they are distributed, that is refused.)
 CREATE TEMP TABLE gen_accounts (k int PRIMARY KEY, name text NOT NULL, id bigint);
 INSERT INTO gen_accounts (k, name)
 SELECT k, CASE WHEN k = 1 THEN :'account_name' ELSE :'account_name' || ' ' || k END
 FROM generate_series(1, :accounts) k;
+CREATE TEMP TABLE gen_existing AS SELECT name, min(id) AS id FROM convdash.accounts GROUP BY name;
 INSERT INTO convdash.accounts (name, time_zone)
 SELECT a.name, 'UTC' FROM gen_accounts a
-WHERE NOT EXISTS (SELECT FROM convdash.accounts x WHERE x.name = a.name)
+WHERE NOT EXISTS (SELECT FROM gen_existing x WHERE x.name = a.name)
 ORDER BY a.k;
-UPDATE gen_accounts a SET id = (SELECT min(x.id) FROM convdash.accounts x WHERE x.name = a.name);
+DROP TABLE gen_existing;
+CREATE TEMP TABLE gen_existing AS SELECT name, min(id) AS id FROM convdash.accounts GROUP BY name;
+UPDATE gen_accounts a SET id = x.id FROM gen_existing x WHERE x.name = a.name;
 
 -- Agents: per account, names from a list (numbered when more are asked for).
 CREATE TEMP TABLE gen_agent_names AS
@@ -209,11 +214,12 @@ INSERT INTO convdash.agents (account_id, name, company, mode)
 SELECT a.id, n.name, n.company, n.mode FROM gen_accounts a CROSS JOIN gen_agent_names n
 ORDER BY a.k, n.k
 ON CONFLICT (account_id, name) DO NOTHING;
+CREATE TEMP TABLE gen_agent_rows AS SELECT account_id, id, name, mode FROM convdash.agents;
 CREATE TEMP TABLE gen_agents AS
-SELECT a.k AS acct, n.k, g.id, g.mode
+SELECT a.k AS acct, n.k, g.id, g.mode, g.name
 FROM gen_accounts a
 CROSS JOIN gen_agent_names n
-JOIN convdash.agents g ON g.account_id = a.id AND g.name = n.name;
+JOIN gen_agent_rows g ON g.account_id = a.id AND g.name = n.name;
 CREATE UNIQUE INDEX ON gen_agents (acct, k);
 
 -- Generates conversations first..last (numbers 1..total in time order) with
@@ -234,7 +240,7 @@ DECLARE
 	nprod int := (SELECT count(*) FROM gen_products);
 BEGIN
 	CREATE TEMP TABLE gen_c AS
-	SELECT g, cbase + g - g_first + 1 AS id, acct.id AS account_id, ag.id AS agent_id, ag.mode,
+	SELECT g, cbase + g - g_first + 1 AS id, acct.id AS account_id, ag.id AS agent_id, ag.mode, ag.name AS agent_name,
 		ch.channel, st.status, x.started_at, x.n, x.gap,
 		pg_temp.pick('{Anna,Ben,Carla,David,Emma,Felix,Greta,Hugo,Ines,Jonas,Klara,Liam,Mona,Noah,Olga,Paul,Rosa,Sam,Tara,Yusuf}', pg_temp.r(g, s + 8))
 			AS first_name,
@@ -275,7 +281,7 @@ BEGIN
 	CROSS JOIN LATERAL (
 		SELECT 'system'::convdash.message_role AS role, NULL::int AS seq, c.started_at AS created_at,
 			format('You are %s of %s. Be concise and polite; look up orders with the lookup_order tool.',
-				(SELECT a.name FROM convdash.agents a WHERE a.account_id = c.account_id AND a.id = c.agent_id),
+				c.agent_name,
 				'the shop') AS content
 		UNION ALL
 		SELECT CASE WHEN q % 2 = 1 THEN 'user' ELSE 'assistant' END::convdash.message_role, q,
@@ -385,6 +391,8 @@ BEGIN
 	FROM gen_m m JOIN convdash.accounts a ON a.id = m.account_id
 	ORDER BY m.created_at, m.conversation_id, m.seq NULLS FIRST, m.role;
 
+	CREATE TEMP TABLE gen_rated AS SELECT account_id, id, rating, ended_at FROM convdash.conversations
+	WHERE id BETWEEN cbase + 1 AND cbase + g_last - g_first + 1 AND rating IS NOT NULL;
 	INSERT INTO convdash.ratings (account_id, conversation_id, score, comment, rated_at)
 	SELECT c.account_id, c.id, c.rating,
 		CASE WHEN pg_temp.r(g.g, s + 80) < 0.5 THEN pg_temp.pick(
@@ -393,9 +401,10 @@ BEGIN
 			pg_temp.r(g.g, s + 81)) END,
 		c.ended_at + interval '2 minutes'
 	FROM gen_c g
-	JOIN convdash.conversations c ON c.account_id = g.account_id AND c.id = g.id
-	WHERE c.rating IS NOT NULL;
+	JOIN gen_rated c ON c.account_id = g.account_id AND c.id = g.id;
 
+	CREATE TEMP TABLE gen_tracked AS SELECT account_id, id, started_at, pages_visited FROM convdash.tracker_sessions
+	WHERE id BETWEEN tbase + 1 AND tbase + g_last - g_first + 1;
 	INSERT INTO convdash.tracker_pageviews (account_id, tracker_session_id, url, title, time_spent_seconds,
 		scroll_depth, viewed_at)
 	SELECT c.account_id, c.tracker_id,
@@ -404,7 +413,7 @@ BEGIN
 		floor(pg_temp.r(c.g * 16 + v, s + 91) * 101)::smallint,
 		t.started_at + interval '40 seconds' * v
 	FROM gen_c c
-	JOIN convdash.tracker_sessions t ON t.account_id = c.account_id AND t.id = c.tracker_id
+	JOIN gen_tracked t ON t.account_id = c.account_id AND t.id = c.tracker_id
 	CROSS JOIN LATERAL generate_series(1, t.pages_visited) v
 	CROSS JOIN LATERAL (SELECT (ARRAY['/', '/pricing', '/products', '/help', '/checkout', '/blog/launch', '/account', '/contact'])[k] AS path,
 		(ARRAY['Home', 'Pricing', 'Products', 'Help center', 'Checkout', 'Launch blog', 'My account', 'Contact'])[k] AS title
@@ -427,7 +436,7 @@ BEGIN
 		FROM (SELECT 1 + floor(pg_temp.r(c.g * 16 + v, s + 99) * 5)::int AS k) q) e
 	WHERE c.tracker_id IS NOT NULL;
 
-	DROP TABLE gen_c, gen_m;
+	DROP TABLE gen_c, gen_m, gen_rated, gen_tracked;
 END
 $$;
 

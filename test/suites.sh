@@ -17,10 +17,10 @@ cd "$(dirname "$0")/.."
 
 # suite: minimum passes, timeout in seconds
 declare -A minimum=(
-	[regress]=700 [api]=250 [dump]=15 [e2e]=43 [oracle]=150 [plans]=11 [upgrade]=11 [citus]=30 [audio]=110
+	[regress]=700 [api]=250 [dump]=15 [e2e]=43 [oracle]=150 [plans]=11 [upgrade]=11 [citus]=550 [audio]=110
 )
 declare -A timeout=(
-	[regress]=300 [api]=1200 [dump]=120 [e2e]=600 [oracle]=400 [plans]=120 [upgrade]=120 [citus]=900 [audio]=480
+	[regress]=300 [api]=1200 [dump]=120 [e2e]=600 [oracle]=400 [plans]=120 [upgrade]=120 [citus]=1200 [audio]=480
 )
 
 passed=0

@@ -1,7 +1,7 @@
 # Live events (GET /api/v1/events), sourced by run.sh after the tenants exist:
 # its own service instance with a small stream cap (--max-streams 4), SSE
 # readers as background curl processes writing to files.
-# Uses run.sh's db, work, bin, KA/KB, acct_a/acct_b, A/B/J, sql, cluster.
+# Uses run.sh's db, work, bin, KA/KB, acct_a/acct_b, A/B/J, sql, db_ctl.
 
 ev_log=$work/events-api.log
 ev_pid=
@@ -186,8 +186,7 @@ ev_wait a "\"message_id\": $ev_msg" 1 1000
 check "events: after the drop the others keep flowing ($(( $(now_ms) - t0 )) ms)" test $? -eq 0
 
 # database restart: the reader reconnects and loses nothing (no reset while the position is kept)
-ev_cl=$(cluster)
-if [ -n "$ev_cl" ] && pg_ctlcluster $ev_cl restart -m fast; then
+if db_ctl restart; then
 	sleep 0.3
 	sql "SELECT set_config('convdash.account_id', '$acct_a', false), convdash.append_message($ev_conv, 'user', 'after restart')" >/dev/null
 	last_db=$(sql "SELECT max(id) FROM convdash.events WHERE account_id = $acct_a")
@@ -196,7 +195,7 @@ if [ -n "$ev_cl" ] && pg_ctlcluster $ev_cl restart -m fast; then
 	check "events: no reset when the position survived the restart" test "$(ev_count '^event: reset' a)" = 0
 	# a restart that loses the events (a restored backup): reset
 	sql "ALTER ROLE convdash_api_suite NOLOGIN" >/dev/null
-	pg_ctlcluster $ev_cl restart -m fast
+	db_ctl restart
 	sql "DELETE FROM convdash.events WHERE account_id = $acct_a" >/dev/null
 	sql "ALTER ROLE convdash_api_suite LOGIN" >/dev/null
 	ev_wait a '^event: reset' 1 5000

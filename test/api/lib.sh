@@ -117,3 +117,27 @@ stop_service() {
 cluster() {
 	pg_lsclusters -h | awk -v p="$PGPORT" '$3 == p { print $1 " " $2 }'
 }
+
+# Stops (fast), starts or restarts (fast) the suite's database server: the
+# command CONVDASH_TEST_DB_CTL names when set (test/citus runs the suite
+# against a Citus coordinator), else pg_ctlcluster on the cluster of PGPORT.
+db_ctl() {
+	local cl
+	if [ -n "${CONVDASH_TEST_DB_CTL:-}" ]; then
+		$CONVDASH_TEST_DB_CTL "$1"
+		return
+	fi
+	cl=$(cluster)
+	[ -n "$cl" ] || return 1
+	if [ "$1" = start ]; then pg_ctlcluster $cl start; else pg_ctlcluster $cl "$1" -m fast; fi
+}
+
+# Installs the extension into database $1: CREATE EXTENSION, or the command
+# CONVDASH_TEST_INSTALL names (test/citus: a distributed installation).
+install_extension() {
+	if [ -n "${CONVDASH_TEST_INSTALL:-}" ]; then
+		$CONVDASH_TEST_INSTALL "$1"
+	else
+		psql -qX -v ON_ERROR_STOP=1 -d "$1" -c 'CREATE EXTENSION convdash CASCADE' >/dev/null
+	fi
+}

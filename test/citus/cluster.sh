@@ -30,20 +30,28 @@ free_port() {
 }
 
 # Initialises and starts one instance NAME on a free port; prints the port.
+# Its settings (EXTRA: more "name = value" lines) go into its
+# postgresql.conf, so that node_ctl can stop and start it again as it was.
 start_node() {
 	local name=$1 extra=$2 dir=$cluster_dir/$1 port tries
 	as_owner "$pg_bindir/initdb" -D "$dir" -U postgres --auth=trust -E UTF8 --locale=C >"$cluster_dir/$name.initdb.log" 2>&1 || return 1
+	printf '%s\n' "unix_socket_directories = '$cluster_dir'" "listen_addresses = '127.0.0.1'" \
+		"shared_preload_libraries = 'citus'" "max_connections = 150" "fsync = off" "lc_messages = 'C'" \
+		"max_prepared_transactions = 100" "$extra" >>"$dir/postgresql.conf"
 	for tries in 1 2 3 4 5; do
 		port=$(free_port)
-		if as_owner "$pg_bindir/pg_ctl" -D "$dir" -l "$cluster_dir/$name.log" -w -t 60 start -o \
-			"-p $port -k $cluster_dir -c listen_addresses=127.0.0.1 -c shared_preload_libraries=citus \
-			 -c max_connections=150 -c fsync=off -c lc_messages=C -c max_prepared_transactions=100 $extra" \
-			>/dev/null 2>&1; then
+		echo "port = $port" >>"$dir/postgresql.conf"
+		if node_ctl "$name" start; then
 			echo $port
 			return 0
 		fi
 	done
 	return 1
+}
+
+# Stops (fast), starts or restarts (fast) instance NAME, waiting for it.
+node_ctl() {
+	as_owner "$pg_bindir/pg_ctl" -D "$cluster_dir/$1" -l "$cluster_dir/$1.log" -w -t 60 -m fast "$2" >/dev/null 2>&1
 }
 
 # Runs SQL on the cluster database of the node at PORT as the superuser; prints rows unaligned.
@@ -61,15 +69,24 @@ cluster_start() {
 	cluster_dir=$(mktemp -d)
 	chmod 755 "$cluster_dir"
 	[ "$(id -u)" = 0 ] && chown postgres "$cluster_dir"
-	coord_port=$(start_node coordinator "-c citus.enable_local_execution=off") || return 1
+	coord_port=$(start_node coordinator "citus.enable_local_execution = off") || return 1
 	worker1_port=$(start_node worker1 "") || return 1
 	worker2_port=$(start_node worker2 "") || return 1
-	local p
+	cluster_database $cluster_db
+}
+
+# Makes database DB a Citus database of the three instances: creates it
+# where it does not exist yet, Citus in it on each node, and adds the workers
+# to its coordinator (Citus keeps its node list per database).
+cluster_database() {
+	local db=$1 p
 	for p in $coord_port $worker1_port $worker2_port; do
-		psql -qX -h 127.0.0.1 -p $p -U postgres -d postgres -c "CREATE DATABASE $cluster_db" >/dev/null || return 1
-		cq $p "SET client_min_messages = warning; CREATE EXTENSION citus" || return 1
+		if [ -z "$(psql -qAtX -h 127.0.0.1 -p $p -U postgres -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$db'")" ]; then
+			psql -qX -h 127.0.0.1 -p $p -U postgres -d postgres -c "CREATE DATABASE $db" >/dev/null || return 1
+		fi
+		cluster_db=$db cq $p "SET client_min_messages = warning; CREATE EXTENSION citus" || return 1
 	done
-	cq $coord_port "SELECT citus_set_coordinator_host('127.0.0.1', $coord_port);
+	cluster_db=$db cq $coord_port "SELECT citus_set_coordinator_host('127.0.0.1', $coord_port);
 		SELECT citus_add_node('127.0.0.1', $worker1_port);
 		SELECT citus_add_node('127.0.0.1', $worker2_port)" >/dev/null
 }

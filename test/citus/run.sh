@@ -212,6 +212,43 @@ check "a bound BI login reads its tenant through the views, filtered by its acco
 check "a bound BI login filtering views by another account sees nothing" same \
 	"$(bi "SELECT count(*) FROM convdash.v_conversations WHERE account_id = $acct_b")" 0
 
+# the documented ways (README, docs/CITUS.md): a login bound to a tenant, or
+# to a group role, reads that tenant on every shard, whatever it sets, even
+# a SET LOCAL propagated to the workers; an unbound reader reads nothing
+agent_b=$(tq "$KB" "SELECT convdash.create_agent('Bea')")
+conv_b=$(tq "$KB" "SELECT convdash.start_conversation($agent_b, 'b-1', 'web')")
+tq "$KB" "SELECT convdash.append_message($conv_b, 'user', 'secret of beta')" >/dev/null
+cq $coord_port "CREATE ROLE bi_nobody LOGIN IN ROLE convdash_reader"
+cq $coord_port "CREATE ROLE bi_beta_group"
+cq $coord_port "CREATE ROLE bi_beta LOGIN IN ROLE bi_beta_group"
+cq $coord_port "SELECT convdash.grant_tenant_reader($acct_b, 'bi_beta_group')" >/dev/null
+# Runs SQL as login $1 in a transaction that propagates SET LOCAL convdash.account_id = $2 to the workers.
+bi_set() {
+	printf 'BEGIN;
+SET LOCAL citus.propagate_set_commands = local;
+SET LOCAL convdash.account_id = %s;
+%s;
+COMMIT;
+' "$2" "$3" |
+		psql -qAtX -h 127.0.0.1 -p $coord_port -U "$1" -d $cluster_db 2>&1
+}
+count_sql="SELECT (SELECT count(*) FROM convdash.conversations) || '/' || (SELECT count(*) FROM convdash.messages WHERE content LIKE '%secret of beta%')"
+check "a bound BI login setting another tenant (propagated to the workers) still reads its own, none of the other's" same \
+	"$(bi_set bi_acme "$acct_b" "$count_sql")" "3/0"
+check "a login bound through a group role reads its tenant on the shards, whatever it sets" same \
+	"$(bi_set bi_beta "$acct_a" "$count_sql")" "1/1"
+check "an unbound reader setting a tenant (propagated to the workers) reads nothing" same \
+	"$(bi_set bi_nobody "$acct_a" "$count_sql")" "0/0"
+check "a bound BI login's Read: functions answer for its tenant (export, its search)" same \
+	"$(bi "SELECT convdash.tenant_source(), (SELECT count(*) FROM convdash.export_conversations()),
+		(SELECT count(*) FROM convdash.export_conversations(q => 'secret of beta'))")" "reader|3|0"
+check "the group-bound login's Read: functions answer for its tenant, nothing of the other" same \
+	"$(psql -qAtX -h 127.0.0.1 -p $coord_port -U bi_beta -d $cluster_db -c "SELECT convdash.current_account(),
+		(SELECT count(*) FROM convdash.export_conversations(q => 'secret')), convdash.export_transcript($conv_b)->0->>'content',
+		convdash.export_transcript($conv)::text, (SELECT count(*) FROM convdash.export_batch(ARRAY[$conv, $conv2]))" 2>&1)" \
+	"$acct_b|1|secret of beta|[]|0"
+tq "$KB" "SELECT convdash.delete_conversation($conv_b)" >/dev/null
+
 # ---- the HTTP service against the coordinator
 bin=$root/api/convdash-api
 if [ -x "$bin" ]; then
@@ -238,6 +275,12 @@ fi
 # ---- audio (test/citus/audio.sh): chunks on the tenant's shard, a shard move, nothing left after deletion
 . test/citus/audio.sh
 audio_cases
+
+# ---- upgrades: 0.1 updated on the coordinator, then distributed (its own database)
+. test/citus/upgrade.sh
+
+# ---- the whole API suite against the coordinator (its own database)
+. test/citus/api.sh
 
 # ---- deletion and purge leave nothing on any node
 check "delete_conversation removes every row of it on every shard" same "$(tq "$KA" "SELECT (convdash.delete_conversation($conv))->>'messages'")

@@ -1,7 +1,7 @@
 -- Upgrade 0.1 -> 0.2, retention policies and the SQL export (issue 15): the
 -- table of rules; purge_conversations gains agent_ids and reason (a new
 -- signature). The functions and views of 60_list.sql, 66_delete.sql,
--- 68_retention.sql and 69_export.sql come with every other function.
+-- 68_retention.sql and 72_export.sql come with every other function.
 
 DROP FUNCTION convdash.purge_conversations(interval, text[], bigint, integer);
 

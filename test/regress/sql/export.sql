@@ -122,8 +122,9 @@ FROM unnest(ARRAY['=1+1', '+1', '-1', '@x', E'\tx', E'\rx', 'a=b', ' =x', '', ''
 SELECT convdash.set_sentiment(:formula, 'negative', -0.5) IS NOT NULL AS scored;
 SELECT sentiment_score AS numbers_are_not_text FROM convdash.export_conversations_csv(q => '-2+3');
 
--- streams: the SQL functions are inlined and the ordinality of the ids orders
--- the rows, so no function scan of the wide rows and no sort
+-- streams: the SQL functions are inlined, the wide rows come in batches of
+-- ids (export_batch) and only the ids are sorted (into batches): the rows
+-- are put in order within each batch (an incremental sort)
 CREATE FUNCTION pg_temp.plan(query text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE
 	line text;
@@ -136,18 +137,29 @@ BEGIN
 END
 $$;
 SELECT f AS function, strpos(p, 'Function Scan on export_ids') > 0 AS ids_scan,
-	p !~ 'Function Scan on export_conversations' AS inlined, p !~ 'Sort' AS no_sort
+	strpos(p, 'Function Scan on export_batch') > 0 AS batch_scan,
+	p !~ 'Function Scan on export_conversations' AS inlined,
+	array(SELECT trim(l) FROM regexp_split_to_table(p, '\n') l WHERE l ~ '(Sort|Presorted) Key') AS sorts
 FROM unnest('{export_conversations,export_conversations_csv,export_conversations_json}'::text[]) f,
 	LATERAL pg_temp.plan(format('SELECT * FROM convdash.%I(q => %L, sort => %L)', f, 'x', 'status')) p;
 
 -- tenancy: the other tenant's rows never appear; no tenant, no export
 SELECT set_config('convdash.account_id', :'other', false) AS tenant \gset
 SELECT session_id FROM convdash.export_conversations();
+SELECT count(*) AS foreign_batch FROM convdash.export_batch(ARRAY(SELECT id FROM convdash.conversations WHERE account_id = :acct));
+SELECT convdash.export_transcript(c.id) AS foreign_transcript FROM convdash.conversations c
+WHERE c.account_id = :acct ORDER BY c.message_count DESC, c.id LIMIT 1;
 SELECT count(*) AS foreign_hits FROM convdash.export_conversations(q => 'refund') WHERE session_id <> 'web-9999';
 SET ROLE convdash_reader;
 SELECT session_id FROM convdash.export_conversations_csv();
 SELECT set_config('convdash.account_id', :'acct', false) AS tenant \gset
 SELECT count(*) AS reader_rows FROM convdash.export_conversations();
+-- a batch: the tenant's rows among the ids, in the ids' order, unknown ids left out
+SELECT string_agg(b.session_id, ' ' ORDER BY b.ordinality) AS batch
+FROM convdash.export_batch(ARRAY(SELECT id FROM convdash.export_ids(sort => 'date', "order" => 'asc') LIMIT 3)
+	|| ARRAY[-1]::bigint[] || ARRAY(SELECT id FROM convdash.export_ids(sort => 'date') LIMIT 2)) WITH ORDINALITY b;
+SELECT json_array_length(convdash.export_transcript(c.id)) = c.message_count AS transcript_of_all_shown
+FROM convdash.conversations c WHERE c.account_id = :acct AND c.session_id = 'web-0011';
 RESET ROLE;
 SET ROLE convdash_api;
 SELECT count(*) AS api_rows FROM convdash.export_conversations_json(include_messages => true);
@@ -155,3 +167,5 @@ RESET ROLE;
 SELECT set_config('convdash.account_id', '', false) AS tenant \gset
 SELECT pg_temp.err('SELECT * FROM convdash.export_conversations()');
 SELECT pg_temp.err('SELECT * FROM convdash.export_conversations_json()');
+SELECT pg_temp.err('SELECT * FROM convdash.export_batch(''{1}'')');
+SELECT pg_temp.err('SELECT convdash.export_transcript(1)');

@@ -160,6 +160,8 @@ INSERT INTO probes VALUES
 		format('SELECT count(*) FROM convdash.export_conversations_csv(agent_id => ARRAY[%s]::bigint[])', :agent_b)),
 	('convdash.export_conversations_json(text[],text[],bigint[],integer,text,text,text,text,text,boolean)',
 		format('SELECT count(*) FROM convdash.export_conversations_json(agent_id => ARRAY[%s]::bigint[], include_messages => true)', :agent_b)),
+	('convdash.export_batch(bigint[])', format('SELECT count(*) FROM convdash.export_batch(ARRAY[%s]::bigint[])', :conv_b)),
+	('convdash.export_transcript(bigint)', format('SELECT convdash.export_transcript(%s)::text', :conv_b)),
 	('convdash.delete_conversations(bigint[])', format('SELECT convdash.delete_conversations(ARRAY[%s]::bigint[]) -> ''deleted''', :conv_b)),
 	('convdash.events_after(bigint,bigint,integer)', 'SELECT string_agg(DISTINCT type, '','' ORDER BY type) FROM convdash.events_after()'),
 	('convdash.events_head()', 'SELECT (convdash.events_head()).id > 0'),

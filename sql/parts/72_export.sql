@@ -5,9 +5,12 @@
 -- and for the service's export route (COPY (SELECT ...) TO STDOUT, or a cursor).
 --
 -- Streaming: export_ids (plpgsql, so it materialises) computes only the
--- ordered ids; the wide rows (memory, transcripts) are read by SQL functions
--- that the planner inlines into the caller's query, so they stream row by
--- row in the ids' order (the ordinality column is sorted: no Sort node).
+-- ordered ids; the wide rows (memory, transcripts) are read in batches of
+-- 1000 ids by export_batch (and export_transcript), called from SQL
+-- functions the planner inlines into the caller's query, so a cursor gets
+-- its first rows after the first batch and the rows stream batch by batch in
+-- the ids' order. On Citus each batch is one query on the tenant's shard
+-- (the SQL functions read no table themselves: docs/CONVENTIONS.md).
 -- Parameters are checked by list_filters, the list's own checks: the same
 -- parameter gives the same error as list_conversations.
 
@@ -49,6 +52,23 @@ $$;
 COMMENT ON FUNCTION convdash.export_ids(text[], text[], bigint[], integer, text, text, text, text, text) IS
 	'Read: (account_id, id) of every tenant conversation that list_conversations would page through with these filters, search, sort and order, in that order; the list''s 22023 errors';
 
+-- Of the tenant's conversations with these ids, every dashboard column, in the order of the ids.
+CREATE FUNCTION convdash.export_batch(ids bigint[]) RETURNS SETOF convdash.v_conversations
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+SET jit = off
+AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+BEGIN
+	RETURN QUERY SELECT v.* FROM convdash.v_conversations v
+	WHERE v.account_id = acct AND v.conversation_id = ANY (ids)
+	ORDER BY array_position(ids, v.conversation_id);
+END
+$$;
+COMMENT ON FUNCTION convdash.export_batch(bigint[]) IS
+	'Read: the v_conversations rows of the tenant''s conversations among ids, in the order of ids (others are left out); one batch of an export';
+
 -- The export: every dashboard column of the tenant's filtered conversations, in the list's order.
 CREATE FUNCTION convdash.export_conversations(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
 	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
@@ -65,18 +85,18 @@ AS $$
 		v.channel, v.status, v.handled_by, v.started_at, v.ended_at, v.duration_seconds, v.message_count,
 		v.text_only, v.prompt_tokens, v.completion_tokens, v.total_tokens, v.rating, v.rating_comment,
 		v.sentiment, v.sentiment_score, v.end_reason, v.converted, v.tracker_session_id, v.memory
-	FROM convdash.export_ids(export_conversations.status, export_conversations.channel,
-		export_conversations.agent_id, min_rating, date_from, date_to, q, sort, "order")
-		WITH ORDINALITY AS e(account_id, id, ord)
-	-- OFFSET 0 keeps this a per-id lookup (a nested loop in the ids' order)
-	-- instead of a join the planner could hash and then sort
-	CROSS JOIN LATERAL (
-		SELECT * FROM convdash.v_conversations v
-		WHERE v.account_id = e.account_id AND v.conversation_id = e.id OFFSET 0) v
-	ORDER BY e.ord
+	-- batches of 1000 ids in order, each batch's rows in order: an incremental
+	-- sort within each batch (the batches come sorted), never a sort of the export
+	FROM (SELECT (e.ord - 1) / 1000 AS n, array_agg(e.id ORDER BY e.ord) AS ids
+		FROM convdash.export_ids(export_conversations.status, export_conversations.channel,
+			export_conversations.agent_id, min_rating, date_from, date_to, q, sort, "order")
+			WITH ORDINALITY AS e(account_id, id, ord)
+		GROUP BY 1) b
+	CROSS JOIN LATERAL convdash.export_batch(b.ids) WITH ORDINALITY AS v
+	ORDER BY b.n, v.ordinality
 $$;
 COMMENT ON FUNCTION convdash.export_conversations(text[], text[], bigint[], integer, text, text, text, text, text) IS
-	'Read: one row per conversation of the tenant with every dashboard column (id, agent_id, agent_name, agent_company, agent_mode, session_id, channel, status, handled_by, started_at, ended_at, duration_seconds, message_count, text_only, prompt_tokens, completion_tokens, total_tokens, rating, rating_comment, sentiment, sentiment_score, end_reason, converted, tracker_session_id, memory), with the filters, search q, sort and order of list_conversations and in its order, all pages at once; the list''s 22023 errors; streams (inlined SQL)';
+	'Read: one row per conversation of the tenant with every dashboard column (id, agent_id, agent_name, agent_company, agent_mode, session_id, channel, status, handled_by, started_at, ended_at, duration_seconds, message_count, text_only, prompt_tokens, completion_tokens, total_tokens, rating, rating_comment, sentiment, sentiment_score, end_reason, converted, tracker_session_id, memory), with the filters, search q, sort and order of list_conversations and in its order, all pages at once; the list''s 22023 errors; streams (inlined SQL, batches of 1000)';
 
 -- A text cell a spreadsheet would run as a formula (= + - @ tab CR first), quoted with a leading '.
 CREATE FUNCTION convdash.csv_safe(value text) RETURNS text
@@ -109,6 +129,27 @@ $$;
 COMMENT ON FUNCTION convdash.export_conversations_csv(text[], text[], bigint[], integer, text, text, text, text, text) IS
 	'Read: export_conversations as text cells for COPY ... CSV HEADER: timestamps RFC 3339 UTC, booleans true/false, memory as JSON text, NULL as an empty cell, free-text cells starting with = + - @ tab or CR prefixed with '' (formula neutralisation)';
 
+-- The shown transcript of one of the tenant's conversations as a JSON array (empty when none).
+CREATE FUNCTION convdash.export_transcript(conversation_id bigint) RETURNS json
+LANGUAGE plpgsql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp
+SET jit = off
+AS $$
+DECLARE
+	acct bigint := convdash.require_account();
+	result json;
+BEGIN
+	SELECT coalesce(json_agg(convdash.message_json(m.id, m.role, m.content, m.created_at, ac.id) ORDER BY m.seq), '[]')
+	INTO result
+	FROM convdash.messages m
+	LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
+	WHERE m.account_id = acct AND m.conversation_id = export_transcript.conversation_id AND m.seq IS NOT NULL;
+	RETURN result;
+END
+$$;
+COMMENT ON FUNCTION convdash.export_transcript(bigint) IS
+	'Read: the shown transcript (user and assistant, oldest first) of the tenant''s conversation as a JSON array of {id, role, content, created_at, audio_id}; [] for none or another tenant''s id';
+
 -- The export as one JSON object per conversation (NDJSON lines), with the shown transcript when asked.
 CREATE FUNCTION convdash.export_conversations_json(status text[] DEFAULT NULL, channel text[] DEFAULT NULL,
 	agent_id bigint[] DEFAULT NULL, min_rating integer DEFAULT NULL, date_from text DEFAULT NULL,
@@ -119,12 +160,7 @@ LANGUAGE sql STABLE
 AS $$
 	SELECT CASE WHEN include_messages
 		-- the transcript goes last: the object's text without its closing brace, then "messages"
-		THEN (left(o.line::text, -1) || ',"messages":' || (
-			SELECT coalesce(json_agg(convdash.message_json(m.id, m.role, m.content, m.created_at, ac.id) ORDER BY m.seq), '[]')
-			FROM convdash.messages m
-			LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
-			WHERE m.account_id = (SELECT convdash.require_account()) AND m.conversation_id = x.id
-			  AND m.seq IS NOT NULL)::text || '}')::json
+		THEN (left(o.line::text, -1) || ',"messages":' || convdash.export_transcript(x.id)::text || '}')::json
 		ELSE o.line END
 	FROM convdash.export_conversations(export_conversations_json.status, export_conversations_json.channel,
 		export_conversations_json.agent_id, min_rating, date_from, date_to, q, sort, "order") x
