@@ -180,7 +180,8 @@ main(int argc, char **argv)
 			{"lo_get 64KiB ranges (baseline)", "SELECT lo_get($1, $2, $3)", 1},
 			{"bytea column 64KiB ranges", sql_range, 1},
 			{"audio_range 64KiB ranges (the service's statement)",
-			"SELECT r.bytes, r.mime, r.sha256, r.data FROM convdash.audio_range($1, $2, $3) AS r", 1},
+			"SELECT (s.r).bytes, (s.r).mime, (s.r).sha256, (s.r).data"
+			" FROM (SELECT convdash.audio_range($1, $2, $3) AS r OFFSET 0) AS s", 1},
 			{"audio_info + audio_read 64KiB ranges (the service's statement before audio_range)",
 			"SELECT convdash.audio_info($1), convdash.audio_read($1, $2, $3)", 1},
 			{"audio_read 64KiB ranges, chunks", "SELECT convdash.audio_read($1, $2, $3)", 1},
