@@ -49,16 +49,6 @@ saved_plan(SPIPlanPtr *plan, const char *sql, int nargs, Oid *types)
 	return *plan;
 }
 
-/* Raises 22023 for a parameter, naming it as the column */
-static void
-bad_parameter(const char *column, const char *message)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s", message),
-			 err_generic_string(PG_DIAG_COLUMN_NAME, column)));
-}
-
 /* audio_range(clip_id, offset, length) -> (bytes, mime, sha256, data) */
 Datum
 convdash_audio_range(PG_FUNCTION_ARGS)
@@ -79,9 +69,9 @@ convdash_audio_range(PG_FUNCTION_ARGS)
 	MemoryContext caller = CurrentMemoryContext;
 
 	if (offset < 0)
-		bad_parameter("offset", "offset must be 0 or more");
+		convdash_invalid_parameter("offset", "offset must be 0 or more");
 	if (length < 0 || length > AUDIO_RANGE_MAX)
-		bad_parameter("length", "length must be between 0 and 8388608 (8 MiB)");
+		convdash_invalid_parameter("length", "length must be between 0 and 8388608 (8 MiB)");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "audio_range: the result type must be a row");
 	{
