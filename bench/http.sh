@@ -207,7 +207,7 @@ for ((r = 1; r <= clip_rounds; r++)); do
 	read -r range_rps _ <<<"$(secs=$clip_secs http_run 1 1 "$work/range.lua" "/api/v1/audio/$clip" "$wkey")"
 	lo_whole=$(awk -F'\t' '$1 == "lo_get whole (baseline)" { print $2 }' "$work/lo.txt")
 	lo_range=$(awk -F'\t' '$1 == "lo_get 64KiB ranges (baseline)" { print $2 }' "$work/lo.txt")
-	svc_range=$(awk -F'\t' '$1 ~ /^audio_info \+ audio_read/ { print $2 }' "$work/lo.txt")
+	svc_range=$(awk -F'\t' '$1 ~ /^audio_range 64KiB/ { print $2 }' "$work/lo.txt")
 	row=$(awk -v w="$whole_rps" -v r="$range_rps" -v lw="$lo_whole" -v lr="$lo_range" -v sr="$svc_range" 'BEGIN {
 		printf "%.1f %.1f %.3f %.1f %.1f %.3f %.1f", w, lw, (lw > 0 ? w / lw : 0), r / 16, lr, (lr > 0 ? r / 16 / lr : 0), sr }')
 	rows+=("$row")
@@ -222,7 +222,7 @@ col() { printf '%s\n' "${rows[@]}" | awk -v c="$1" '{ print $c }'; }
 printf '%-34s %9s %12s %7s\n' "read (median of $clip_rounds rounds)" "HTTP MB/s" "lo_get MB/s" ratio
 printf '%-34s %9s %12s %7.2f\n' "whole clip" "$(median $(col 1))" "$(median $(col 2))" "$(median "${ratios_w[@]}")"
 printf '%-34s %9s %12s %7.2f   (target >= 0.5)\n' "64 KiB ranges" "$(median $(col 4))" "$(median $(col 5))" "$(median "${ratios_r[@]}")"
-echo "service SQL = the service's read statement (audio_info + audio_read of the range) from C, tenant set per session: $(median $(col 7)) MB/s"
+echo "service SQL = the service's range statement (audio_range) from C, tenant set per session: $(median $(col 7)) MB/s"
 fi
 
 if part 5; then

@@ -33,4 +33,7 @@ extern Oid	convdash_rel_owner(Oid relid);
 extern int	convdash_decode_timeout_ms;
 extern int	convdash_decode_memory_mb;
 
+/* Raises 22023 (invalid_parameter_value) naming the field as the column (peaks.c) */
+extern void convdash_invalid_parameter(const char *field, const char *msg) pg_attribute_noreturn();
+
 #endif							/* CONVDASH_H */

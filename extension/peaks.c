@@ -22,13 +22,14 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 
+#include "convdash.h"
 #include "decode.h"
 
 PG_FUNCTION_INFO_V1(convdash_peaks_resample);
 
-/* Raises 22023 naming the field */
-static void
-peaks_error(const char *field, const char *msg)
+/* Raises 22023 (invalid_parameter_value) naming the field as the column (convdash.h) */
+void
+convdash_invalid_parameter(const char *field, const char *msg)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -51,12 +52,12 @@ convdash_peaks_resample(PG_FUNCTION_ARGS)
 	Datum	   *out;
 
 	if (n < 1 || n > PEAKS_MAX_BUCKETS)
-		peaks_error("buckets", "buckets must be between 1 and 4096");
+		convdash_invalid_parameter("buckets", "buckets must be between 1 and 4096");
 	if (ARR_NDIM(in) != 1 || ARR_HASNULL(in) || ARR_ELEMTYPE(in) != FLOAT4OID)
-		peaks_error("peaks", "peaks must be a one-dimensional real array without nulls");
+		convdash_invalid_parameter("peaks", "peaks must be a one-dimensional real array without nulls");
 	m = ArrayGetNItems(ARR_NDIM(in), ARR_DIMS(in));
 	if (m < 1 || m > PEAKS_MAX_BUCKETS)
-		peaks_error("peaks", "peaks must have 1 to 4096 values");
+		convdash_invalid_parameter("peaks", "peaks must have 1 to 4096 values");
 	src = (float4 *) ARR_DATA_PTR(in);
 
 	out = palloc(sizeof(Datum) * n);

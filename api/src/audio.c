@@ -2,6 +2,7 @@
  * and ETags, waveform peaks, upload staged in a temporary file and then
  * written into the large object in chunks. A clip is never held in memory whole. */
 #include <ctype.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -10,8 +11,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
-#include <jansson.h>
 
 #include "auth.h"
 #include "config.h"
@@ -111,7 +110,7 @@ static int etag_matches(const char *inm, const char *etag)
 	return 0;
 }
 
-/* The clip's metadata from audio_info: bytes, mime, ETag. */
+/* The clip's metadata from audio_range: bytes, mime, ETag. */
 typedef struct clip_info
 {
 	long long	bytes;
@@ -119,28 +118,20 @@ typedef struct clip_info
 	char		etag[80];
 } clip_info;
 
-/* Reads bytes, mime and sha256 out of audio_info's JSON; -1 when absent. */
-static int clip_info_parse(const char *text, clip_info *info)
+/* Reads bytes, mime and sha256 out of an audio_range row in binary
+ * (bytes, mime, sha256, data); -1 when it is not one. */
+static int clip_info_get(const PGresult *res, clip_info *info)
 {
-	json_t	   *root = json_loads(text, 0, NULL);
-	json_t	   *bytes = json_object_get(root, "bytes");
-	const char *mime = json_string_value(json_object_get(root, "mime"));
-	const char *sha = json_string_value(json_object_get(root, "sha256"));
-	json_t	   *id = json_object_get(root, "id");
+	uint64_t	be;
 
-	if (root == NULL || !json_is_integer(bytes) || mime == NULL)
-	{
-		json_decref(root);
+	if (PQntuples(res) != 1 || PQnfields(res) != 4 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) != 8 ||
+		PQgetisnull(res, 0, 1) || PQgetlength(res, 0, 1) >= (int) sizeof info->mime ||
+		PQgetisnull(res, 0, 2) || PQgetlength(res, 0, 2) > 64)
 		return -1;
-	}
-	info->bytes = json_integer_value(bytes);
-	snprintf(info->mime, sizeof info->mime, "%s", mime);
-	if (sha != NULL && strlen(sha) <= 64)
-		snprintf(info->etag, sizeof info->etag, "\"%s\"", sha);
-	else
-		snprintf(info->etag, sizeof info->etag, "\"%" JSON_INTEGER_FORMAT "-%lld\"",
-				 json_integer_value(id), info->bytes);
-	json_decref(root);
+	memcpy(&be, PQgetvalue(res, 0, 0), sizeof be);
+	info->bytes = (long long) be64toh(be);
+	snprintf(info->mime, sizeof info->mime, "%s", PQgetvalue(res, 0, 1));
+	snprintf(info->etag, sizeof info->etag, "\"%s\"", PQgetvalue(res, 0, 2));
 	return 0;
 }
 
@@ -168,7 +159,7 @@ static int stream_clip(request *r, long long first, long long last)
 
 			snprintf(offset, sizeof offset, "%lld", queued);
 			snprintf(length, sizeof length, "%lld", len);
-			if (db_queue(r->db, ST_AUDIO_READ, 3, values, queued + len > last, &err) != 0)
+			if (db_queue(r->db, ST_AUDIO_RANGE, 3, values, queued + len > last, &err) != 0)
 				return -1;
 			queued += len;
 		}
@@ -178,8 +169,8 @@ static int stream_clip(request *r, long long first, long long last)
 					err.sqlstate, err.message);
 			return -1;
 		}
-		got = PQntuples(res) == 1 ? PQgetlength(res, 0, 0) : 0;
-		if (got != want || http_write(r, PQgetvalue(res, 0, 0), (size_t) got) != 0)
+		got = PQntuples(res) == 1 && PQnfields(res) == 4 ? PQgetlength(res, 0, 3) : 0;
+		if (got != want || http_write(r, PQgetvalue(res, 0, 3), (size_t) got) != 0)
 		{
 			PQclear(res);
 			return -1;
@@ -260,17 +251,15 @@ static void audio_get_small(request *r, long long sfirst, long long slast)
 
 	snprintf(offset, sizeof offset, "%lld", sfirst);
 	snprintf(length, sizeof length, "%lld", slast - sfirst + 1);
-	if (db_call(r->db, r->key, ST_AUDIO_INFO_READ, 3, values, &res, &err) != 0)
+	if (db_call(r->db, r->key, ST_AUDIO_RANGE, 3, values, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
 	}
-	/* binary results: jsonb is a version byte and the JSON text */
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || PQgetlength(res, 0, 0) < 2 ||
-		clip_info_parse(PQgetvalue(res, 0, 0) + 1, &info) != 0)
+	if (clip_info_get(res, &info) != 0)
 		http_fail(r, 404, NULL, "audio clip %s not found", r->id_text[0]);
-	else if (audio_head(r, &info, &first, &last) && PQgetlength(res, 0, 1) == last - first + 1)
-		http_write(r, PQgetvalue(res, 0, 1), (size_t) (last - first + 1));
+	else if (audio_head(r, &info, &first, &last) && PQgetlength(res, 0, 3) == last - first + 1)
+		http_write(r, PQgetvalue(res, 0, 3), (size_t) (last - first + 1));
 	PQclear(res);
 }
 
@@ -279,7 +268,7 @@ static void audio_get_small(request *r, long long sfirst, long long slast)
  * small bounded range is read together with the clip's info: one round trip. */
 void h_audio_get(request *r)
 {
-	const char *values[1] = {r->id_text[0]};
+	const char *values[3] = {r->id_text[0], "0", "0"};
 	PGresult   *res;
 	db_error	err;
 	clip_info	info;
@@ -291,12 +280,13 @@ void h_audio_get(request *r)
 		audio_get_small(r, first, last);
 		return;
 	}
-	if (db_begin(r->db, r->key, 1, ST_AUDIO_INFO, 1, values, &res, &err) != 0)
+	/* the clip's info: a range of no bytes */
+	if (db_begin(r->db, r->key, 1, ST_AUDIO_RANGE, 3, values, &res, &err) != 0)
 	{
 		http_db_error(r, &err);
 		return;
 	}
-	if (PQntuples(res) != 1 || PQgetisnull(res, 0, 0) || clip_info_parse(PQgetvalue(res, 0, 0), &info) != 0)
+	if (clip_info_get(res, &info) != 0)
 	{
 		PQclear(res);
 		db_rollback(r->db);

@@ -36,12 +36,11 @@ const statement statements[ST_COUNT] = {
 		"SELECT convdash.transcript(conversation_id => $1::bigint, page => $2::integer, per_page => $3::integer)", 0, 1},
 	[ST_CLIENT_DATA] = {"cd_client_data", "SELECT convdash.client_data(conversation_id => $1::bigint)", 0, 1},
 	[ST_CONV_AUDIO] = {"cd_conv_audio", "SELECT convdash.conversation_audio(conversation_id => $1::bigint)", 0, 1},
-	[ST_AUDIO_INFO] = {"cd_audio_info", "SELECT convdash.audio_info(clip_id => $1::bigint)", 0, 1},
-	[ST_AUDIO_READ] = {"cd_audio_read",
-		"SELECT convdash.audio_read(clip_id => $1::bigint, \"offset\" => $2::bigint, length => $3::integer)", 1, 1},
-	[ST_AUDIO_INFO_READ] = {"cd_audio_info_read",
-		"SELECT convdash.audio_info(clip_id => $1::bigint),"
-		" convdash.audio_read(clip_id => $1::bigint, \"offset\" => $2::bigint, length => $3::integer)", 1, 1},
+	[ST_AUDIO_RANGE] = {"cd_audio_range",
+		/* called in a subquery, not in FROM: a function scan stores the row
+		 * (64 KiB) in a tuplestore first, 30% slower measured */
+		"SELECT (s.r).bytes, (s.r).mime, (s.r).sha256, (s.r).data FROM (SELECT convdash.audio_range("
+		"clip_id => $1::bigint, \"offset\" => $2::bigint, length => $3::integer) AS r OFFSET 0) AS s", 1, 1},
 	[ST_AUDIO_PEAKS] = {"cd_audio_peaks",
 		"SELECT convdash.audio_peaks(clip_id => $1::bigint, buckets => $2::integer)", 0, 1},
 	[ST_DELETE] = {"cd_delete", "SELECT convdash.delete_conversation(conversation_id => $1::bigint)", 0, 0},

@@ -392,6 +392,18 @@ $$;
 COMMENT ON FUNCTION convdash.audio_read(bigint, bigint, integer) IS
 	'API: at most length (0-8388608) bytes of a clip from offset, binary; empty when offset is at or past the end; 22023 negative offset/length, P0002 unknown clip';
 
+-- One range of a clip with what an HTTP answer needs (the service's read):
+-- the tenant and the clip found once, no JSON, both storages. In C
+-- (extension/audio_range.c): as PL/pgSQL the copies of the bytes made it
+-- slower than audio_info with audio_read.
+CREATE FUNCTION convdash.audio_range(clip_id bigint, "offset" bigint, length integer,
+	OUT bytes bigint, OUT mime text, OUT sha256 text, OUT data bytea)
+AS 'MODULE_PATHNAME', 'convdash_audio_range'
+LANGUAGE C STABLE SECURITY DEFINER
+SET search_path = pg_catalog, convdash, pg_temp;
+COMMENT ON FUNCTION convdash.audio_range(bigint, bigint, integer) IS
+	'API: one row (bytes, mime, sha256 hex, data) of a finished clip: its size, type and digest with at most length (0-8388608) bytes from offset (empty at or past the end), one call for an HTTP range; 22023 negative offset/length, P0002 unknown clip, 55000 unfinished';
+
 -- The clips of a conversation in playback (message) order.
 CREATE FUNCTION convdash.conversation_audio(conversation_id bigint) RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER

@@ -28,9 +28,10 @@ objects_everywhere() {
 		FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_largeobject_metadata\$\$)")"
 }
 
-# md5 of length bytes at offset of a clip read through the coordinator, and of the file.
+# Whether length bytes at offset of a clip read through the coordinator, by audio_read and by audio_range, are the file's.
 read_md5() {
-	tq "$KV" "SELECT md5(convdash.audio_read($1, $3, $4)) = md5(pg_read_binary_file('$2', $3, least($4, $big_size)))"
+	tq "$KV" "SELECT md5(convdash.audio_read($1, $3, $4)) = f.m AND md5((convdash.audio_range($1, $3, $4)).data) = f.m
+		FROM (SELECT md5(pg_read_binary_file('$2', $3, least($4, $big_size))) AS m) f"
 }
 
 audio_cases() {
@@ -57,14 +58,14 @@ audio_cases() {
 	check "audio: a 640 KB clip streamed in 3 writes is 3 chunks, all on the tenant's shard" same \
 		"$(chunks_of "$big") $(cq $coord_port "SELECT count(*) FILTER (WHERE result::int > 0) || '/' || bool_and(result::int = 0 OR shardid = get_shard_id_for_distribution_column('convdash.audio_chunks', $acct_v))
 			FROM run_command_on_shards('convdash.audio_chunks', \$\$SELECT count(*) FROM %s WHERE clip_id = $big\$\$)")" "3 1/true"
-	check "audio: reads through the coordinator equal the file: whole, 64 KiB ranges across chunk boundaries, the tail" same \
+	check "audio: reads through the coordinator (audio_read, audio_range) equal the file: whole, 64 KiB ranges across chunk boundaries, the tail" same \
 		"$(for r in "0 8388608" "0 65536" "229376 65536" "262100 65536" "524200 65536" "$((big_size - 100)) 65536"; do read_md5 "$big" "$audio_dir/big.wav" $r; done | sort -u)" t
 	check "audio: audio_info's SHA-256 is the file's, peaks and the conversation's clips are served" same \
 		"$(tq "$KV" "SELECT convdash.audio_info($big)->>'sha256' = encode(sha256(pg_read_binary_file('$audio_dir/big.wav')), 'hex'),
 			jsonb_array_length(convdash.audio_peaks($big, 512)->'peaks'), jsonb_array_length(convdash.conversation_audio($conv)->'data')")" "t|512|2"
 	check "audio: EXPLAIN: a range read of a chunk clip is one task" same "$(cdb -c "EXPLAIN SELECT string_agg(substr(k.data, 1, 10), ''::bytea ORDER BY k.seq)
 		FROM convdash.audio_chunks k WHERE k.account_id = $acct_v AND k.clip_id = $big AND k.seq BETWEEN 0 AND 1" | grep -o 'Task Count: [0-9]*')" "Task Count: 1"
-	check "audio: another tenant's key reads none of it: P0002" same "$(for f in "audio_read($big, 0, 10)" "audio_info($big)" "audio_peaks($big)" "conversation_audio($conv)"; do
+	check "audio: another tenant's key reads none of it: P0002" same "$(for f in "audio_read($big, 0, 10)" "audio_range($big, 0, 10)" "audio_info($big)" "audio_peaks($big)" "conversation_audio($conv)"; do
 		tq "$KB" "SELECT convdash.$f"; done | sort -u)" "ERROR: P0002"
 	check "audio: a clip begun and not finished at COMMIT: 55000, nothing left of it" same \
 		"$(tq "$KV" "SELECT convdash.audio_write(convdash.audio_begin($m1, 'audio/wav'), '\\x0001') > 0" | grep -o 'ERROR: [0-9A-Z]*')

@@ -131,6 +131,14 @@ SELECT convdash.audio_read(:mp3, 0, 4) = substring(pg_temp.clip('mp3') FROM 1 FO
 	encode(convdash.audio_read(:mp3, 1296, 10), 'hex') AS at_end,
 	encode(convdash.audio_read(:mp3, 99999, 10), 'hex') AS past_end,
 	encode(convdash.audio_read(:mp3, 5, 0), 'hex') AS zero_length;
+-- audio_range: the same bytes with the size, type and digest, in one row
+SELECT r.data = substring(pg_temp.clip('mp3') FROM 1001 FOR 4) AS middle, r.bytes, r.mime,
+	r.sha256 = encode(sha256(pg_temp.clip('mp3')), 'hex') AS sha_ok
+FROM convdash.audio_range(:mp3, 1000, 4) r;
+SELECT o, n, r.data = substring(pg_temp.clip('mp3') FROM o + 1 FOR n) AS same, length(r.data) AS got, r.bytes
+FROM (VALUES (0, 4), (1290, 100), (1296, 10), (99999, 10), (5, 0)) v(o, n),
+	convdash.audio_range(:mp3, o, n) r
+ORDER BY o, n;
 SELECT convdash.audio_info(:mp3) - 'id' - 'message_id' - 'conversation_id' - 'created_at' - 'sha256' AS info,
 	convdash.audio_info(:mp3)->>'sha256' = encode(sha256(pg_temp.clip('mp3')), 'hex') AS sha_ok;
 -- its peaks are the server's: a client cannot supply them
@@ -209,6 +217,19 @@ SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, NULL, 10)', :mp3));
 SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, 0, -1)', :mp3));
 SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, 0, 8388609)', :mp3));
 SELECT pg_temp.err('SELECT convdash.audio_read(-1, 0, 10)');
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, -1, 10)', :mp3));
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, NULL, 10)', :mp3));
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, -1)', :mp3));
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, NULL)', :mp3));
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, 8388609)', :mp3));
+SELECT pg_temp.err('SELECT convdash.audio_range(-1, 0, 10)');
+SELECT pg_temp.err('SELECT convdash.audio_range(NULL, 0, 10)');
+-- a clip still being written is not served (55000), its bytes so far neither
+BEGIN;
+SELECT convdash.audio_begin(:emsg, 'audio/ogg') AS unfinished \gset
+SELECT convdash.audio_write(:unfinished, '\x0102'::bytea) AS so_far;
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, 10)', :unfinished));
+ROLLBACK;
 SELECT pg_temp.err('SELECT convdash.audio_info(-1)');
 SELECT pg_temp.err('SELECT convdash.audio_peaks(-1)');
 SELECT pg_temp.err(format('SELECT convdash.audio_peaks(%s, 0)', :mp3));
@@ -331,12 +352,14 @@ SELECT pg_temp.err(format('SELECT convdash.attach_audio(%s, %L, %L)', :arch_msg,
 SELECT pg_temp.err(format('SELECT convdash.audio_begin(%s, %L)', :omsg, 'audio/ogg'));
 SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, 0, 10)', :oclip));
 SELECT pg_temp.err(format('SELECT convdash.audio_info(%s)', :oclip));
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, 10)', :oclip));
 SELECT pg_temp.err(format('SELECT convdash.audio_peaks(%s)', :oclip));
 SELECT pg_temp.err(format('SELECT convdash.audio_write(%s, %L)', :oclip, '\x00'));
 SELECT pg_temp.err(format('SELECT convdash.conversation_audio(%s)', :oconv));
 SELECT pg_temp.err(format('SELECT convdash.set_audio_peaks(%s, %L)', :oclip, '{0.5}'));
 SELECT set_config('convdash.account_id', '', false) AS no_tenant \gset
 SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, 0, 10)', :mp3));
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, 10)', :mp3));
 SELECT set_config('convdash.account_id', :'acct', false) AS tenant \gset
 
 -- access: the service role reaches clips only through the functions; it
@@ -353,6 +376,8 @@ SELECT pg_temp.err(format('SELECT convdash.read_clip_chunks(%s, %s, 0, 10)', :ot
 SELECT pg_temp.err(format('DELETE FROM convdash.audio_clips WHERE id = %s', :mp3));
 -- through the functions, with its tenant set
 SELECT length(convdash.audio_read(:mp3, 0, 100)) AS api_read;
+SELECT length(data) AS api_range, bytes FROM convdash.audio_range(:mp3, 0, 100);
+SELECT pg_temp.err(format('SELECT convdash.audio_range(%s, 0, 10)', :oclip));
 SELECT pg_temp.err(format('SELECT convdash.audio_read(%s, 0, 10)', :oclip));
 SELECT count(*) AS visible_clips FROM convdash.audio_clips;
 RESET ROLE;
@@ -377,6 +402,11 @@ SELECT convdash.audio_finish(:long) - 'id' - 'message_id' AS finished;
 COMMIT;
 SELECT o, n, convdash.audio_read(:long, o, n) = substring(w FROM o + 1 FOR n) AS same, length(convdash.audio_read(:long, o, n)) AS got
 FROM long_clip, (VALUES (0, 16), (262140, 8), (262144, 65536), (200000, 400000), (524287, 2), (699990, 100), (0, 8388608)) r(o, n)
+ORDER BY o, n;
+-- the same ranges by audio_range, within a chunk and across chunks
+SELECT o, n, r.data = substring(w FROM o + 1 FOR n) AS same, length(r.data) AS got, r.bytes = length(w) AS bytes_ok
+FROM long_clip, (VALUES (0, 16), (262140, 8), (262144, 65536), (200000, 400000), (524287, 2), (699990, 100), (0, 8388608)) v(o, n),
+	convdash.audio_range(:long, o, n) r
 ORDER BY o, n;
 SELECT convdash.audio_info(:long)->>'sha256' = encode(sha256(w), 'hex') AS sha_ok,
 	(convdash.audio_info(:long)->>'bytes')::int = length(w) AS bytes_ok,

@@ -120,6 +120,7 @@ INSERT INTO probes VALUES
 	('convdash.conversation_audio(bigint)', format('SELECT convdash.conversation_audio(%s)', :conv_b)),
 	('convdash.audio_info(bigint)', format('SELECT convdash.audio_info(%s)', :clip_b)),
 	('convdash.audio_read(bigint,bigint,integer)', format('SELECT convdash.audio_read(%s, 0, 8)', :clip_b)),
+	('convdash.audio_range(bigint,bigint,integer)', format('SELECT convdash.audio_range(%s, 0, 8)', :clip_b)),
 	('convdash.audio_peaks(bigint,integer)', format('SELECT convdash.audio_peaks(%s)', :clip_b)),
 	('convdash.set_audio_peaks(bigint,real[])', format('SELECT convdash.set_audio_peaks(%s, ARRAY[0.5]::real[])', :clip_b)),
 	('convdash.audio_begin(bigint,text,integer)', format('SELECT convdash.audio_begin(%s, %L)', :msg_b, 'audio/wav')),
