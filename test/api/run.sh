@@ -740,18 +740,36 @@ if db_ctl stop; then
 else
 	fail "database restart" "cannot stop the cluster of port $PGPORT"
 fi
-# a fast restart under open connections: the pool hands out its 4 connections
-# in turn, so 8 sequential requests open (then reuse) every one of them
-for i in $(seq 1 8); do call GET /api/v1/agents "${A[@]}"; done
+# a fast restart under open connections. The pool hands out the connection
+# given back last, so sequential requests reuse one: 4 appends to a
+# conversation locked elsewhere wait together, each on a connection of its
+# own, which opens (or, after the restart, replaces) every one of the 4.
+# Usage: every_connection LABEL (appends the statuses to $work/writes)
+every_connection() {
+	local pids i
+	psql -qAtX -d $db -c "BEGIN" -c "SELECT 1 FROM convdash.conversations WHERE account_id = $acct_a AND id = $c1 FOR UPDATE" \
+		-c "SELECT pg_sleep(1.5)" -c "COMMIT" >/dev/null 2>&1 &
+	pids=$!
+	sleep 0.5
+	for i in 1 2 3 4; do
+		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 -X POST "${A[@]}" "${J[@]}" \
+			-d "$(msg user "$1 $i" '')" "$base$L/$c1/messages" >>"$work/writes" &
+		pids="$pids $!"
+	done
+	wait $pids
+}
+: >"$work/writes"
+every_connection "before the restart"
 check "before the restart every pooled connection is open (4 sessions)" test "$(api_sessions)" = 4
 if db_ctl restart; then
 	sleep 0.5
 	: >"$work/writes"
-	for i in $(seq 1 12); do
+	every_connection "after the restart"
+	for i in $(seq 1 8); do
 		call POST /api/v1/agents "${A[@]}" "${J[@]}" -d "{\"name\":\"Restart $i\"}"
 		echo "$code" >>"$work/writes"
 	done
-	check "after a fast restart no write fails: 12 appends over every pooled connection all 201 ($(sort "$work/writes" | uniq -c | tr -s ' \n' ' '))" \
+	check "after a fast restart no write fails: 4 concurrent appends (one per pooled connection) and 8 more all 201 ($(sort "$work/writes" | uniq -c | tr -s ' \n' ' '))" \
 		test "$(grep -c '^201$' "$work/writes")" = 12
 	check "every pooled connection was replaced (4 new sessions)" test "$(api_sessions)" = 4
 	check "each replacement was found before sending (logged)" \
