@@ -195,8 +195,9 @@ static int small_range(const char *h, long long *first, long long *last)
 	return isdigit((unsigned char) *p) && *last - *first + 1 <= AUDIO_CHUNK;
 }
 
-/* Answers 304, 416 or the headers of a 200/206 for the clip; returns 1 when
- * the body [*first, *last] is to follow, 0 when the answer is complete. */
+/* Answers 304 or 416 for the clip (returns 0: the answer is complete), or
+ * starts the headers of a 200/206 for [*first, *last] and returns 1: the
+ * caller ends them, with the body unless HEAD. */
 static int audio_head(request *r, const clip_info *info, long long *first, long long *last)
 {
 	const char *range_header, *if_range;
@@ -233,13 +234,13 @@ static int audio_head(request *r, const clip_info *info, long long *first, long 
 		snprintf(buf, sizeof buf, "bytes %lld-%lld/%lld", *first, *last, info->bytes);
 		http_header(r, "Content-Range", buf);
 	}
-	http_end_headers(r);
-	return !r->head && *last >= *first;
+	return 1;
 }
 
 /* A small bounded range: the clip's info and the bytes in one statement
- * (one snapshot) of an implicit transaction, one round trip. The read was
- * clipped to the clip's end the way parse_range clips it. */
+ * (one snapshot) of an implicit transaction, one round trip; the head and
+ * the bytes then go out in one write. The read was clipped to the clip's
+ * end the way parse_range clips it. */
 static void audio_get_small(request *r, long long sfirst, long long slast)
 {
 	char		offset[24], length[24];
@@ -258,8 +259,18 @@ static void audio_get_small(request *r, long long sfirst, long long slast)
 	}
 	if (clip_info_get(res, &info) != 0)
 		http_fail(r, 404, NULL, "audio clip %s not found", r->id_text[0]);
-	else if (audio_head(r, &info, &first, &last) && PQgetlength(res, 0, 3) == last - first + 1)
-		http_write(r, PQgetvalue(res, 0, 3), (size_t) (last - first + 1));
+	else if (audio_head(r, &info, &first, &last))
+	{
+		if (PQgetlength(res, 0, 3) == last - first + 1)
+			http_end_headers_with(r, PQgetvalue(res, 0, 3), (size_t) (last - first + 1));
+		else
+		{
+			log_msg("error", "audio %s: the range read %d bytes, not %lld", r->id_text[0],
+					PQgetlength(res, 0, 3), last - first + 1);
+			r->status = 0;
+			http_fail(r, 500, NULL, "internal error");
+		}
+	}
 	PQclear(res);
 }
 
@@ -294,7 +305,13 @@ void h_audio_get(request *r)
 		return;
 	}
 	PQclear(res);
-	if (!audio_head(r, &info, &first, &last) || stream_clip(r, first, last) != 0)
+	if (!audio_head(r, &info, &first, &last))
+	{
+		db_rollback(r->db);
+		return;
+	}
+	http_end_headers(r);
+	if (r->head || last < first || stream_clip(r, first, last) != 0)
 		db_rollback(r->db);
 }
 

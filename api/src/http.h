@@ -73,6 +73,10 @@ void		http_header(request *r, const char *name, const char *value);
 /* Ends the headers; the body, if any, follows with http_write. */
 void		http_end_headers(request *r);
 
+/* Ends the headers and sends them with a body already in memory in one
+ * write (nothing of it for HEAD); returns -1 when the client is gone. */
+int			http_end_headers_with(request *r, const void *body, size_t len);
+
 /* Writes body bytes (nothing for HEAD); returns -1 when the client is gone. */
 int			http_write(request *r, const void *data, size_t len);
 
