@@ -128,7 +128,8 @@ int http_end_headers_with(request *r, const void *body, size_t len)
 	}
 	if (buf != r->head_buf)
 		memcpy(buf, r->head_buf, r->head_len);
-	memcpy(buf + r->head_len, body, len);
+	if (len > 0)
+		memcpy(buf + r->head_len, body, len);
 	sent = mg_write(r->conn, buf, total);
 	if (buf != r->head_buf)
 		free(buf);
