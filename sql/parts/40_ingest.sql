@@ -82,6 +82,7 @@ BEGIN
 		coalesce(convdash.check_time(start_conversation.started_at, 'started_at'), now()),
 		session)
 	RETURNING id INTO new_id;
+	INSERT INTO convdash.conversation_counters (account_id, conversation_id) VALUES (acct, new_id);
 	PERFORM convdash.emit_conversation_event(acct, new_id, 'conversation.created', 'created');
 	RETURN new_id;
 END
@@ -90,8 +91,11 @@ COMMENT ON FUNCTION convdash.start_conversation(bigint, text, text, text, timest
 	'API: starts an active conversation of an agent with a visitor session on a channel; returns its id';
 
 -- Appends a message and keeps the conversation's counters exact; returns the message id.
--- The counter UPDATE is also the row lock that serialises concurrent appends
--- (so seq numbers stay dense); the slow path only runs to explain a refusal.
+-- Locks: the conversation row FOR KEY SHARE (what the messages foreign key
+-- takes anyway; archive, delete and the other writes lock it FOR UPDATE, so
+-- they wait for the append or it sees their result), then the counters row
+-- by its UPDATE, which serialises concurrent appends (so seq numbers stay
+-- dense). The conversations row itself is not written (conversation_counters).
 -- The checks are simple expressions (the hot path calls no other function
 -- but require_account); a helper runs only to raise the error it describes.
 CREATE FUNCTION convdash.append_message(conversation_id bigint, role text, content text,
@@ -129,13 +133,9 @@ BEGIN
 		PERFORM convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
 	END IF;
 
-	UPDATE convdash.conversations x SET
-		message_count = x.message_count + shown::integer,
-		prompt_tokens = x.prompt_tokens + coalesce(append_message.prompt_tokens, 0),
-		completion_tokens = x.completion_tokens + coalesce(append_message.completion_tokens, 0),
-		last_message_at = greatest(x.last_message_at, at)
-	WHERE x.account_id = acct AND x.id = append_message.conversation_id AND x.status <> 'archived'
-	RETURNING x.started_at, x.message_count INTO started, shown_count;
+	SELECT c.started_at INTO started FROM convdash.conversations c
+	WHERE c.account_id = acct AND c.id = append_message.conversation_id AND c.status <> 'archived'
+	FOR KEY SHARE;
 	IF NOT FOUND THEN
 		PERFORM convdash.lock_conversation(conversation_id);
 		RAISE EXCEPTION 'conversation % is archived', conversation_id
@@ -146,6 +146,13 @@ BEGIN
 		RAISE EXCEPTION 'created_at is before the conversation started'
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'created_at';
 	END IF;
+	UPDATE convdash.conversation_counters k SET
+		message_count = k.message_count + shown::integer,
+		prompt_tokens = k.prompt_tokens + coalesce(append_message.prompt_tokens, 0),
+		completion_tokens = k.completion_tokens + coalesce(append_message.completion_tokens, 0),
+		last_message_at = greatest(k.last_message_at, at)
+	WHERE k.account_id = acct AND k.conversation_id = append_message.conversation_id
+	RETURNING k.message_count INTO shown_count;
 
 	INSERT INTO convdash.messages
 		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq, words)

@@ -1,4 +1,4 @@
--- Admin checks: the denormalised counters on conversations against the rows
+-- Admin checks: the denormalised counters of conversations against the rows
 -- they summarise. Other checks (large objects, audio chunks) join this list
 -- in their own files as further rows of convdash.integrity_check().
 
@@ -19,12 +19,13 @@ AS $$
 	a AS (
 		SELECT DISTINCT a.account_id, a.conversation_id FROM convdash.audio_clips a),
 	joined AS (
-		SELECT c.account_id, c.id, c.message_count, c.prompt_tokens, c.completion_tokens,
+		SELECT c.account_id, c.id, k.message_count, k.prompt_tokens, k.completion_tokens,
 			c.has_voice, c.rating,
 			coalesce(m.shown, 0) AS shown, coalesce(m.prompt, 0) AS prompt,
 			coalesce(m.completion, 0) AS completion, coalesce(m.max_seq, 0) AS max_seq,
 			a.conversation_id IS NOT NULL AS voice, r.score
 		FROM convdash.conversations c
+		LEFT JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 		LEFT JOIN m ON m.account_id = c.account_id AND m.conversation_id = c.id
 		LEFT JOIN a ON a.account_id = c.account_id AND a.conversation_id = c.id
 		LEFT JOIN convdash.ratings r ON r.account_id = c.account_id AND r.conversation_id = c.id)

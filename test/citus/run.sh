@@ -111,7 +111,7 @@ for i in 1 2 3; do
 done
 msg=$(tq "$KA" "SELECT convdash.append_message($conv, 'assistant', 'an answer', NULL, 7, '2026-03-01 10:05:00+00')")
 check "append_message keeps the counters" same "$(tq "$KA" "SELECT message_count, prompt_tokens, completion_tokens
-	FROM convdash.conversations WHERE account_id = $acct_a AND id = $conv")" "4|9|7"
+	FROM convdash.conversation_counters WHERE account_id = $acct_a AND conversation_id = $conv")" "4|9|7"
 check "merge_memory" same "$(tq "$KA" "SELECT convdash.merge_memory($conv, '{\"name\": \"Ann\", \"x\": {\"y\": 1}}')")" \
 	'{"x": {"y": 1}, "name": "Ann"}'
 check "set_sentiment, clear_sentiment, set_sentiment" same "$(tq "$KA" "SELECT convdash.set_sentiment($conv, 'negative') = $conv,

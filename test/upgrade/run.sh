@@ -70,7 +70,8 @@ SQL
 		SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		SELECT convdash.append_message(c.id, 'user', 'after the update') IS NOT NULL
 			FROM convdash.conversations c WHERE c.session_id = 'dump-1';
-		SELECT message_count FROM convdash.conversations WHERE session_id = 'dump-1';" | tail -1)" = 3
+		SELECT k.message_count FROM convdash.conversations c JOIN convdash.conversation_counters k
+			ON k.account_id = c.account_id AND k.conversation_id = c.id WHERE c.session_id = 'dump-1';" | tail -1)" = 3
 	# its large-object clips move to the chunk storage with every byte (as distribute() does)
 	clip_bytes="SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		SELECT string_agg(storage || ':' || md5(convdash.audio_read(id, 0, 8388608)), ',' ORDER BY id) FROM convdash.audio_clips;"
