@@ -385,10 +385,12 @@ BEGIN
 	ORDER BY c.id;
 
 	INSERT INTO convdash.conversation_counters (account_id, conversation_id, message_count, prompt_tokens,
-		completion_tokens, last_message_at)
-	SELECT c.account_id, c.id, coalesce(m.shown, 0), coalesce(m.prompt, 0), coalesce(m.completion, 0), m.last_at
-	FROM gen_c c
+		completion_tokens, last_message_at, agent_id, channel, status, started_at, rating)
+	SELECT c.account_id, c.id, coalesce(m.shown, 0), coalesce(m.prompt, 0), coalesce(m.completion, 0), m.last_at,
+		c.agent_id, c.channel, c.status, c.started_at, c.rating
+	FROM convdash.conversations c
 	LEFT JOIN gen_sums m ON m.conversation_id = c.id
+	WHERE c.id BETWEEN cbase + 1 AND cbase + g_last - g_first + 1
 	ORDER BY c.id;
 
 	-- words: what append_message stores (convdash.message_words), in bulk

@@ -147,7 +147,10 @@ CREATE INDEX conversations_tracker_idx ON convdash.conversations (account_id, tr
 -- updating that row inserted into all its indexes (one a GIN over session
 -- ids) because message_count is indexed for the "messages" sort; here an
 -- append updates a narrow row with two btree indexes, and conversations is
--- not written at all (README, "append").
+-- not written at all (README, "append"). The row also carries copies of the
+-- list's filter columns (agent_id, channel, started_at never change; status
+-- and rating are copied by sync_conversation_counters whenever they do), so
+-- the "messages" sort filters the rows it walks here, not in conversations.
 CREATE TABLE convdash.conversation_counters (
 	account_id         bigint NOT NULL,
 	conversation_id    bigint NOT NULL,
@@ -155,6 +158,11 @@ CREATE TABLE convdash.conversation_counters (
 	prompt_tokens      bigint NOT NULL DEFAULT 0 CHECK (prompt_tokens >= 0),
 	completion_tokens  bigint NOT NULL DEFAULT 0 CHECK (completion_tokens >= 0),
 	last_message_at    timestamptz,
+	agent_id           bigint NOT NULL,
+	channel            convdash.channel NOT NULL,
+	status             convdash.conversation_status NOT NULL,
+	started_at         timestamptz NOT NULL,
+	rating             smallint,
 	PRIMARY KEY (account_id, conversation_id),
 	FOREIGN KEY (account_id, conversation_id)
 		REFERENCES convdash.conversations (account_id, id) ON DELETE CASCADE
@@ -168,6 +176,8 @@ COMMENT ON COLUMN convdash.conversation_counters.message_count IS 'User and assi
 COMMENT ON COLUMN convdash.conversation_counters.prompt_tokens IS 'Sum of prompt tokens over all messages; kept by append_message';
 COMMENT ON COLUMN convdash.conversation_counters.completion_tokens IS 'Sum of completion tokens over all messages; kept by append_message';
 COMMENT ON COLUMN convdash.conversation_counters.last_message_at IS 'Time of the latest message (any role); NULL before the first';
+COMMENT ON COLUMN convdash.conversation_counters.status IS 'Copy of conversations.status for the list''s messages sort; kept by sync_conversation_counters';
+COMMENT ON COLUMN convdash.conversation_counters.rating IS 'Copy of conversations.rating for the list''s messages sort; kept by sync_conversation_counters';
 
 CREATE TABLE convdash.ratings (
 	account_id       bigint NOT NULL,

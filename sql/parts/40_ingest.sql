@@ -52,6 +52,25 @@ $$;
 COMMENT ON FUNCTION convdash.check_tracker_session(bigint, text) IS
 	'Admin: the id when NULL or a tracker session of the current tenant; else 23503 naming the field';
 
+-- Makes or refreshes a conversation's counters row: its copies of the list's
+-- filter columns (after start, and after every change of status or rating).
+CREATE FUNCTION convdash.sync_conversation_counters(account_id bigint, conversation_id bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	c convdash.conversations;
+BEGIN
+	SELECT * INTO STRICT c FROM convdash.conversations x
+	WHERE x.account_id = sync_conversation_counters.account_id AND x.id = sync_conversation_counters.conversation_id;
+	INSERT INTO convdash.conversation_counters AS k
+		(account_id, conversation_id, agent_id, channel, status, started_at, rating)
+	VALUES (c.account_id, c.id, c.agent_id, c.channel, c.status, c.started_at, c.rating)
+	ON CONFLICT ON CONSTRAINT conversation_counters_pkey DO UPDATE SET status = excluded.status, rating = excluded.rating;
+END
+$$;
+COMMENT ON FUNCTION convdash.sync_conversation_counters(bigint, bigint) IS
+	'Admin: makes the conversation''s counters row or refreshes its copies of status and rating';
+
 -- Starts a conversation of the current tenant and returns its id.
 CREATE FUNCTION convdash.start_conversation(agent_id bigint, session_id text, channel text,
 	handled_by text DEFAULT 'ai', started_at timestamptz DEFAULT NULL,
@@ -82,7 +101,7 @@ BEGIN
 		coalesce(convdash.check_time(start_conversation.started_at, 'started_at'), now()),
 		session)
 	RETURNING id INTO new_id;
-	INSERT INTO convdash.conversation_counters (account_id, conversation_id) VALUES (acct, new_id);
+	PERFORM convdash.sync_conversation_counters(acct, new_id);
 	PERFORM convdash.emit_conversation_event(acct, new_id, 'conversation.created', 'created');
 	RETURN new_id;
 END
@@ -189,6 +208,7 @@ BEGIN
 	UPDATE convdash.conversations x SET status = 'closed', ended_at = at,
 		end_reason = nullif(btrim(convdash.check_text(close_conversation.end_reason, 'end_reason', 500, false)), '')
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
 	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'status');
 	RETURN c.id;
 END
@@ -208,6 +228,7 @@ BEGIN
 	UPDATE convdash.conversations x SET status = 'archived',
 		ended_at = coalesce(x.ended_at, greatest(at, x.started_at))
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.status <> 'archived';
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
 	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'status');
 	RETURN c.id;
 END
@@ -302,6 +323,7 @@ BEGIN
 		SET score = excluded.score, comment = excluded.comment, rated_at = excluded.rated_at;
 	UPDATE convdash.conversations x SET rating = score
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
 	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating');
 	RETURN c.id;
 END
@@ -316,12 +338,15 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	c convdash.conversations := convdash.lock_conversation(conversation_id);
+	removed boolean;
 BEGIN
 	DELETE FROM convdash.ratings r WHERE r.account_id = c.account_id AND r.conversation_id = c.id;
 	UPDATE convdash.conversations x SET rating = NULL
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.rating IS NOT NULL;
-	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating') WHERE FOUND;
-	RETURN FOUND;
+	removed := FOUND;
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating') WHERE removed;
+	RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION convdash.remove_rating(bigint) IS

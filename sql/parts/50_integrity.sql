@@ -21,6 +21,8 @@ AS $$
 	joined AS (
 		SELECT c.account_id, c.id, k.message_count, k.prompt_tokens, k.completion_tokens,
 			c.has_voice, c.rating,
+			(k.agent_id, k.channel, k.status, k.started_at, k.rating)
+				IS DISTINCT FROM (c.agent_id, c.channel, c.status, c.started_at, c.rating) AS copy_differs,
 			coalesce(m.shown, 0) AS shown, coalesce(m.prompt, 0) AS prompt,
 			coalesce(m.completion, 0) AS completion, coalesce(m.max_seq, 0) AS max_seq,
 			a.conversation_id IS NOT NULL AS voice, r.score
@@ -37,12 +39,13 @@ AS $$
 		('prompt_tokens', j.prompt_tokens, j.prompt::bigint),
 		('completion_tokens', j.completion_tokens, j.completion::bigint),
 		('has_voice', j.has_voice::integer::bigint, j.voice::integer::bigint),
-		('rating', j.rating::bigint, j.score::bigint)) AS x(problem, stored, actual)
+		('rating', j.rating::bigint, j.score::bigint),
+		('counters_copy', j.copy_differs::integer::bigint, 0::bigint)) AS x(problem, stored, actual)
 	WHERE x.stored IS DISTINCT FROM x.actual
 	ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION convdash.check_counters() IS
-	'Admin: conversations whose message_count, tokens, has_voice or rating differ from their rows (none when healthy)';
+	'Admin: conversations whose message_count, tokens, has_voice or rating differ from their rows, or whose counters row''s copies of agent, channel, status, start and rating differ (none when healthy)';
 
 -- Every integrity problem found, across all tenants; an empty result means healthy.
 CREATE FUNCTION convdash.integrity_check()

@@ -6,7 +6,7 @@
 -- pages never repeat or skip rows:
 --   date      started_at, id                    index conversations_started_idx
 --   messages  message_count, id                 index conversation_counters_messages_idx
---                                               (the counters' own table, joined to conversations)
+--                                               (filters on the counters row's copies)
 --   agent     agent name, started_at, id        conversations_agent_idx, agent by agent
 --   status    status (active, closed, archived), started_at, id
 --                                               conversations_status_started_idx, status by status
@@ -297,7 +297,8 @@ COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 -- (args) and extra, more conditions on c; matched: only conversations of the agents
 -- in $11; a keyset walk when args hold a cursor ($8 k, $13 t, $9 id).
 -- Date and message-count sorts walk one index from the cursor (the message
--- count's is on conversation_counters k, joined to c). The agent sort
+-- count's is on conversation_counters, whose rows carry copies of the filter
+-- columns: c is that table there). The agent sort
 -- walks the agents by name and each one's conversations by start time
 -- (conversations_agent_idx). Status and rating sorts are a union of one
 -- branch per value (statuses in lifecycle order, ratings with unrated last),
@@ -319,7 +320,6 @@ DECLARE
 	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
 	key text;
 	keytype text;
-	idcol text;
 	branches text[];
 BEGIN
 	IF sort IN ('status', 'rating') THEN
@@ -382,22 +382,24 @@ BEGIN
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
 			lim);
 	END IF;
-	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'k.message_count' END;
+	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'c.message_count' END;
 	keytype := CASE sort WHEN 'date' THEN 'timestamptz' ELSE 'integer' END;
-	idcol := CASE sort WHEN 'date' THEN 'c.id' ELSE 'k.conversation_id' END;
 	RETURN format($q$
-		SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, NULL::timestamptz AS s2, %2$s AS k, NULL::text AS t
-		FROM %8$s
+		SELECT c.id, c.agent_id, %8$s AS session_id, %1$s AS s1, NULL::timestamptz AS s2, %2$s AS k, NULL::text AS t
+		FROM %9$s
 		WHERE c.account_id = $1 %3$s %4$s %5$s
-		ORDER BY %1$s %6$s, %9$s %6$s LIMIT %7$s$q$,
+		ORDER BY %1$s %6$s, c.id %6$s LIMIT %7$s$q$,
 		key, CASE sort WHEN 'date' THEN replace(ts_text, 'c.started_at', key) ELSE key || '::text' END, conds,
 		matched_cond,
-		CASE WHEN keyset THEN format('AND (%s, %s) %s ($8::%s, $9)', key, idcol, cmp, keytype) ELSE '' END,
+		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
 		dir, lim,
-		CASE sort WHEN 'date' THEN 'convdash.conversations c'
-			ELSE 'convdash.conversation_counters k JOIN convdash.conversations c
-			ON c.account_id = k.account_id AND c.id = k.conversation_id AND k.account_id = $1' END,
-		idcol);
+		CASE sort WHEN 'date' THEN 'c.session_id' ELSE 's.session_id' END,
+		-- messages: the counters rows under the names of conversations (their
+		-- copies of the filter columns), the session id from conversations
+		CASE sort WHEN 'date' THEN 'convdash.conversations c' ELSE
+			'(SELECT k.account_id, k.conversation_id AS id, k.agent_id, k.channel, k.status, k.rating,
+				k.started_at, k.message_count FROM convdash.conversation_counters k) c
+			JOIN convdash.conversations s ON s.account_id = c.account_id AND s.id = c.id' END);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS

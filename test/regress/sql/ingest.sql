@@ -21,7 +21,7 @@ SELECT pg_temp.err($$SELECT convdash.create_agent('Cy', repeat('c', 201))$$);
 -- conversations
 SELECT convdash.start_conversation(:ava, 'sess-1', 'widget', 'ai', '2026-03-01 10:00:00+00') AS c1 \gset
 SELECT convdash.start_conversation(:bo, 'sess-2', 'voip', 'human', '2026-03-01 11:00:00+00') AS c2 \gset
-SELECT session_id, channel, status, handled_by, started_at, ended_at, message_count, converted, memory
+SELECT c.session_id, c.channel, c.status, c.handled_by, c.started_at, c.ended_at, k.message_count, c.converted, c.memory
 FROM convdash.conversations c JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id WHERE c.account_id = :acct ORDER BY c.id;
 SELECT pg_temp.err($$SELECT convdash.start_conversation(NULL, 's', 'web')$$);
 SELECT pg_temp.err($$SELECT convdash.start_conversation(-1, 's', 'web')$$);
