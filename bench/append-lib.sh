@@ -1,7 +1,7 @@
 # The append workload shared by bench/append.sh and bench/events.sh (sourced
 # after they set secs, clients and work): two dedicated accounts with 1,000
 # conversations each, the pgbench scripts function.sql (append_message with
-# the tenant set per pipelined transaction), shown.sql and tool.sql (raw
+# the tenant set per pipelined transaction), shown.sql and bare.sql (raw
 # INSERT baselines) in $work, acct/lo/hi and racct/rlo/rhi, and the helpers
 # rate ("tps cpu" of one pgbench run: its transactions per second and the
 # server backends' CPU microseconds per transaction), tps (the rate alone) and median.
@@ -34,55 +34,67 @@ SELECT set_config('convdash.account_id', '$acct', true);
 SELECT convdash.append_message(:c, 'user', $text, 12, 0);
 \endpipeline
 SQL
+# the row append_message writes, words (its word-search lexemes, by the same
+# convdash.message_words) included: the messages_words_idx GIN takes it too
 cat >"$work/shown.sql" <<SQL
+\set c random($rlo, $rhi)
+\set n random(1, 1000000)
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens, seq, words)
+VALUES ($racct, :c, 'user', $text, 12, 0, nextval('public.bench_append_seq'), convdash.message_words($racct, true, $text));
+SQL
+# the same row without its words (the target's baseline until 2026-12-02)
+cat >"$work/bare.sql" <<SQL
 \set c random($rlo, $rhi)
 \set n random(1, 1000000)
 INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens, seq)
 VALUES ($racct, :c, 'user', $text, 12, 0, nextval('public.bench_append_seq'));
 SQL
-cat >"$work/tool.sql" <<SQL
-\set c random($rlo, $rhi)
-\set n random(1, 1000000)
-INSERT INTO convdash.messages (account_id, conversation_id, role, content, prompt_tokens, completion_tokens)
-VALUES ($racct, :c, 'tool', $text, 12, 0);
-SQL
 
-# Sums utime + stime (clock ticks) of the given processes from /proc.
+# Sums utime + stime (clock ticks) of the given processes from /proc (one
+# awk for all of them: 32 backends read one by one took seconds under load).
 ticks() {
-	local p stat sum=0
-	for p in "$@"; do
-		stat=$(cat "/proc/$p/stat" 2>/dev/null) || return 1
-		sum=$((sum + $(sed 's/.*) //' <<<"$stat" | awk '{ print $12 + $13 }')))
-	done
-	echo "$sum"
+	local p files=()
+	for p in "$@"; do files+=("/proc/$p/stat"); done
+	awk '{ sub(/.*\) /, ""); sum += $12 + $13 } END { print sum }' "${files[@]}" 2>/dev/null
 }
 
 # Runs pgbench on a script; prints "tps cpu" where cpu is the server
-# backends' CPU time per transaction in microseconds, read from /proc
-# between the first and the last second of the run ("-" when the server's
-# processes are not readable here, e.g. a remote server). The CPU time is
-# the figure the load of a shared machine disturbs least: it leaves out the
-# wait for a CPU and for the WAL flush, which the rate includes.
+# backends' CPU time per transaction in microseconds: their CPU ticks read
+# from /proc at two moments of the run, divided by the transactions that
+# ended between those moments (pgbench's per-transaction log; "-" when the
+# server's processes are not readable here, e.g. a remote server). The CPU
+# time is the figure the load of a shared machine disturbs least: it leaves
+# out the wait for a CPU and for the WAL flush, which the rate includes.
 rate() {
-	local out=$work/pgbench.out pids t0 t1 c0 c1 cpu=-
-	pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "$1" >"$out" 2>&1 &
+	local out=$work/pgbench.out pids t0 t1= w0 w1 cpu=- begin=$SECONDS
+	# a name of this run's own, so its backends are told from those of the
+	# previous run (which may still be exiting) however long connecting takes
+	local app=bench-append-$$-$RANDOM
+	rm -f "$work"/txlog*
+	PGAPPNAME=$app pgbench -n -M prepared -c "$clients" -j "$clients" -T "$secs" -f "$1" \
+		-l --log-prefix="$work/txlog" >"$out" 2>&1 &
 	local bench=$!
-	# this run's backends, all connected (those of the previous run may still be exiting)
-	for _ in 1 2 3 4 5 6 7 8 9 10; do
+	# this run's backends, all connected (32 clients on a loaded machine take seconds)
+	for _ in $(seq 30); do
 		sleep 0.3
-		pids=$(psql -qAtX -c "SELECT pid FROM pg_stat_activity WHERE application_name = 'pgbench'
-			AND backend_type = 'client backend' AND backend_start > now() - interval '4 s'")
+		pids=$(psql -qAtX -c "SELECT pid FROM pg_stat_activity WHERE application_name = '$app'
+			AND backend_type = 'client backend'")
 		[ "$(wc -w <<<"$pids")" -ge "$clients" ] && break
 	done
-	c0=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
-	if t0=$(ticks $pids); then
-		sleep $((secs > 3 ? secs - 2 : 1))
-		c1=$(psql -qAtX -c "SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()")
-		t1=$(ticks $pids) &&
-			cpu=$(awk -v t="$((t1 - t0))" -v n="$((c1 - c0 - 1))" -v hz="$(getconf CLK_TCK)" \
-				'BEGIN { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }')
+	# measure until a second before the run ends
+	local window=$((secs - (SECONDS - begin) - 1))
+	w0=$(date +%s.%N)
+	if [ "$window" -ge 1 ] && t0=$(ticks $pids); then
+		sleep "$window"
+		w1=$(date +%s.%N)
+		t1=$(ticks $pids) || t1=
 	fi
 	wait "$bench"
+	# the log is complete once pgbench has exited
+	[ -n "${t1:-}" ] &&
+		cpu=$(cat "$work"/txlog* | awk -v w0="$w0" -v w1="$w1" -v t="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '
+			{ e = $5 + $6 / 1e6; if (e >= w0 && e < w1) n++ }
+			END { printf "%.0f", (n > 0 ? t * 1e6 / hz / n : 0) }')
 	cat "$out" >>"$work/pgbench.log"
 	echo "$(sed -nE 's/^tps = ([0-9.]+) .*/\1/p' "$out") $cpu"
 }

@@ -234,11 +234,14 @@ echo "== audio: delete 10,000 conversations in one call ($many_runs runs per sto
 for run in $(seq "$many_runs"); do
 for storage in $storages; do
 	timed <<SQL >>"$work/many-$storage.txt"
-INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at, ended_at,
-	message_count, prompt_tokens, completion_tokens, last_message_at)
+INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at, ended_at)
 SELECT $acct, $agent, 'bench-many-$storage-$run-' || i, CASE WHEN i % 50 = 0 THEN 'voip' ELSE 'web' END::convdash.channel,
-	'closed', now() - interval '1 hour', now(), 20, 100, 200, now()
+	'closed', now() - interval '1 hour', now()
 FROM generate_series(1, 10000) AS i;
+INSERT INTO convdash.conversation_counters (account_id, conversation_id, message_count, prompt_tokens, completion_tokens,
+	last_message_at, agent_id, channel, status, started_at, rating)
+SELECT $acct, c.id, 20, 100, 200, now(), c.agent_id, c.channel, c.status, c.started_at, c.rating FROM convdash.conversations c
+WHERE c.account_id = $acct AND c.session_id LIKE 'bench-many-$storage-$run-%';
 INSERT INTO convdash.messages (account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq)
 SELECT $acct, c.id, CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END::convdash.message_role,
 	'bench message ' || s || ' about order #' || (c.id * 31 + s) % 100000,

@@ -34,7 +34,7 @@ SELECT count(convdash.append_message(:long_id,
 		now() - interval '30 days' + i * interval '1 second'))
 FROM generate_series((SELECT count(*) + 1 FROM convdash.messages WHERE account_id = :tenant AND conversation_id = :long_id),
 	11111) AS i \gset
-SELECT message_count AS long_count FROM convdash.conversations WHERE account_id = :tenant AND id = :long_id \gset
+SELECT message_count AS long_count FROM convdash.conversation_counters WHERE account_id = :tenant AND conversation_id = :long_id \gset
 
 -- Calls `call` (a statement with $1 = conversation id, $2 = page) for every
 -- (id, page) pair in `rounds` rounds; one row per call with its milliseconds.
@@ -76,13 +76,13 @@ WHERE account_id <> :tenant GROUP BY 1 ORDER BY count(*) DESC LIMIT 1 \gset
 SELECT set_config('convdash.account_id', :'big', false) AS tenant_big \gset
 SELECT array_agg(id) AS ids, array_agg(greatest(1, (message_count + 49) / 50)) AS last_pages,
 	array_agg(1) AS first_pages, count(*) AS sampled
-FROM (SELECT id, message_count FROM convdash.conversations WHERE account_id = :big
+FROM (SELECT conversation_id AS id, message_count FROM convdash.conversation_counters WHERE account_id = :big
 	  ORDER BY random() LIMIT :sample) s \gset
 SELECT coalesce(array_agg(id), '{}') AS tracked, count(*) AS tracked_n
 FROM (SELECT id FROM convdash.conversations WHERE account_id = :big AND tracker_session_id IS NOT NULL
 	  ORDER BY random() LIMIT :sample) s \gset
-SELECT id AS longest, message_count AS longest_count, greatest(1, (message_count + 49) / 50) AS longest_last
-FROM convdash.conversations WHERE account_id = :big ORDER BY message_count DESC, id DESC LIMIT 1 \gset
+SELECT conversation_id AS longest, message_count AS longest_count, greatest(1, (message_count + 49) / 50) AS longest_last
+FROM convdash.conversation_counters WHERE account_id = :big ORDER BY message_count DESC, conversation_id DESC LIMIT 1 \gset
 SELECT array_fill(:longest::bigint, ARRAY[:sample]) AS longest_ids,
 	array_fill(1, ARRAY[:sample]) AS ones,
 	array_fill(:longest_last, ARRAY[:sample]) AS longest_lasts,

@@ -86,11 +86,12 @@ LANGUAGE sql IMMUTABLE AS $$
 			'channel', t.channel, 'status', t.status, 'message_count', t.message_count, 'rating', t.rating,
 			'started_at', t.started_at) ORDER BY t.o) FROM (
 			SELECT c.*, a.name, row_number() OVER () AS o FROM (
-				SELECT c.* FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+				SELECT c.*, k.message_count FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+				JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 				WHERE c.account_id = %1$s %2$s ORDER BY %3$s %4$s NULLS LAST, c.id %4$s OFFSET %5$s LIMIT 50) c
 			JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id) t)$q$,
 		acct, pg_temp.naive_filters(f), CASE sort WHEN 'agent' THEN 'a.name' WHEN 'date' THEN 'c.started_at'
-			WHEN 'messages' THEN 'c.message_count' ELSE 'c.' || sort END, dir, page_offset)
+			WHEN 'messages' THEN 'k.message_count' ELSE 'c.' || sort END, dir, page_offset)
 $$;
 
 -- The WHERE conditions of a filter object, for the naive queries.

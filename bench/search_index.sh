@@ -55,7 +55,7 @@ rounds=${APPEND_ROUNDS:-3}
 old=() new=()
 for ((r = 1; r <= rounds; r++)); do
 	for db in "${dbs[@]}"; do
-		rate=$(APPEND_ROUNDS=1 PGDATABASE=$db bench/append.sh | awk '/vs raw INSERT of the same shown row/ { print $(NF-3) }')
+		rate=$(APPEND_ROUNDS=1 PGDATABASE=$db bench/append.sh | awk '/vs raw INSERT of the same row/ { print $(NF-3) }')
 		if [ "$db" = convdash_si_v01 ]; then old+=("$rate"); else new+=("$rate"); fi
 	done
 	echo "  round $r: append_message with the 0.1 index ${old[-1]}/s, with today's ${new[-1]}/s"

@@ -336,9 +336,15 @@ BEGIN
 	CROSS JOIN LATERAL (SELECT 1 + floor(pg_temp.r(c.g, s + 50) * 8)::int AS pages) pv
 	WHERE c.tracker_id IS NOT NULL;
 
+	-- per conversation: its shown messages, tokens and last message (the counters)
+	CREATE TEMP TABLE gen_sums AS
+	SELECT conversation_id, count(seq) AS shown, sum(prompt_tokens) AS prompt,
+		sum(completion_tokens) AS completion, max(created_at) AS last_at
+	FROM gen_m GROUP BY conversation_id;
+
 	INSERT INTO convdash.conversations (id, account_id, agent_id, session_id, channel, status, handled_by,
-		started_at, ended_at, end_reason, sentiment, sentiment_score, converted, prompt_tokens,
-		completion_tokens, message_count, has_voice, memory, tracker_session_id, rating, last_message_at)
+		started_at, ended_at, end_reason, sentiment, sentiment_score, converted, has_voice, memory,
+		tracker_session_id, rating)
 	OVERRIDING SYSTEM VALUE
 	SELECT c.id, c.account_id, c.agent_id,
 		CASE c.channel
@@ -359,7 +365,7 @@ BEGIN
 		CASE WHEN pg_temp.r(c.g, s + 65) < 0.7 THEN convdash.sentiment_label(sc.score) END,
 		CASE WHEN pg_temp.r(c.g, s + 65) < 0.7 THEN sc.score END,
 		pg_temp.r(c.g, s + 66) < 0.15,
-		coalesce(m.prompt, 0), coalesce(m.completion, 0), coalesce(m.shown, 0), false,
+		false,
 		CASE WHEN pg_temp.r(c.g, s + 67) < 0.6 THEN jsonb_strip_nulls(jsonb_build_object(
 			'name', c.first_name || ' ' || c.last_name,
 			'email', CASE WHEN pg_temp.r(c.g, s + 68) < 0.5 THEN lower(c.first_name) || '.' || lower(c.last_name) || (c.g % 97) || '@example.com' END,
@@ -369,16 +375,22 @@ BEGIN
 			'preferences', CASE WHEN pg_temp.r(c.g, s + 72) < 0.3 THEN jsonb_build_object('contact', 'email', 'newsletter', pg_temp.r(c.g, s + 73) < 0.5) END))
 			ELSE '{}'::jsonb END,
 		c.tracker_id,
-		rt.score,
-		m.last_at
+		rt.score
 	FROM gen_c c
-	LEFT JOIN (SELECT conversation_id, count(seq) AS shown, sum(prompt_tokens) AS prompt,
-			sum(completion_tokens) AS completion, max(created_at) AS last_at
-		FROM gen_m GROUP BY conversation_id) m ON m.conversation_id = c.id
+	LEFT JOIN gen_sums m ON m.conversation_id = c.id
 	CROSS JOIN LATERAL (SELECT round((pg_temp.r(c.g, s + 74) * 1.6 - 0.6)::numeric, 2)::float8 AS score) sc
 	CROSS JOIN LATERAL (SELECT CASE WHEN c.status <> 'active' AND pg_temp.r(c.g, s + 75) < 0.444 THEN
 		CASE WHEN u < 0.40 THEN 5 WHEN u < 0.65 THEN 4 WHEN u < 0.80 THEN 3 WHEN u < 0.88 THEN 2 ELSE 1 END END AS score
 		FROM (SELECT pg_temp.r(c.g, s + 76) AS u) q) rt
+	ORDER BY c.id;
+
+	INSERT INTO convdash.conversation_counters (account_id, conversation_id, message_count, prompt_tokens,
+		completion_tokens, last_message_at, agent_id, channel, status, started_at, rating)
+	SELECT c.account_id, c.id, coalesce(m.shown, 0), coalesce(m.prompt, 0), coalesce(m.completion, 0), m.last_at,
+		c.agent_id, c.channel, c.status, c.started_at, c.rating
+	FROM convdash.conversations c
+	LEFT JOIN gen_sums m ON m.conversation_id = c.id
+	WHERE c.id BETWEEN cbase + 1 AND cbase + g_last - g_first + 1
 	ORDER BY c.id;
 
 	-- words: what append_message stores (convdash.message_words), in bulk
@@ -436,7 +448,7 @@ BEGIN
 		FROM (SELECT 1 + floor(pg_temp.r(c.g * 16 + v, s + 99) * 5)::int AS k) q) e
 	WHERE c.tracker_id IS NOT NULL;
 
-	DROP TABLE gen_c, gen_m, gen_rated, gen_tracked;
+	DROP TABLE gen_c, gen_m, gen_sums, gen_rated, gen_tracked;
 END
 $$;
 

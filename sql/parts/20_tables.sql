@@ -1,7 +1,7 @@
 -- Tables of the domain (DESIGN §2, §3). Every tenant table carries
 -- account_id; every primary, unique and foreign key leads with it, and
 -- foreign keys CASCADE or RESTRICT only, so the schema can be distributed by
--- account_id. Counters on conversations are kept by the write functions and
+-- account_id. Counters of conversations are kept by the write functions and
 -- verified by convdash.integrity_check().
 
 CREATE TABLE convdash.accounts (
@@ -118,14 +118,10 @@ CREATE TABLE convdash.conversations (
 	sentiment           convdash.sentiment,
 	sentiment_score     double precision CHECK (sentiment_score BETWEEN -1 AND 1),
 	converted           boolean NOT NULL DEFAULT false,
-	prompt_tokens       bigint NOT NULL DEFAULT 0 CHECK (prompt_tokens >= 0),
-	completion_tokens   bigint NOT NULL DEFAULT 0 CHECK (completion_tokens >= 0),
-	message_count       integer NOT NULL DEFAULT 0 CHECK (message_count >= 0),
 	has_voice           boolean NOT NULL DEFAULT false,
 	memory              jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(memory) = 'object'),
 	tracker_session_id  bigint,
 	rating              smallint CHECK (rating BETWEEN 1 AND 5),
-	last_message_at     timestamptz,
 	PRIMARY KEY (account_id, id),
 	FOREIGN KEY (account_id, agent_id)
 		REFERENCES convdash.agents (account_id, id) ON DELETE RESTRICT,
@@ -135,21 +131,53 @@ CREATE TABLE convdash.conversations (
 	CHECK ((status = 'active') = (ended_at IS NULL))
 );
 COMMENT ON TABLE convdash.conversations IS 'One conversation between an agent and a visitor session';
-COMMENT ON COLUMN convdash.conversations.message_count IS 'User and assistant messages (the ones the transcript shows); kept by append_message';
-COMMENT ON COLUMN convdash.conversations.prompt_tokens IS 'Sum of prompt tokens over all messages; kept by append_message';
-COMMENT ON COLUMN convdash.conversations.completion_tokens IS 'Sum of completion tokens over all messages; kept by append_message';
 COMMENT ON COLUMN convdash.conversations.rating IS 'Copy of ratings.score for sorting and filtering; kept by rate_conversation';
 COMMENT ON COLUMN convdash.conversations.end_reason IS 'Why it ended; NULL shows as "Completed"';
 
--- List indexes: default sort (newest first), per agent, by message count;
--- the status and rating walks of the list are in 60_list.sql. Every append
--- updates message_count, so each index here costs on that path too: keep
--- only what a plan uses.
+-- List indexes: default sort (newest first), per agent; the message count's
+-- is on conversation_counters, the status and rating walks of the list are
+-- in 60_list.sql.
 CREATE INDEX conversations_started_idx ON convdash.conversations (account_id, started_at DESC, id DESC);
 CREATE INDEX conversations_agent_idx ON convdash.conversations (account_id, agent_id, started_at DESC, id DESC);
-CREATE INDEX conversations_messages_idx ON convdash.conversations (account_id, message_count DESC, id DESC);
 CREATE INDEX conversations_tracker_idx ON convdash.conversations (account_id, tracker_session_id)
 	WHERE tracker_session_id IS NOT NULL;
+
+-- The counters every append changes, one row per conversation (made with
+-- it by start_conversation), kept apart from the wide conversations row:
+-- updating that row inserted into all its indexes (one a GIN over session
+-- ids) because message_count is indexed for the "messages" sort; here an
+-- append updates a narrow row with two btree indexes, and conversations is
+-- not written at all (README, "append"). The row also carries copies of the
+-- list's filter columns (agent_id, channel, started_at never change; status
+-- and rating are copied by sync_conversation_counters whenever they do), so
+-- the "messages" sort filters the rows it walks here, not in conversations.
+CREATE TABLE convdash.conversation_counters (
+	account_id         bigint NOT NULL,
+	conversation_id    bigint NOT NULL,
+	message_count      integer NOT NULL DEFAULT 0 CHECK (message_count >= 0),
+	prompt_tokens      bigint NOT NULL DEFAULT 0 CHECK (prompt_tokens >= 0),
+	completion_tokens  bigint NOT NULL DEFAULT 0 CHECK (completion_tokens >= 0),
+	last_message_at    timestamptz,
+	agent_id           bigint NOT NULL,
+	channel            convdash.channel NOT NULL,
+	status             convdash.conversation_status NOT NULL,
+	started_at         timestamptz NOT NULL,
+	rating             smallint,
+	PRIMARY KEY (account_id, conversation_id),
+	FOREIGN KEY (account_id, conversation_id)
+		REFERENCES convdash.conversations (account_id, id) ON DELETE CASCADE
+) WITH (fillfactor = 70);
+-- the list's "messages" sort (60_list.sql)
+CREATE INDEX conversation_counters_messages_idx ON convdash.conversation_counters
+	(account_id, message_count DESC, conversation_id DESC);
+COMMENT ON TABLE convdash.conversation_counters IS
+	'Per-conversation counters kept by append_message (one row per conversation); verified by integrity_check()';
+COMMENT ON COLUMN convdash.conversation_counters.message_count IS 'User and assistant messages (the ones the transcript shows); kept by append_message';
+COMMENT ON COLUMN convdash.conversation_counters.prompt_tokens IS 'Sum of prompt tokens over all messages; kept by append_message';
+COMMENT ON COLUMN convdash.conversation_counters.completion_tokens IS 'Sum of completion tokens over all messages; kept by append_message';
+COMMENT ON COLUMN convdash.conversation_counters.last_message_at IS 'Time of the latest message (any role); NULL before the first';
+COMMENT ON COLUMN convdash.conversation_counters.status IS 'Copy of conversations.status for the list''s messages sort; kept by sync_conversation_counters';
+COMMENT ON COLUMN convdash.conversation_counters.rating IS 'Copy of conversations.rating for the list''s messages sort; kept by sync_conversation_counters';
 
 CREATE TABLE convdash.ratings (
 	account_id       bigint NOT NULL,
@@ -241,6 +269,7 @@ SELECT pg_catalog.pg_extension_config_dump('convdash.tracker_sessions', '');
 SELECT pg_catalog.pg_extension_config_dump('convdash.tracker_pageviews', '');
 SELECT pg_catalog.pg_extension_config_dump('convdash.tracker_events', '');
 SELECT pg_catalog.pg_extension_config_dump('convdash.conversations', '');
+SELECT pg_catalog.pg_extension_config_dump('convdash.conversation_counters', '');
 SELECT pg_catalog.pg_extension_config_dump('convdash.ratings', '');
 SELECT pg_catalog.pg_extension_config_dump('convdash.messages', '');
 SELECT pg_catalog.pg_extension_config_dump('convdash.audio_clips', '');

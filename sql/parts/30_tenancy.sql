@@ -111,7 +111,7 @@ DECLARE
 	t text;
 BEGIN
 	FOREACH t IN ARRAY ARRAY['api_keys', 'agents', 'tracker_sessions',
-		'tracker_pageviews', 'tracker_events', 'conversations', 'ratings',
+		'tracker_pageviews', 'tracker_events', 'conversations', 'conversation_counters', 'ratings',
 		'messages', 'audio_clips', 'deletion_log', 'tenant_readers']
 	LOOP
 		EXECUTE format('ALTER TABLE convdash.%I ENABLE ROW LEVEL SECURITY', t);

@@ -52,6 +52,25 @@ $$;
 COMMENT ON FUNCTION convdash.check_tracker_session(bigint, text) IS
 	'Admin: the id when NULL or a tracker session of the current tenant; else 23503 naming the field';
 
+-- Makes or refreshes a conversation's counters row: its copies of the list's
+-- filter columns (after start, and after every change of status or rating).
+CREATE FUNCTION convdash.sync_conversation_counters(account_id bigint, conversation_id bigint) RETURNS void
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	c convdash.conversations;
+BEGIN
+	SELECT * INTO STRICT c FROM convdash.conversations x
+	WHERE x.account_id = sync_conversation_counters.account_id AND x.id = sync_conversation_counters.conversation_id;
+	INSERT INTO convdash.conversation_counters AS k
+		(account_id, conversation_id, agent_id, channel, status, started_at, rating)
+	VALUES (c.account_id, c.id, c.agent_id, c.channel, c.status, c.started_at, c.rating)
+	ON CONFLICT ON CONSTRAINT conversation_counters_pkey DO UPDATE SET status = excluded.status, rating = excluded.rating;
+END
+$$;
+COMMENT ON FUNCTION convdash.sync_conversation_counters(bigint, bigint) IS
+	'Admin: makes the conversation''s counters row or refreshes its copies of status and rating';
+
 -- Starts a conversation of the current tenant and returns its id.
 CREATE FUNCTION convdash.start_conversation(agent_id bigint, session_id text, channel text,
 	handled_by text DEFAULT 'ai', started_at timestamptz DEFAULT NULL,
@@ -82,6 +101,7 @@ BEGIN
 		coalesce(convdash.check_time(start_conversation.started_at, 'started_at'), now()),
 		session)
 	RETURNING id INTO new_id;
+	PERFORM convdash.sync_conversation_counters(acct, new_id);
 	PERFORM convdash.emit_conversation_event(acct, new_id, 'conversation.created', 'created');
 	RETURN new_id;
 END
@@ -90,8 +110,11 @@ COMMENT ON FUNCTION convdash.start_conversation(bigint, text, text, text, timest
 	'API: starts an active conversation of an agent with a visitor session on a channel; returns its id';
 
 -- Appends a message and keeps the conversation's counters exact; returns the message id.
--- The counter UPDATE is also the row lock that serialises concurrent appends
--- (so seq numbers stay dense); the slow path only runs to explain a refusal.
+-- Locks: the conversation row FOR KEY SHARE (what the messages foreign key
+-- takes anyway; archive, delete and the other writes lock it FOR UPDATE, so
+-- they wait for the append or it sees their result), then the counters row
+-- by its UPDATE, which serialises concurrent appends (so seq numbers stay
+-- dense). The conversations row itself is not written (conversation_counters).
 -- The checks are simple expressions (the hot path calls no other function
 -- but require_account); a helper runs only to raise the error it describes.
 CREATE FUNCTION convdash.append_message(conversation_id bigint, role text, content text,
@@ -129,13 +152,9 @@ BEGIN
 		PERFORM convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
 	END IF;
 
-	UPDATE convdash.conversations x SET
-		message_count = x.message_count + shown::integer,
-		prompt_tokens = x.prompt_tokens + coalesce(append_message.prompt_tokens, 0),
-		completion_tokens = x.completion_tokens + coalesce(append_message.completion_tokens, 0),
-		last_message_at = greatest(x.last_message_at, at)
-	WHERE x.account_id = acct AND x.id = append_message.conversation_id AND x.status <> 'archived'
-	RETURNING x.started_at, x.message_count INTO started, shown_count;
+	SELECT c.started_at INTO started FROM convdash.conversations c
+	WHERE c.account_id = acct AND c.id = append_message.conversation_id AND c.status <> 'archived'
+	FOR KEY SHARE;
 	IF NOT FOUND THEN
 		PERFORM convdash.lock_conversation(conversation_id);
 		RAISE EXCEPTION 'conversation % is archived', conversation_id
@@ -146,6 +165,13 @@ BEGIN
 		RAISE EXCEPTION 'created_at is before the conversation started'
 			USING ERRCODE = 'invalid_parameter_value', COLUMN = 'created_at';
 	END IF;
+	UPDATE convdash.conversation_counters k SET
+		message_count = k.message_count + shown::integer,
+		prompt_tokens = k.prompt_tokens + coalesce(append_message.prompt_tokens, 0),
+		completion_tokens = k.completion_tokens + coalesce(append_message.completion_tokens, 0),
+		last_message_at = greatest(k.last_message_at, at)
+	WHERE k.account_id = acct AND k.conversation_id = append_message.conversation_id
+	RETURNING k.message_count INTO shown_count;
 
 	INSERT INTO convdash.messages
 		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq, words)
@@ -182,6 +208,7 @@ BEGIN
 	UPDATE convdash.conversations x SET status = 'closed', ended_at = at,
 		end_reason = nullif(btrim(convdash.check_text(close_conversation.end_reason, 'end_reason', 500, false)), '')
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
 	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'status');
 	RETURN c.id;
 END
@@ -201,6 +228,7 @@ BEGIN
 	UPDATE convdash.conversations x SET status = 'archived',
 		ended_at = coalesce(x.ended_at, greatest(at, x.started_at))
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.status <> 'archived';
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
 	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'status');
 	RETURN c.id;
 END
@@ -295,6 +323,7 @@ BEGIN
 		SET score = excluded.score, comment = excluded.comment, rated_at = excluded.rated_at;
 	UPDATE convdash.conversations x SET rating = score
 	WHERE x.account_id = c.account_id AND x.id = c.id;
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
 	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating');
 	RETURN c.id;
 END
@@ -309,12 +338,15 @@ SET search_path = pg_catalog, convdash, pg_temp
 AS $$
 DECLARE
 	c convdash.conversations := convdash.lock_conversation(conversation_id);
+	removed boolean;
 BEGIN
 	DELETE FROM convdash.ratings r WHERE r.account_id = c.account_id AND r.conversation_id = c.id;
 	UPDATE convdash.conversations x SET rating = NULL
 	WHERE x.account_id = c.account_id AND x.id = c.id AND x.rating IS NOT NULL;
-	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating') WHERE FOUND;
-	RETURN FOUND;
+	removed := FOUND;
+	PERFORM convdash.sync_conversation_counters(c.account_id, c.id);
+	PERFORM convdash.emit_conversation_event(c.account_id, c.id, 'conversation.updated', 'rating') WHERE removed;
+	RETURN removed;
 END
 $$;
 COMMENT ON FUNCTION convdash.remove_rating(bigint) IS

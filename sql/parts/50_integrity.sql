@@ -1,4 +1,4 @@
--- Admin checks: the denormalised counters on conversations against the rows
+-- Admin checks: the denormalised counters of conversations against the rows
 -- they summarise. Other checks (large objects, audio chunks) join this list
 -- in their own files as further rows of convdash.integrity_check().
 
@@ -19,12 +19,15 @@ AS $$
 	a AS (
 		SELECT DISTINCT a.account_id, a.conversation_id FROM convdash.audio_clips a),
 	joined AS (
-		SELECT c.account_id, c.id, c.message_count, c.prompt_tokens, c.completion_tokens,
+		SELECT c.account_id, c.id, k.message_count, k.prompt_tokens, k.completion_tokens,
 			c.has_voice, c.rating,
+			(k.agent_id, k.channel, k.status, k.started_at, k.rating)
+				IS DISTINCT FROM (c.agent_id, c.channel, c.status, c.started_at, c.rating) AS copy_differs,
 			coalesce(m.shown, 0) AS shown, coalesce(m.prompt, 0) AS prompt,
 			coalesce(m.completion, 0) AS completion, coalesce(m.max_seq, 0) AS max_seq,
 			a.conversation_id IS NOT NULL AS voice, r.score
 		FROM convdash.conversations c
+		LEFT JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 		LEFT JOIN m ON m.account_id = c.account_id AND m.conversation_id = c.id
 		LEFT JOIN a ON a.account_id = c.account_id AND a.conversation_id = c.id
 		LEFT JOIN convdash.ratings r ON r.account_id = c.account_id AND r.conversation_id = c.id)
@@ -36,12 +39,13 @@ AS $$
 		('prompt_tokens', j.prompt_tokens, j.prompt::bigint),
 		('completion_tokens', j.completion_tokens, j.completion::bigint),
 		('has_voice', j.has_voice::integer::bigint, j.voice::integer::bigint),
-		('rating', j.rating::bigint, j.score::bigint)) AS x(problem, stored, actual)
+		('rating', j.rating::bigint, j.score::bigint),
+		('counters_copy', j.copy_differs::integer::bigint, 0::bigint)) AS x(problem, stored, actual)
 	WHERE x.stored IS DISTINCT FROM x.actual
 	ORDER BY 1, 2, 3
 $$;
 COMMENT ON FUNCTION convdash.check_counters() IS
-	'Admin: conversations whose message_count, tokens, has_voice or rating differ from their rows (none when healthy)';
+	'Admin: conversations whose message_count, tokens, has_voice or rating differ from their rows, or whose counters row''s copies of agent, channel, status, start and rating differ (none when healthy)';
 
 -- Every integrity problem found, across all tenants; an empty result means healthy.
 CREATE FUNCTION convdash.integrity_check()

@@ -20,11 +20,13 @@ AS $$
 			count(*) FILTER (WHERE x.status = 'active') AS active,
 			count(*) FILTER (WHERE x.status = 'closed') AS closed,
 			count(*) FILTER (WHERE x.status = 'archived') AS archived,
-			coalesce(sum(x.message_count), 0)::bigint AS messages,
+			coalesce(sum(k.message_count), 0)::bigint AS messages,
 			count(*) FILTER (WHERE x.has_voice) AS voice,
 			count(x.rating) AS rated,
 			round(avg(x.rating), 2) AS average_rating
-		FROM convdash.conversations x WHERE x.account_id = a.id) AS c
+		FROM convdash.conversations x
+		JOIN convdash.conversation_counters k ON k.account_id = x.account_id AND k.conversation_id = x.id
+		WHERE x.account_id = a.id) AS c
 	CROSS JOIN LATERAL (
 		SELECT count(*) AS clips, coalesce(sum(ac.bytes), 0) AS bytes
 		FROM convdash.audio_clips ac WHERE ac.account_id = a.id) AS au

@@ -78,11 +78,12 @@ DECLARE
 	d jsonb;
 BEGIN
 	SELECT jsonb_build_object('changed', changed, 'status', c.status, 'ended_at', c.ended_at,
-		'message_count', c.message_count, 'rating', c.rating, 'sentiment', c.sentiment,
+		'message_count', k.message_count, 'rating', c.rating, 'sentiment', c.sentiment,
 		'converted', c.converted, 'has_voice', c.has_voice, 'agent_id', c.agent_id,
 		'channel', c.channel, 'started_at', c.started_at)
 	INTO d
 	FROM convdash.conversations c
+	JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 	WHERE c.account_id = acct AND c.id = emit_conversation_event.conversation_id;
 	PERFORM convdash.emit_event(acct, type, conversation_id, d);
 END

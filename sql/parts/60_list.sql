@@ -5,7 +5,8 @@
 -- Sorts and their keys, all in the requested direction, id last so that
 -- pages never repeat or skip rows:
 --   date      started_at, id                    index conversations_started_idx
---   messages  message_count, id                 index conversations_messages_idx
+--   messages  message_count, id                 index conversation_counters_messages_idx
+--                                               (filters on the counters row's copies)
 --   agent     agent name, started_at, id        conversations_agent_idx, agent by agent
 --   status    status (active, closed, archived), started_at, id
 --                                               conversations_status_started_idx, status by status
@@ -295,7 +296,9 @@ COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 -- id), k and t (their cursor texts). Filters: those set in the arguments
 -- (args) and extra, more conditions on c; matched: only conversations of the agents
 -- in $11; a keyset walk when args hold a cursor ($8 k, $13 t, $9 id).
--- Date and message-count sorts walk one index from the cursor. The agent sort
+-- Date and message-count sorts walk one index from the cursor (the message
+-- count's is on conversation_counters, whose rows carry copies of the filter
+-- columns: c is that table there). The agent sort
 -- walks the agents by name and each one's conversations by start time
 -- (conversations_agent_idx). Status and rating sorts are a union of one
 -- branch per value (statuses in lifecycle order, ratings with unrated last),
@@ -382,14 +385,21 @@ BEGIN
 	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'c.message_count' END;
 	keytype := CASE sort WHEN 'date' THEN 'timestamptz' ELSE 'integer' END;
 	RETURN format($q$
-		SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, NULL::timestamptz AS s2, %2$s AS k, NULL::text AS t
-		FROM convdash.conversations c
+		SELECT c.id, c.agent_id, %8$s AS session_id, %1$s AS s1, NULL::timestamptz AS s2, %2$s AS k, NULL::text AS t
+		FROM %9$s
 		WHERE c.account_id = $1 %3$s %4$s %5$s
 		ORDER BY %1$s %6$s, c.id %6$s LIMIT %7$s$q$,
 		key, CASE sort WHEN 'date' THEN replace(ts_text, 'c.started_at', key) ELSE key || '::text' END, conds,
 		matched_cond,
 		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
-		dir, lim);
+		dir, lim,
+		CASE sort WHEN 'date' THEN 'c.session_id' ELSE 's.session_id' END,
+		-- messages: the counters rows under the names of conversations (their
+		-- copies of the filter columns), the session id from conversations
+		CASE sort WHEN 'date' THEN 'convdash.conversations c' ELSE
+			'(SELECT k.account_id, k.conversation_id AS id, k.agent_id, k.channel, k.status, k.rating,
+				k.started_at, k.message_count FROM convdash.conversation_counters k) c
+			JOIN convdash.conversations s ON s.account_id = c.account_id AND s.id = c.id' END);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
@@ -823,7 +833,7 @@ BEGIN
 			'session_id', c.session_id,
 			'channel', c.channel,
 			'status', c.status,
-			'message_count', c.message_count,
+			'message_count', k.message_count,
 			'rating', c.rating,
 			'started_at', convdash.rfc3339(c.started_at))
 			|| CASE WHEN term IS NULL THEN '{}'::jsonb
@@ -847,6 +857,7 @@ BEGIN
 	INTO result
 	FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
 	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
+	JOIN convdash.conversation_counters k ON k.account_id = acct AND k.conversation_id = r.id
 	JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id;
 	RETURN result;
 END

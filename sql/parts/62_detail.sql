@@ -63,11 +63,11 @@ BEGIN
 		'ended_at', convdash.rfc3339(c.ended_at),
 		'duration_seconds', d.seconds,
 		'duration_text', convdash.duration_text(d.seconds),
-		'message_count', c.message_count,
+		'message_count', k.message_count,
 		'text_only', NOT c.has_voice,
 		'has_voice', c.has_voice,
-		'tokens', jsonb_build_object('prompt', c.prompt_tokens, 'completion', c.completion_tokens,
-			'total', c.prompt_tokens + c.completion_tokens),
+		'tokens', jsonb_build_object('prompt', k.prompt_tokens, 'completion', k.completion_tokens,
+			'total', k.prompt_tokens + k.completion_tokens),
 		'rating', CASE WHEN r.score IS NOT NULL THEN jsonb_build_object('score', r.score,
 			'comment', r.comment, 'rated_at', convdash.rfc3339(r.rated_at)) END,
 		'end_reason', coalesce(c.end_reason, 'Completed'),
@@ -78,6 +78,7 @@ BEGIN
 		'tracker_session_id', c.tracker_session_id)
 	INTO result
 	FROM convdash.conversations c
+	JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 	JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
 	LEFT JOIN convdash.ratings r ON r.account_id = c.account_id AND r.conversation_id = c.id
 	CROSS JOIN LATERAL (SELECT convdash.duration_seconds(c.started_at, c.ended_at) AS seconds) d
@@ -116,15 +117,15 @@ BEGIN
 	-- Shown messages are numbered seq 1..total, so page p is a seq range
 	-- read from messages_transcript_idx: no OFFSET, every page costs the same.
 	SELECT c.message_count, p.data INTO total, data
-	FROM convdash.conversations c
+	FROM convdash.conversation_counters c
 	CROSS JOIN LATERAL (SELECT c.message_count - (transcript.page - 1)::bigint * transcript.per_page AS newest) n
 	CROSS JOIN LATERAL (
 		SELECT coalesce(jsonb_agg(convdash.message_json(m.id, m.role, m.content, m.created_at, ac.id) ORDER BY m.seq DESC), '[]') AS data
 		FROM convdash.messages m
 		LEFT JOIN convdash.audio_clips ac ON ac.account_id = m.account_id AND ac.message_id = m.id
-		WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+		WHERE m.account_id = c.account_id AND m.conversation_id = c.conversation_id
 		  AND m.seq > n.newest - transcript.per_page AND m.seq <= n.newest) p
-	WHERE c.account_id = acct AND c.id = transcript.conversation_id;
+	WHERE c.account_id = acct AND c.conversation_id = transcript.conversation_id;
 	IF NOT FOUND THEN
 		PERFORM convdash.raise_not_found('conversation', conversation_id, 'conversation_id');
 	END IF;
@@ -150,7 +151,7 @@ BEGIN
 			'channel', c.channel,
 			'status', c.status,
 			'duration_text', convdash.duration_text(convdash.duration_seconds(c.started_at, c.ended_at)),
-			'message_count', c.message_count,
+			'message_count', k.message_count,
 			'sentiment_text', convdash.sentiment_text(c.sentiment),
 			'converted', c.converted,
 			'session_id', c.session_id,
@@ -183,6 +184,7 @@ BEGIN
 			WHERE e.account_id = acct AND e.tracker_session_id = s.id AND e.trigger_name IS NOT NULL))
 	INTO result
 	FROM convdash.conversations c
+	JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 	LEFT JOIN convdash.tracker_sessions s ON s.account_id = c.account_id AND s.id = c.tracker_session_id
 	WHERE c.account_id = acct AND c.id = client_data.conversation_id;
 	IF result IS NULL THEN

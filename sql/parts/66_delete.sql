@@ -175,8 +175,9 @@ BEGIN
 		LOOP
 			-- keyset: each batch starts after the last one, never rescanning what it deleted
 			ids := ARRAY(SELECT c.id FROM convdash.conversations c
+				JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 				WHERE c.account_id = acct AND c.status = ANY (st)
-				  AND coalesce(c.ended_at, c.last_message_at, c.started_at) < cutoff
+				  AND coalesce(c.ended_at, k.last_message_at, c.started_at) < cutoff
 				  AND (agent_ids IS NULL OR c.agent_id = ANY (agent_ids))
 				  AND (last_id IS NULL OR c.id > last_id)
 				ORDER BY c.id LIMIT batch_size);

@@ -14,11 +14,12 @@ SELECT c.account_id, c.id AS conversation_id,
 	coalesce(c.end_reason, 'Completed') AS end_reason,
 	c.sentiment, c.sentiment_score, convdash.sentiment_text(c.sentiment) AS sentiment_text,
 	c.converted,
-	c.prompt_tokens, c.completion_tokens, c.prompt_tokens + c.completion_tokens AS total_tokens,
-	c.message_count, c.has_voice, NOT c.has_voice AS text_only,
+	k.prompt_tokens, k.completion_tokens, k.prompt_tokens + k.completion_tokens AS total_tokens,
+	k.message_count, c.has_voice, NOT c.has_voice AS text_only,
 	r.score AS rating, r.comment AS rating_comment, r.rated_at,
-	c.tracker_session_id, c.memory, c.last_message_at
+	c.tracker_session_id, c.memory, k.last_message_at
 FROM convdash.conversations c
+JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
 LEFT JOIN convdash.ratings r ON r.account_id = c.account_id AND r.conversation_id = c.id;
 COMMENT ON VIEW convdash.v_conversations IS

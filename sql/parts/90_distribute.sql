@@ -12,7 +12,7 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
 	SELECT ARRAY['convdash.accounts', 'convdash.api_keys', 'convdash.agents',
 		'convdash.tracker_sessions', 'convdash.tracker_pageviews', 'convdash.tracker_events',
-		'convdash.conversations', 'convdash.ratings', 'convdash.messages', 'convdash.audio_clips',
+		'convdash.conversations', 'convdash.conversation_counters', 'convdash.ratings', 'convdash.messages', 'convdash.audio_clips',
 		'convdash.audio_chunks', 'convdash.deletion_log', 'convdash.idempotency_keys', 'convdash.retention_policies', 'convdash.events']::regclass[]
 $$;
 COMMENT ON FUNCTION convdash.tenant_tables() IS

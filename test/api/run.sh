@@ -507,12 +507,12 @@ check "idempotent repeat: same body, marked Idempotent-Replayed" bash -c \
 check "idempotent repeat: one agent, not two" test "$(sql "SELECT count(*) FROM convdash.agents WHERE account_id = $acct_a AND name = 'Idem Bot'")" = 1
 t "idempotent key of tenant A used by tenant B: B's own write" 201 '.name == "Idem Bot"' \
 	POST /api/v1/agents "${B[@]}" "${J[@]}" "${IK[@]}" -d '{"name":"Idem Bot"}'
-before=$(sql "SELECT message_count FROM convdash.conversations WHERE id = $c1")
+before=$(sql "SELECT message_count FROM convdash.conversation_counters WHERE conversation_id = $c1")
 for i in 1 2 3; do
 	call POST $L/$c1/messages "${A[@]}" "${J[@]}" -H "Idempotency-Key: suite-msg-1" -d "$(msg user 'sent once')"
 done
 check "idempotent append sent 3 times: 201, one message" bash -c \
-	"[ '$code' = 201 ] && [ \"\$(psql -qAtX -d $db -c 'SELECT message_count FROM convdash.conversations WHERE id = $c1')\" = $((before + 1)) ]"
+	"[ '$code' = 201 ] && [ \"\$(psql -qAtX -d $db -c 'SELECT message_count FROM convdash.conversation_counters WHERE conversation_id = $c1')\" = $((before + 1)) ]"
 t "idempotent key reused for another body: 409" 409 '.error.field == "Idempotency-Key"' \
 	POST $L/$c1/messages "${A[@]}" "${J[@]}" -H "Idempotency-Key: suite-msg-1" -d "$(msg user 'something else')"
 t "Idempotency-Key longer than 255 characters: 400" 400 '.error.field == "Idempotency-Key"' \

@@ -28,8 +28,10 @@ DECLARE
 BEGIN
 	INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
 	SELECT acct, c, 'user', 'clip ' || i, i FROM unnest(convs) c, generate_series(1, per) i;
-	UPDATE convdash.conversations x SET message_count = per, has_voice = true
+	UPDATE convdash.conversations x SET has_voice = true
 	WHERE x.account_id = acct AND x.id = ANY (convs);
+	UPDATE convdash.conversation_counters x SET message_count = per
+	WHERE x.account_id = acct AND x.conversation_id = ANY (convs);
 	INSERT INTO convdash.audio_clips (account_id, conversation_id, message_id, mime, bytes, sha256, storage, loid)
 	SELECT acct, m.conversation_id, m.id, 'audio/wav', 100, sha256(payload), 'chunks', NULL
 	FROM convdash.messages m WHERE m.account_id = acct AND m.conversation_id = ANY (convs);

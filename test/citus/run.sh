@@ -58,8 +58,8 @@ cq $coord_port "CREATE EXTENSION convdash CASCADE"
 check "CREATE EXTENSION convdash on the coordinator reaches both workers" same \
 	"$(cq $coord_port "SELECT string_agg(result, ',') FROM run_command_on_workers(\$\$SELECT extversion FROM pg_extension WHERE extname = 'convdash'\$\$)")" \
 	"$(cq $coord_port "SELECT extversion || ',' || extversion FROM pg_extension WHERE extname = 'convdash'")"
-check "distribute(4) distributes 15 tenant tables (events, audio_chunks included) and 2 reference tables" same \
-	"$(cq $coord_port "SELECT count(*) FROM convdash.distribute(4)")" 17
+check "distribute(4) distributes 16 tenant tables (conversation_counters, events, audio_chunks included) and 2 reference tables" same \
+	"$(cq $coord_port "SELECT count(*) FROM convdash.distribute(4)")" 18
 check "distribute() again is a no-op" same "$(cq $coord_port "SELECT count(*) FROM convdash.distribute(4)")" 0
 # (citus_tables leaves out tables an extension owns: read pg_dist_partition)
 check "tenant tables share one colocation group of 4 shards, hashed by tenant" same "$(cq $coord_port "
@@ -68,7 +68,7 @@ check "tenant tables share one colocation group of 4 shards, hashed by tenant" s
 	CROSS JOIN LATERAL (SELECT count(*) AS n FROM pg_dist_shard s WHERE s.logicalrelid = p.logicalrelid) s
 	WHERE p.logicalrelid::text LIKE 'convdash.%' AND p.partmethod = 'h'
 	  AND column_to_column_name(p.logicalrelid, p.partkey)
-		= CASE WHEN p.logicalrelid = 'convdash.accounts'::regclass THEN 'id' ELSE 'account_id' END")" "1 4 4 15"
+		= CASE WHEN p.logicalrelid = 'convdash.accounts'::regclass THEN 'id' ELSE 'account_id' END")" "1 4 4 16"
 check "installation_secret and tenant_readers are reference tables" same "$(cq $coord_port "
 	SELECT string_agg(logicalrelid::text, ',' ORDER BY logicalrelid::text) FROM pg_dist_partition
 	WHERE partmethod = 'n' AND repmodel = 't' AND logicalrelid::text LIKE 'convdash.%'")" "convdash.installation_secret,convdash.tenant_readers"
@@ -111,7 +111,7 @@ for i in 1 2 3; do
 done
 msg=$(tq "$KA" "SELECT convdash.append_message($conv, 'assistant', 'an answer', NULL, 7, '2026-03-01 10:05:00+00')")
 check "append_message keeps the counters" same "$(tq "$KA" "SELECT message_count, prompt_tokens, completion_tokens
-	FROM convdash.conversations WHERE account_id = $acct_a AND id = $conv")" "4|9|7"
+	FROM convdash.conversation_counters WHERE account_id = $acct_a AND conversation_id = $conv")" "4|9|7"
 check "merge_memory" same "$(tq "$KA" "SELECT convdash.merge_memory($conv, '{\"name\": \"Ann\", \"x\": {\"y\": 1}}')")" \
 	'{"x": {"y": 1}, "name": "Ann"}'
 check "set_sentiment, clear_sentiment, set_sentiment" same "$(tq "$KA" "SELECT convdash.set_sentiment($conv, 'negative') = $conv,
@@ -297,7 +297,7 @@ check "the deletion log has the three deletions, with the key that deleted" same
 
 # ---- undistribute() and DROP EXTENSION
 before=$(cq $coord_port "SELECT (SELECT count(*) FROM convdash.accounts) || '/' || (SELECT count(*) FROM convdash.agents) || '/' || (SELECT count(*) FROM convdash.deletion_log) || '/' || (SELECT count(*) FROM convdash.tenant_readers)")
-check "undistribute() turns the 17 tables back into local ones" same "$(cq $coord_port "SELECT count(*) FROM convdash.undistribute()")" 17
+check "undistribute() turns the 18 tables back into local ones" same "$(cq $coord_port "SELECT count(*) FROM convdash.undistribute()")" 18
 check "undistribute() keeps every row" same "$(cq $coord_port "SELECT (SELECT count(*) FROM convdash.accounts) || '/' || (SELECT count(*) FROM convdash.agents) || '/' || (SELECT count(*) FROM convdash.deletion_log) || '/' || (SELECT count(*) FROM convdash.tenant_readers)")" "$before"
 shards_left() {
 	cq $coord_port "SELECT string_agg(result, ',') FROM run_command_on_workers(\$\$SELECT count(*) FROM pg_class
@@ -307,7 +307,7 @@ check "no shard is left on the workers and no Citus metadata on the coordinator"
 	"$(shards_left) $(cq $coord_port "SELECT count(*) FROM pg_dist_partition WHERE logicalrelid::text LIKE 'convdash.%'")" "0,0 0"
 check "the installation works locally after undistribute()" same "$(tq "$KA" "SELECT convdash.create_agent('After') > 0, convdash.list_agents()->'data'->0->>'name'")" "t|After"
 audio_before_redistribute
-check "distribute() works again after undistribute()" same "$(cq $coord_port "SELECT count(*) FROM convdash.distribute(4)")" 17
+check "distribute() works again after undistribute()" same "$(cq $coord_port "SELECT count(*) FROM convdash.distribute(4)")" 18
 audio_after_redistribute
 cq $coord_port "SELECT count(*) FROM convdash.undistribute()" >/dev/null
 cq $coord_port "DROP EXTENSION convdash CASCADE"

@@ -36,4 +36,4 @@ $(cluster_db=$upg_db cq $coord_port "SELECT coalesce(sum(result::bigint), 0) FRO
 check "after the update and distribute(), appends keep counting and new ids do not collide" same \
 	"$(uq "$upg_acct" "SELECT convdash.append_message($upg_conv, 'assistant', 'written by 0.2') > 0 \\g /dev/null
 		SELECT message_count, (SELECT count(DISTINCT id) FROM convdash.messages WHERE account_id = $upg_acct)
-		FROM convdash.conversations WHERE account_id = $upg_acct AND id = $upg_conv")" "2|2"
+		FROM convdash.conversation_counters WHERE account_id = $upg_acct AND conversation_id = $upg_conv")" "2|2"

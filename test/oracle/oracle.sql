@@ -122,6 +122,7 @@ BEGIN
 	EXECUTE format($q$
 		SELECT coalesce(array_agg(c.id ORDER BY %s), '{}')
 		FROM convdash.conversations c
+		JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 		JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
 		WHERE c.account_id = $1
 		  AND ($2 IS NULL OR cardinality($2) = 0 OR c.status::text = ANY($2))
@@ -146,7 +147,7 @@ BEGIN
 			WHEN 'date' THEN format('c.started_at %s, c.id %s', dir, dir)
 			WHEN 'agent' THEN format('a.name %s, c.started_at %s, c.id %s', dir, dir, dir)
 			WHEN 'status' THEN format('c.status %s, c.started_at %s, c.id %s', dir, dir, dir)
-			WHEN 'messages' THEN format('c.message_count %s, c.id %s', dir, dir)
+			WHEN 'messages' THEN format('k.message_count %s, c.id %s', dir, dir)
 			WHEN 'rating' THEN format('c.rating IS NULL, c.rating %s, c.started_at %s, c.id %s', dir, dir, dir)
 		END)
 	INTO ids
@@ -192,7 +193,7 @@ CREATE FUNCTION pg_temp.row_problem(acct bigint, e jsonb, q text, words boolean)
 LANGUAGE sql AS $$
 	SELECT CASE
 		WHEN c.id IS NULL THEN 'unknown id'
-		WHEN e ->> 'session_id' IS DISTINCT FROM c.session_id OR (e ->> 'message_count')::int IS DISTINCT FROM c.message_count
+		WHEN e ->> 'session_id' IS DISTINCT FROM c.session_id OR (e ->> 'message_count')::int IS DISTINCT FROM k.message_count
 			OR (e ->> 'rating')::int IS DISTINCT FROM c.rating OR e ->> 'status' IS DISTINCT FROM c.status::text
 			OR e ->> 'channel' IS DISTINCT FROM c.channel::text OR e #>> '{agent,name}' IS DISTINCT FROM a.name
 			OR (e #>> '{agent,id}')::bigint IS DISTINCT FROM a.id OR e #>> '{agent,company}' IS DISTINCT FROM a.company
@@ -216,6 +217,7 @@ LANGUAGE sql AS $$
 	END
 	FROM (SELECT search_config AS config FROM convdash.accounts WHERE id = acct) x
 	LEFT JOIN convdash.conversations c ON c.account_id = acct AND c.id = (e ->> 'id')::bigint
+	LEFT JOIN convdash.conversation_counters k ON k.account_id = acct AND k.conversation_id = c.id
 	LEFT JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id
 $$;
 

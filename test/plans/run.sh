@@ -44,7 +44,7 @@ INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
 SELECT c.account_id, c.id, CASE WHEN s % 2 = 0 THEN 'user' ELSE 'assistant' END::convdash.message_role,
 	'message ' || s, s
 FROM convdash.conversations c, generate_series(1, 20000) s;
-UPDATE convdash.conversations SET message_count = 20000;
+UPDATE convdash.conversation_counters SET message_count = 20000;
 ANALYZE;
 SQL
 check "three conversations of 20,000 messages" \
@@ -76,7 +76,7 @@ SELECT set_config('convdash.account_id', convdash.create_account('Plans Other'):
 SELECT convdash.start_conversation(convdash.create_agent('other'), 'other-1', 'web') AS oc \gset
 INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
 SELECT convdash.current_account(), :oc, 'user', 'zorgblat ' || s, s FROM generate_series(1, 20000) s;
-UPDATE convdash.conversations SET message_count = 20000 WHERE id = :oc;
+UPDATE convdash.conversation_counters SET message_count = 20000 WHERE conversation_id = :oc;
 SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans'), false);
 SELECT convdash.append_message(min(id), 'user', 'one zorgblat here') FROM convdash.conversations
 WHERE account_id = convdash.current_account();

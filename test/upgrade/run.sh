@@ -40,10 +40,17 @@ for v in "${old[@]}"; do
 	check "$v: the seed wrote its rows (2 conversations, 5 messages)" test "$(counts $upg)" = "2 5"
 	psql -qX -d $upg -f catalog.sql >"$work/old.txt"
 	check "$v differs from $new (the update has something to do)" bash -c "! cmp -s '$work/old.txt' '$work/fresh.txt'"
-	psql -qX -d $upg -f ../dump/fingerprint.sql >"$work/before.txt"
+	# the columns that were there, but those the update moves to another table
+	# (compared there below)
 	columns=$(psql -qAtX -d $upg -c "SELECT string_agg(a.attrelid::regclass::text || '.' || a.attname, ' ')
 		FROM pg_attribute a JOIN pg_class r ON r.oid = a.attrelid
-		WHERE r.relnamespace = 'convdash'::regnamespace AND r.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped")
+		WHERE r.relnamespace = 'convdash'::regnamespace AND r.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+		  AND NOT (a.attrelid = 'convdash.conversations'::regclass
+		           AND a.attname IN ('message_count', 'prompt_tokens', 'completion_tokens', 'last_message_at'))")
+	psql -qX -d $upg -v columns="$columns" -f ../dump/fingerprint.sql >"$work/before.txt"
+	counters="SELECT md5(string_agg(concat_ws(',', account_id, id, message_count, prompt_tokens, completion_tokens,
+		last_message_at), ';' ORDER BY account_id, id)) FROM"
+	counters_before=$(psql -qAtX -d $upg -c "$counters convdash.conversations")
 	psql -qX -v ON_ERROR_STOP=1 -d $upg -c "ALTER EXTENSION convdash UPDATE TO '$new'"
 	check "ALTER EXTENSION convdash UPDATE from $v to $new" \
 		test "$(psql -qAtX -d $upg -c "SELECT extversion FROM pg_extension WHERE extname = 'convdash'")" = "$new"
@@ -52,6 +59,9 @@ for v in "${old[@]}"; do
 	# tables, columns and sequences the update adds are new: compare those that were there
 	psql -qX -d $upg -v columns="$columns" -f ../dump/fingerprint.sql | grep -F -f <(cut -d'|' -f1 "$work/before.txt") >"$work/after.txt"
 	check "$v updated to $new: every row, sequence and large object unchanged" same_file "$work/before.txt" "$work/after.txt"
+	check "$v updated to $new: the counters moved to conversation_counters unchanged" test \
+		"$(psql -qAtX -d $upg -c "$counters (SELECT account_id, conversation_id AS id, message_count, prompt_tokens,
+			completion_tokens, last_message_at FROM convdash.conversation_counters) k")" = "$counters_before"
 	check "$v updated to $new: integrity check is clean" \
 		test "$(psql -qAtX -d $upg -c 'SELECT count(*) FROM convdash.integrity_check()')" = 0
 	words=$(psql -qAtX -d $upg 2>&1 <<'SQL' | tr '\n' ' '
@@ -70,7 +80,8 @@ SQL
 		SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		SELECT convdash.append_message(c.id, 'user', 'after the update') IS NOT NULL
 			FROM convdash.conversations c WHERE c.session_id = 'dump-1';
-		SELECT message_count FROM convdash.conversations WHERE session_id = 'dump-1';" | tail -1)" = 3
+		SELECT k.message_count FROM convdash.conversations c JOIN convdash.conversation_counters k
+			ON k.account_id = c.account_id AND k.conversation_id = c.id WHERE c.session_id = 'dump-1';" | tail -1)" = 3
 	# its large-object clips move to the chunk storage with every byte (as distribute() does)
 	clip_bytes="SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Dump Co'), false);
 		SELECT string_agg(storage || ':' || md5(convdash.audio_read(id, 0, 8388608)), ',' ORDER BY id) FROM convdash.audio_clips;"

@@ -148,7 +148,7 @@ SELECT set_config('convdash.account_id', :'other', false) AS tenant \gset
 SELECT session_id FROM convdash.export_conversations();
 SELECT count(*) AS foreign_batch FROM convdash.export_batch(ARRAY(SELECT id FROM convdash.conversations WHERE account_id = :acct));
 SELECT convdash.export_transcript(c.id) AS foreign_transcript FROM convdash.conversations c
-WHERE c.account_id = :acct ORDER BY c.message_count DESC, c.id LIMIT 1;
+JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id WHERE c.account_id = :acct ORDER BY k.message_count DESC, c.id LIMIT 1;
 SELECT count(*) AS foreign_hits FROM convdash.export_conversations(q => 'refund') WHERE session_id <> 'web-9999';
 SET ROLE convdash_reader;
 SELECT session_id FROM convdash.export_conversations_csv();
@@ -158,8 +158,8 @@ SELECT count(*) AS reader_rows FROM convdash.export_conversations();
 SELECT string_agg(b.session_id, ' ' ORDER BY b.ordinality) AS batch
 FROM convdash.export_batch(ARRAY(SELECT id FROM convdash.export_ids(sort => 'date', "order" => 'asc') LIMIT 3)
 	|| ARRAY[-1]::bigint[] || ARRAY(SELECT id FROM convdash.export_ids(sort => 'date') LIMIT 2)) WITH ORDINALITY b;
-SELECT json_array_length(convdash.export_transcript(c.id)) = c.message_count AS transcript_of_all_shown
-FROM convdash.conversations c WHERE c.account_id = :acct AND c.session_id = 'web-0011';
+SELECT json_array_length(convdash.export_transcript(c.id)) = k.message_count AS transcript_of_all_shown
+FROM convdash.conversations c JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id WHERE c.account_id = :acct AND c.session_id = 'web-0011';
 RESET ROLE;
 SET ROLE convdash_api;
 SELECT count(*) AS api_rows FROM convdash.export_conversations_json(include_messages => true);

@@ -21,8 +21,8 @@ SELECT pg_temp.err($$SELECT convdash.create_agent('Cy', repeat('c', 201))$$);
 -- conversations
 SELECT convdash.start_conversation(:ava, 'sess-1', 'widget', 'ai', '2026-03-01 10:00:00+00') AS c1 \gset
 SELECT convdash.start_conversation(:bo, 'sess-2', 'voip', 'human', '2026-03-01 11:00:00+00') AS c2 \gset
-SELECT session_id, channel, status, handled_by, started_at, ended_at, message_count, converted, memory
-FROM convdash.conversations WHERE account_id = :acct ORDER BY id;
+SELECT c.session_id, c.channel, c.status, c.handled_by, c.started_at, c.ended_at, k.message_count, c.converted, c.memory
+FROM convdash.conversations c JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id WHERE c.account_id = :acct ORDER BY c.id;
 SELECT pg_temp.err($$SELECT convdash.start_conversation(NULL, 's', 'web')$$);
 SELECT pg_temp.err($$SELECT convdash.start_conversation(-1, 's', 'web')$$);
 SELECT pg_temp.err(format('SELECT convdash.start_conversation(%s, %L, %L)', :ava, 's', 'fax'));
@@ -53,7 +53,7 @@ SELECT convdash.append_message(:c1, 'user', '', NULL, NULL, '2026-03-01 10:00:10
 SELECT role, content, seq, prompt_tokens, completion_tokens FROM convdash.messages
 WHERE account_id = :acct AND conversation_id = :c1 ORDER BY id;
 SELECT message_count, prompt_tokens, completion_tokens, last_message_at
-FROM convdash.conversations WHERE account_id = :acct AND id = :c1;
+FROM convdash.conversation_counters WHERE account_id = :acct AND conversation_id = :c1;
 SELECT pg_temp.err(format('SELECT convdash.append_message(%s, %L, %L)', :c1, 'bot', 'x'));
 SELECT pg_temp.err(format('SELECT convdash.append_message(%s, NULL, %L)', :c1, 'x'));
 SELECT pg_temp.err(format('SELECT convdash.append_message(%s, %L, NULL)', :c1, 'user'));
@@ -63,7 +63,7 @@ SELECT pg_temp.err(format('SELECT convdash.append_message(%s, %L, %L, NULL, NULL
 SELECT pg_temp.err(format('SELECT convdash.append_message(%s, %L, %L)', 987654321, 'user', 'x'));
 SELECT pg_temp.err(format('SELECT convdash.append_message(%s, %L, repeat(%L, 1000001))', :c1, 'user', 'x'));
 -- nothing above changed the counters
-SELECT message_count, prompt_tokens, completion_tokens FROM convdash.conversations WHERE account_id = :acct AND id = :c1;
+SELECT message_count, prompt_tokens, completion_tokens FROM convdash.conversation_counters WHERE account_id = :acct AND conversation_id = :c1;
 
 -- sentiment, converted, memory
 SELECT convdash.set_sentiment(:c1, 'negative') = :c1 AS ok;

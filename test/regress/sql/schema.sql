@@ -220,7 +220,7 @@ INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, s
 VALUES (:acct, :agent, 'chk', 'web', '2026-01-01 00:00:00+00') RETURNING id AS conv \gset
 SELECT pg_temp.err(format('UPDATE convdash.conversations SET rating = 6 WHERE id = %s', :conv));
 SELECT pg_temp.err(format('UPDATE convdash.conversations SET rating = 0 WHERE id = %s', :conv));
-SELECT pg_temp.err(format('UPDATE convdash.conversations SET prompt_tokens = -1 WHERE id = %s', :conv));
+SELECT pg_temp.err(format('INSERT INTO convdash.conversation_counters (account_id, conversation_id, agent_id, channel, status, started_at, prompt_tokens) VALUES (%s, %s, %s, %L, %L, now(), -1)', :acct, :conv, :agent, 'web', 'active'));
 SELECT pg_temp.err(format('UPDATE convdash.conversations SET memory = %L WHERE id = %s', '[]', :conv));
 SELECT pg_temp.err(format('UPDATE convdash.conversations SET sentiment_score = 1.5 WHERE id = %s', :conv));
 SELECT pg_temp.err(format('UPDATE convdash.conversations SET ended_at = %L, status = %L WHERE id = %s', '2025-01-01', 'closed', :conv));

@@ -137,11 +137,12 @@ LANGUAGE sql AS $$
 	SELECT coalesce(string_agg(x.session_id, ' ' ORDER BY x.o), '(none)') FROM (
 		SELECT c.session_id, row_number() OVER (ORDER BY
 			CASE WHEN dir = 'asc' THEN CASE sort WHEN 'date' THEN extract(epoch FROM c.started_at)
-				WHEN 'messages' THEN c.message_count END END ASC,
+				WHEN 'messages' THEN k.message_count END END ASC,
 			CASE WHEN dir = 'desc' THEN CASE sort WHEN 'date' THEN extract(epoch FROM c.started_at)
-				WHEN 'messages' THEN c.message_count END END DESC,
+				WHEN 'messages' THEN k.message_count END END DESC,
 			CASE WHEN dir = 'asc' THEN c.id END ASC, CASE WHEN dir = 'desc' THEN c.id END DESC) AS o
 		FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+		JOIN convdash.conversation_counters k ON k.account_id = c.account_id AND k.conversation_id = c.id
 		WHERE c.account_id = convdash.current_account()
 		  AND (strpos(lower(c.session_id), lower(q)) > 0 OR strpos(lower(a.name), lower(q)) > 0
 			OR EXISTS (SELECT FROM convdash.messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id

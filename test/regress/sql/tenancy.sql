@@ -227,7 +227,7 @@ SELECT set_config('convdash.account_id', :'b', true) AS declared \gset
 SELECT * FROM pg_temp.visible(:a, :b);
 SELECT * FROM pg_temp.probe();
 -- direct writes are not the service's to make: only the functions write
-SELECT pg_temp.err(format('UPDATE convdash.conversations SET message_count = 99 WHERE account_id = %s', :a));
+SELECT pg_temp.err(format('UPDATE convdash.conversation_counters SET message_count = 99 WHERE account_id = %s', :a));
 SELECT pg_temp.err(format('INSERT INTO convdash.agents (account_id, name) VALUES (%s, %L)', :b, 'Intruder'));
 SELECT pg_temp.err('SELECT count(*) FROM convdash.api_keys');
 SELECT pg_temp.err('SELECT count(*) FROM convdash.installation_secret');
