@@ -94,6 +94,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT '%' || replace(replace(replace(q, '\', '\\'), '%', '\%'), '_', '\_') || '%' $$;
 COMMENT ON FUNCTION convdash.search_pattern(text) IS
 	'Read: the ILIKE pattern matching texts that contain q, with %, _ and \ literal';
+-- Status and rating go together (active conversations are not rated yet):
+-- without these statistics the planner multiplies their shares, expects
+-- rated active conversations and walks a sort index for a page of them
+-- that does not exist (status=active & min_rating=3 by date read every
+-- conversation of the tenant). No cost on writes; ANALYZE keeps them.
+CREATE STATISTICS convdash.conversations_status_rating_stats (mcv) ON status, rating FROM convdash.conversations;
 
 -- A short one-line excerpt of content around the first case-insensitive occurrence of q.
 CREATE FUNCTION convdash.search_snippet(content text, q text) RETURNS text
@@ -300,7 +306,8 @@ COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 -- (conversations_agent_idx). Status and rating sorts are a union of one
 -- branch per value (statuses in lifecycle order, ratings with unrated last),
 -- each walking (account_id, value, started_at, id) and planned with the
--- value's own statistics; a merge of the branches gives the page. So date
+-- value's own statistics; the branches, in sort order, one after another
+-- give the page. So date
 -- filters are index ranges everywhere and no index range is skipped row by row.
 CREATE FUNCTION convdash.list_source_sql(args convdash.list_args, sort text, dir text, extra text,
 	matched boolean, lim text) RETURNS text
@@ -351,8 +358,10 @@ BEGIN
 		      SELECT v::text, (CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END)::text,
 		             CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END
 		      FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) v WHERE sort = 'rating') x;
-		RETURN format('SELECT * FROM (%s) x ORDER BY %s LIMIT %s',
-			array_to_string(branches, ' UNION ALL '), convdash.list_order_sql(sort, dir), lim);
+		-- the branches are in sort order and a (non-parallel) Append reads them
+		-- one after another, so the LIMIT stops at the first branches that fill
+		-- it; an ORDER BY over the union would run every branch to its limit
+		RETURN format('SELECT * FROM (%s) x LIMIT %s', array_to_string(branches, ' UNION ALL '), lim);
 	END IF;
 	IF sort = 'agent' THEN
 		-- the agent filter applies to the outer walk over agents: in the inner
@@ -402,6 +411,70 @@ AS $$
 	SELECT format('x.s1 %s, x.s2 %s, x.id %s', CASE sort WHEN 'rating' THEN 'asc' ELSE dir END, dir, dir)
 $$;
 COMMENT ON FUNCTION convdash.list_order_sql(text, text) IS
+-- The planner's estimated total cost of a list query (as list_exec runs it).
+-- (VOLATILE only because EXPLAIN is refused in a read-only function.)
+CREATE FUNCTION convdash.list_cost(sql text, args convdash.list_args) RETURNS float8
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	plan json;
+BEGIN
+	EXECUTE 'EXPLAIN (FORMAT JSON) ' || sql INTO plan
+		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
+			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys,
+			args.words, args.matched_ranks;
+	RETURN (plan -> 0 -> 'Plan' ->> 'Total Cost')::float8;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_cost(text, convdash.list_args) IS
+	'Admin: the planner''s estimated total cost of a list query with the list arguments as $1..$16';
+
+-- SQL of a list page without search: list_source_sql's walk in sort order,
+-- except for the agent sort under filters, where the walk of every agent's
+-- conversations reads them all when few match: there the planner's
+-- cheaper of that walk and list_agent_sorted_sql (the filters' own index
+-- and a sort), by its estimates (conversations_status_rating_stats keeps
+-- them right for status and rating together).
+CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	walk text := convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
+	sorted text;
+BEGIN
+	IF sort <> 'agent' OR convdash.list_conds(args) = '' THEN
+		RETURN walk;
+	END IF;
+	sorted := convdash.list_rows_sql(convdash.list_agent_sorted_sql(args, dir, lim));
+	RETURN CASE WHEN convdash.list_cost(sorted, args) < convdash.list_cost(walk, args) THEN sorted ELSE walk END;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or for the agent sort under filters the cheaper (planner''s estimate) of that walk and a sort of the filtered rows';
+
+-- SQL of the agent sort's rows (columns of list_source_sql) as one sort of
+-- the filtered conversations, found through the planner's best index for
+-- the filters (list_page_sql's other choice than list_source_sql's walk).
+CREATE FUNCTION convdash.list_agent_sorted_sql(args convdash.list_args, dir text, lim integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN format($q$
+		SELECT c.id, c.agent_id, c.session_id, a.name AS s1, c.started_at AS s2, a.name AS k,
+			to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
+		FROM convdash.conversations c
+		JOIN convdash.agents a ON a.account_id = $1 AND a.id = c.agent_id
+		WHERE c.account_id = $1 %1$s %2$s
+		ORDER BY a.name %3$s, c.started_at %3$s, c.id %3$s LIMIT %4$s$q$,
+		convdash.list_conds(args),
+		CASE WHEN args.cursor_k IS NOT NULL THEN format('AND (a.name, c.started_at, c.id) %s ($8, $13::timestamptz, $9)',
+			CASE dir WHEN 'asc' THEN '>' ELSE '<' END) END,
+		dir, lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_agent_sorted_sql(convdash.list_args, text, integer) IS
+	'Admin: SQL text of the first lim filtered conversations after the cursor in agent order, by the filters'' own indexes and a sort (for sparse filters)';
+
 	'Admin: the ORDER BY of list_source_sql rows (alias x) for a sort and order';
 
 -- Checks the list's parameters in the list's order (22023 naming the first
@@ -934,8 +1007,7 @@ BEGIN
 	END IF;
 
 	IF args.term IS NULL THEN
-		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_rows_sql(
-			convdash.list_source_sql(args, srt, dir, '', false, (n + 1)::text)), args) r;
+		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_page_sql(args, srt, dir, n + 1), args) r;
 	ELSIF args.mode = 'substring' THEN
 		args := convdash.list_substring_args(args);
 		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
