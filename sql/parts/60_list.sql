@@ -310,7 +310,9 @@ COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 -- in $11; a keyset walk when args hold a cursor ($8 k, $13 t, $9 id).
 -- Date and message-count sorts walk one index from the cursor. The agent sort
 -- walks the agents by name and each one's conversations by start time
--- (conversations_agent_idx). Status and rating sorts are a union of one
+-- (conversations_agent_idx): the nested loop gives the rows in that order,
+-- so the LIMIT stops in the first agents that fill it (an ORDER BY over the
+-- join ran every agent's walk to its limit). Status and rating sorts are a union of one
 -- branch per value (statuses in lifecycle order, ratings with unrated last),
 -- each walking (account_id, value, started_at, id) and planned with the
 -- value's own statistics; the branches, in sort order, one after another
@@ -383,7 +385,7 @@ BEGIN
 				SELECT c.id, c.agent_id, c.session_id, c.started_at FROM convdash.conversations c
 				WHERE c.account_id = $1 AND c.agent_id = o.id %6$s %7$s
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
-			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
+			LIMIT %8$s$q$,
 			ts_text,
 			CASE WHEN agent_filter THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
