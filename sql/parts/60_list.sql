@@ -42,7 +42,7 @@
 --      its hits, "partial": true and a next_cursor after the last
 --      conversation walked (no row is skipped or repeated, the next page
 --      goes on from there), so no search reads more than these bounds.
--- A search's count (with_total) reads at most SEARCH_COUNT_LIMIT (10000)
+-- A search's count (with_total) reads at most SEARCH_COUNT_LIMIT (2000)
 -- index rows too (list_total). SEARCH_PROBE (400), SEARCH_CANDIDATES (30000),
 -- SEARCH_WALK (4000) and SEARCH_COUNT_LIMIT can be changed with the settings
 -- convdash.search_probe, convdash.search_candidates, convdash.search_walk and
@@ -1061,7 +1061,7 @@ DECLARE
 		coalesce(nullif(current_setting('convdash.search_rank_limit', true), '')::integer, 10000));
 	-- a search's count reads at most this many index rows (count=exact)
 	search_count_limit constant integer := greatest(1,
-		coalesce(nullif(current_setting('convdash.search_count_limit', true), '')::integer, 10000));
+		coalesce(nullif(current_setting('convdash.search_count_limit', true), '')::integer, 2000));
 	-- phase 3 walks at most this many conversations before it ends the page
 	search_walk constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_walk', true), '')::integer, 4000));
