@@ -55,7 +55,8 @@
 -- bounded by convdash.search_rank_limit). The function is in parts: the
 -- checked arguments are one list_args value whose fields are the $n of
 -- every generated query (list_exec binds them); list_filters checks,
--- list_source_sql walks a sort, list_search / list_relevance search,
+-- list_source_sql walks a sort (list_page_sql may sort the filtered rows
+-- instead for the agent sort), list_search / list_relevance search,
 -- list_total counts, list_rows_json and list_suggestions answer.
 
 CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS bigint[]
