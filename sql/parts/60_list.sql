@@ -414,9 +414,10 @@ $$;
 COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
 	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
 
--- The planner's estimated total cost of a list query (as list_exec runs it).
+-- The planner's estimate (field of the top plan node: 'Total Cost', 'Plan
+-- Rows') of a list query as list_exec runs it.
 -- (VOLATILE only because EXPLAIN is refused in a read-only function.)
-CREATE FUNCTION convdash.list_cost(sql text, args convdash.list_args) RETURNS float8
+CREATE FUNCTION convdash.list_estimate(sql text, args convdash.list_args, field text) RETURNS float8
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
@@ -426,18 +427,20 @@ BEGIN
 		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
 			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys,
 			args.words, args.matched_ranks;
-	RETURN (plan -> 0 -> 'Plan' ->> 'Total Cost')::float8;
+	RETURN (plan -> 0 -> 'Plan' ->> field)::float8;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_cost(text, convdash.list_args) IS
-	'Admin: the planner''s estimated total cost of a list query with the list arguments as $1..$16';
+COMMENT ON FUNCTION convdash.list_estimate(text, convdash.list_args, text) IS
+	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$16';
 
 -- SQL of a list page without search: list_source_sql's walk in sort order,
--- except for the agent sort under filters, where the walk of every agent's
--- conversations reads them all when few match: there the planner's
--- cheaper of that walk and list_agent_sorted_sql (the filters' own index
--- and a sort), by its estimates (conversations_status_rating_stats keeps
--- them right for status and rating together).
+-- except for the agent sort under filters the planner expects to select
+-- few conversations (at most 2,000), where the walk of every agent's
+-- conversations reads them all: there the planner's cheaper of that walk
+-- and list_agent_sorted_sql (the filters' own index and a sort, which reads
+-- the filtered rows before the cursor too: hence few), by its estimates
+-- (conversations_status_rating_stats keeps them right for status and
+-- rating together).
 CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -445,15 +448,18 @@ DECLARE
 	walk text := convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
 	sorted text;
 BEGIN
-	IF sort <> 'agent' OR convdash.list_conds(args) = '' THEN
+	IF sort <> 'agent' OR convdash.list_conds(args) = '' OR convdash.list_estimate(format(
+			'SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s', convdash.list_conds(args)),
+			args, 'Plan Rows') > 2000 THEN
 		RETURN walk;
 	END IF;
 	sorted := convdash.list_rows_sql(convdash.list_agent_sorted_sql(args, dir, lim));
-	RETURN CASE WHEN convdash.list_cost(sorted, args) < convdash.list_cost(walk, args) THEN sorted ELSE walk END;
+	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') < convdash.list_estimate(walk, args, 'Total Cost')
+		THEN sorted ELSE walk END;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
-	'Admin: the list_exec query of a list page without search: the walk in sort order, or for the agent sort under filters the cheaper (planner''s estimate) of that walk and a sort of the filtered rows';
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or for the agent sort under filters expected to select at most 2,000 conversations the cheaper (planner''s estimate) of that walk and a sort of the filtered rows';
 
 -- SQL of the agent sort's rows (columns of list_source_sql) as one sort of
 -- the filtered conversations, found through the planner's best index for
