@@ -806,6 +806,10 @@ DECLARE
 	-- phase 0's cap, when the statistics say one of the term's keys is rare
 	early integer := CASE WHEN CASE args.mode WHEN 'words' THEN convdash.list_words_rare(args)
 		ELSE convdash.list_substring_rare(args) END THEN least(cap, probe * 10) END;
+	-- a word phrase of common words: the words index finds every message with
+	-- the words, the phrase is checked on each (163,000 read for 20,000 hits
+	-- of "the and" at 100k): never collected through the index, walked
+	phrase_walk constant boolean := args.mode = 'words' AND early IS NULL AND strpos(args.words::text, '<') > 0;
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
@@ -834,7 +838,7 @@ BEGIN
 		-- the density seen, over the whole tenant, says how many conversations
 		-- match: when few (a small tenant, a phrase of common words), collecting
 		-- them through the index reads fewer rows than probing 8 times as far
-		IF coalesce(early, 0) < least(cap, probe * 40) AND cardinality(ids)::float8 / probe_limit
+		IF NOT phrase_walk AND coalesce(early, 0) < least(cap, probe * 40) AND cardinality(ids)::float8 / probe_limit
 				* convdash.list_tenant_size(args.account_id) * 4 <= least(cap, probe * 40) THEN
 			args.candidates := convdash.list_candidates(args, least(cap, probe * 40));
 			IF args.candidates IS NOT NULL THEN
@@ -850,7 +854,7 @@ BEGIN
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
 	-- (a substring search not again when phase 0 found more than cap already)
-	args.candidates := CASE WHEN args.mode = 'words' OR early IS NULL OR early < cap
+	args.candidates := CASE WHEN phrase_walk THEN NULL WHEN args.mode = 'words' OR early IS NULL OR early < cap
 		THEN convdash.list_candidates(args, cap) END;
 	IF args.candidates IS NOT NULL THEN
 		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
