@@ -448,7 +448,10 @@ DECLARE
 	walk text := convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
 	sorted text;
 BEGIN
-	IF sort <> 'agent' OR convdash.list_conds(args) = '' OR convdash.list_estimate(format(
+	-- on Citus the statements run on a worker: no coordinator estimate (and
+	-- its EXPLAIN goes to a worker in the request's transaction): the walk
+	IF sort <> 'agent' OR convdash.list_conds(args) = '' OR convdash.is_citus_table('convdash.conversations')
+		OR convdash.list_estimate(format(
 			'SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s', convdash.list_conds(args)),
 			args, 'Plan Rows') > 2000 THEN
 		RETURN walk;
