@@ -20,8 +20,15 @@
 #               40,000 messages of the second tenant, once in this one);
 #               each without and with filters; common and medium terms under
 #               every sort on page 1 and page 10; every term under seeded
-#               random filter x sort draws;
-#               baseline: the naive ILIKE + EXISTS query, same page
+#               random filter x sort draws; pages with count=exact;
+#               baseline: the naive ILIKE + EXISTS query, same page (an
+#               exact count(*) of it for count=exact)
+#   words       match=words: rare, medium and common words, "quoted
+#               phrases", or / -word / two words, agent names, a word of
+#               another tenant, no hit; with filters, sort=relevance, every
+#               sort on page 1 and page 10, random filter x sort draws;
+#               baseline: to_tsvector(...) @@ websearch_to_tsquery(...)
+#               without index (ranked by ts_rank_cd for relevance)
 # Each class has several variants (terms / filters / sorts); the fast path
 # runs LS_ROUNDS rounds (default 4) after a warm-up round, the baseline
 # LS_BASE_ROUNDS (default 1) round, each call capped by LS_BASE_TIMEOUT
@@ -116,6 +123,35 @@ LANGUAGE sql IMMUTABLE AS $$
 		ORDER BY c.started_at DESC, c.id DESC LIMIT 51) x$q$, acct, pg_temp.naive_filters(f), convdash.search_pattern(q))
 $$;
 
+-- The naive word search: to_tsvector(...) @@ websearch_to_tsquery(...) on agent
+-- names and shown messages without an index, first page by date (or, for
+-- relevance, every match ranked by ts_rank_cd).
+CREATE FUNCTION pg_temp.naive_words(f jsonb, q text, sort text, acct bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT format($q$SELECT jsonb_agg(x) FROM (SELECT c.id, c.session_id, a.name%4$s
+		FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+		WHERE c.account_id = %1$s %2$s AND (to_tsvector(%5$L, a.name) @@ websearch_to_tsquery(%5$L, %3$L) OR EXISTS (
+			SELECT 1 FROM convdash.messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+			AND m.seq IS NOT NULL AND to_tsvector(%5$L, m.content) @@ websearch_to_tsquery(%5$L, %3$L)))
+		ORDER BY %6$s c.started_at DESC, c.id DESC LIMIT 51) x$q$, acct, pg_temp.naive_filters(f), q,
+		CASE sort WHEN 'relevance' THEN format($r$, (SELECT max(ts_rank_cd(to_tsvector(%1$L, m.content), websearch_to_tsquery(%1$L, %2$L)))
+			FROM convdash.messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id AND m.seq IS NOT NULL
+			AND to_tsvector(%1$L, m.content) @@ websearch_to_tsquery(%1$L, %2$L)) AS rank$r$,
+			(SELECT search_config::text FROM convdash.accounts WHERE id = acct), q) ELSE '' END,
+		(SELECT search_config::text FROM convdash.accounts WHERE id = acct),
+		CASE sort WHEN 'relevance' THEN 'rank DESC NULLS LAST,' ELSE '' END)
+$$;
+
+-- The naive exact count of a search: every conversation of the tenant checked with ILIKE + EXISTS.
+CREATE FUNCTION pg_temp.naive_count(q text, acct bigint) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+	SELECT format($q$SELECT count(*) FROM convdash.conversations c
+		JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+		WHERE c.account_id = %1$s AND (c.session_id ILIKE %2$L OR a.name ILIKE %2$L OR EXISTS (
+			SELECT 1 FROM convdash.messages m WHERE m.account_id = c.account_id AND m.conversation_id = c.id
+			AND m.seq IS NOT NULL AND m.content ILIKE %2$L))$q$, acct, convdash.search_pattern(q))
+$$;
+
 -- Milliseconds one statement takes; NULL when statement_timeout cancelled it.
 CREATE FUNCTION pg_temp.time_sql(sql text) RETURNS float8
 LANGUAGE plpgsql AS $$
@@ -141,21 +177,23 @@ BEGIN
 END
 $$;
 
--- The call of list_conversations with the filters, term, sort and cursor.
-CREATE FUNCTION pg_temp.fast_list(f jsonb, q text, sort text, dir text, cur text, lim int DEFAULT 50) RETURNS text
+-- The call of list_conversations with the filters, term, sort, cursor and match mode.
+CREATE FUNCTION pg_temp.fast_list(f jsonb, q text, sort text, dir text, cur text, lim int DEFAULT 50,
+	mode text DEFAULT 'substring') RETURNS text
 LANGUAGE sql IMMUTABLE AS $$
 	SELECT format('SELECT convdash.list_conversations(status => %s, channel => %s, agent_id => %s, min_rating => %s, '
-		'date_from => %s, date_to => %s, q => %s, sort => %L, "order" => %L, "limit" => %s, cursor => %s)',
+		'date_from => %s, date_to => %s, q => %s, sort => %L, "order" => %L, "limit" => %s, cursor => %s, match => %L)',
 		coalesce(quote_literal(ARRAY(SELECT jsonb_array_elements_text(f->'status'))) || '::text[]', 'NULL'),
 		coalesce(quote_literal(ARRAY(SELECT jsonb_array_elements_text(f->'channel'))) || '::text[]', 'NULL'),
 		coalesce(quote_literal(ARRAY(SELECT jsonb_array_elements_text(f->'agent_id'))) || '::bigint[]', 'NULL'),
 		coalesce(f->>'min_rating', 'NULL'), coalesce(quote_literal(f->>'date_from'), 'NULL'),
 		coalesce(quote_literal(f->>'date_to'), 'NULL'), coalesce(quote_literal(q), 'NULL'), sort, dir, lim,
-		coalesce(quote_literal(cur), 'NULL'))
+		coalesce(quote_literal(cur), 'NULL'), mode)
 $$;
 
 -- The cursor that starts the page after `depth` rows of the list (or of search q), reached through the API (pages of 200, then 50).
-CREATE FUNCTION pg_temp.cursor_at(f jsonb, sort text, dir text, depth int, q text DEFAULT NULL) RETURNS text
+CREATE FUNCTION pg_temp.cursor_at(f jsonb, sort text, dir text, depth int, q text DEFAULT NULL,
+	mode text DEFAULT 'substring') RETURNS text
 LANGUAGE plpgsql AS $$
 DECLARE
 	cur text;
@@ -164,7 +202,7 @@ DECLARE
 BEGIN
 	WHILE done < depth LOOP
 		step := CASE WHEN depth - done >= 200 THEN 200 ELSE 50 END;
-		EXECUTE pg_temp.fast_list(f, q, sort, dir, cur, step) || ' ->> ''next_cursor''' INTO cur;
+		EXECUTE pg_temp.fast_list(f, q, sort, dir, cur, step, mode) || ' ->> ''next_cursor''' INTO cur;
 		done := done + step;
 		EXIT WHEN cur IS NULL;
 	END LOOP;
@@ -304,6 +342,12 @@ UNION ALL
 SELECT 'search ' || t.kind || ', filters', t.i, pg_temp.fast_list(f.f, t.term, 'date', 'desc', NULL),
 	pg_temp.naive_search(f.f, t.term, :acct), 'p95 <= 100 ms'
 FROM terms t JOIN filters f ON f.i = 1 + (t.i - 1) % 5;
+-- the page with its count (count=exact): bounded by convdash.search_count_limit index rows
+INSERT INTO cases
+SELECT 'search with count=exact', row_number() OVER (ORDER BY t.kind, t.i),
+	replace(pg_temp.fast_list('{}', t.term, 'date', 'desc', NULL), '"limit" =>', 'with_total => true, "limit" =>'),
+	pg_temp.naive_count(t.term, :acct), 'p95 <= 100 ms'
+FROM terms t WHERE t.kind IN ('rare', 'medium', 'common', 'phrase', 'other tenant') AND t.i <= 2;
 -- medium and common terms under every sort and order, page 1 and page 10
 -- (no baseline: it has the date sort only)
 INSERT INTO cases
@@ -320,11 +364,59 @@ SELECT 'search, random filter x sort draws', row_number() OVER (ORDER BY t.kind,
 	pg_temp.fast_list(r.f, t.term, r.s, r.d, NULL), NULL, 'p95 <= 100 ms'
 FROM terms t JOIN draws r ON r.i = 1 + (hashtext(t.kind || t.i) & 1023) % :draws;
 
+-- Word search (match=words): terms of the same kinds in web-search syntax,
+-- each beside the naive to_tsvector @@ websearch_to_tsquery query without index.
+CREATE TEMP TABLE word_terms (kind text, i int, term text);
+INSERT INTO word_terms
+SELECT 'rare', i, term FROM terms WHERE kind = 'rare' AND i <= 3
+UNION ALL SELECT 'medium', i, term FROM terms WHERE kind = 'medium' AND i <= 3
+UNION ALL SELECT 'common', i, term FROM terms WHERE kind = 'common' AND i <= 3
+UNION ALL SELECT 'phrase', i, '"' || term || '"' FROM terms WHERE kind = 'phrase' AND i <= 3
+UNION ALL SELECT 'syntax', 1, (SELECT string_agg(term, ' or ' ORDER BY i) FROM terms WHERE kind = 'medium' AND i <= 2)
+UNION ALL SELECT 'syntax', 2, (SELECT term FROM terms WHERE kind = 'common' AND i = 1) || ' -'
+	|| (SELECT term FROM terms WHERE kind = 'common' AND i = 2)
+UNION ALL SELECT 'syntax', 3, (SELECT term FROM terms WHERE kind = 'medium' AND i = 3) || ' '
+	|| (SELECT term FROM terms WHERE kind = 'common' AND i = 1)
+UNION ALL SELECT 'agent', i, split_part(term, ' ', 1) FROM terms WHERE kind = 'agent' AND i <= 2
+UNION ALL SELECT 'other tenant', 1, 'qorvex'
+UNION ALL SELECT 'none', 1, 'qjxzv' UNION ALL SELECT 'none', 2, '"zzq qorvexx"';
+INSERT INTO cases
+SELECT 'words ' || t.kind, t.i, pg_temp.fast_list('{}', t.term, 'date', 'desc', NULL, 50, 'words'),
+	pg_temp.naive_words('{}', t.term, 'date', :acct), 'p95 <= 100 ms'
+FROM word_terms t
+UNION ALL
+SELECT 'words ' || t.kind || ', filters', t.i, pg_temp.fast_list(f.f, t.term, 'date', 'desc', NULL, 50, 'words'),
+	pg_temp.naive_words(f.f, t.term, 'date', :acct), 'p95 <= 100 ms'
+FROM word_terms t JOIN filters f ON f.i = 1 + (t.i + length(t.kind)) % 5
+UNION ALL
+SELECT 'words, relevance', row_number() OVER (ORDER BY t.kind, t.i),
+	pg_temp.fast_list('{}', t.term, 'relevance', 'desc', NULL, 50, 'words'),
+	pg_temp.naive_words('{}', t.term, 'relevance', :acct), 'p95 <= 100 ms'
+FROM word_terms t WHERE t.kind IN ('medium', 'common', 'phrase', 'syntax') AND t.i <= 2;
+-- medium and common words under every sort (and relevance both ways), page 1 and page 10
+INSERT INTO cases
+SELECT 'words, every sort', row_number() OVER (ORDER BY t.kind, t.i, s.s, s.d),
+	pg_temp.fast_list('{}', t.term, s.s, s.d, NULL, 50, 'words'), NULL, 'p95 <= 100 ms'
+FROM word_terms t, (SELECT s, d FROM sorts UNION ALL SELECT 'relevance', d FROM unnest('{desc,asc}'::text[]) d) s
+WHERE t.kind IN ('medium', 'common') AND t.i <= 2;
+INSERT INTO cases
+SELECT 'words, every sort, page 10', row_number() OVER (ORDER BY t.kind, t.i, s.s, s.d),
+	pg_temp.fast_list('{}', t.term, s.s, s.d, c.cur, 50, 'words'), NULL, 'p95 <= 100 ms'
+FROM word_terms t, (SELECT s, d FROM sorts UNION ALL SELECT 'relevance', d FROM unnest('{desc,asc}'::text[]) d) s,
+	LATERAL (SELECT pg_temp.cursor_at('{}', s.s, s.d, 450, t.term, 'words') AS cur) c
+WHERE t.kind IN ('medium', 'common') AND t.i <= 2 AND c.cur IS NOT NULL;
+INSERT INTO cases
+SELECT 'words, random filter x sort draws', row_number() OVER (ORDER BY t.kind, t.i),
+	pg_temp.fast_list(r.f, t.term, r.s, r.d, NULL, 50, 'words'), NULL, 'p95 <= 100 ms'
+FROM word_terms t JOIN draws r ON r.i = 1 + (hashtext('w' || t.kind || t.i) & 1023) % :draws;
+
 \pset tuples_only off
 \pset format aligned
 \echo
 \echo search terms (share = fraction of the shown messages of the tenant, in a sample, that contain the word)
 SELECT kind, i, term, round(share::numeric * 100, 3) AS "share %" FROM terms ORDER BY kind, i;
+\echo word search terms (match=words, in the configuration of the account)
+SELECT kind, i, term FROM word_terms ORDER BY kind, i;
 \pset tuples_only on
 \pset format unaligned
 

@@ -27,10 +27,14 @@
 --      (its statistics, list_substring_rare): collect the
 --      matching conversations through the indexes when there are at most
 --      10 x SEARCH_PROBE messages/sessions, and sort those: rare and medium terms;
+--      the index is asked for the term's rarest keys only (list_rarest_keys);
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
---      page, probe that many (terms in a few % of conversations);
+--      page, first, if that density over the whole tenant (list_tenant_size)
+--      means few matches, collect them through the indexes (at most 40 x
+--      SEARCH_PROBE: phrases of common words), else probe that many (terms
+--      in a few % of conversations);
 --   2. else collect the matching conversations through the indexes, at most
 --      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
 --   3. else (the term is common overall but rare after the filters) walk
@@ -39,17 +43,21 @@
 --      its hits, "partial": true and a next_cursor after the last
 --      conversation walked (no row is skipped or repeated, the next page
 --      goes on from there), so no search reads more than these bounds.
--- SEARCH_PROBE (400), SEARCH_CANDIDATES (30000) and SEARCH_WALK (4000) can be
--- changed with the settings convdash.search_probe, convdash.search_candidates
--- and convdash.search_walk.
+-- A search's count (with_total) reads at most SEARCH_COUNT_LIMIT (2000)
+-- index rows too (list_total). SEARCH_PROBE (400), SEARCH_CANDIDATES (30000),
+-- SEARCH_WALK (4000) and SEARCH_COUNT_LIMIT can be changed with the settings
+-- convdash.search_probe, convdash.search_candidates, convdash.search_walk and
+-- convdash.search_count_limit.
 --
--- Word search (match=words, 59_words.sql) runs the same phases (but phase 0) with another
+-- Word search (match=words, 59_words.sql) runs the same phases (phase 0
+-- when a lexeme is not among the most common of messages.words) with another
 -- match condition (the tenant-qualified tsquery $15 against messages.words,
 -- its GIN for phase 2); sort=relevance ranks instead (list_relevance,
 -- bounded by convdash.search_rank_limit). The function is in parts: the
 -- checked arguments are one list_args value whose fields are the $n of
 -- every generated query (list_exec binds them); list_filters checks,
--- list_source_sql walks a sort, list_search / list_relevance search,
+-- list_source_sql walks a sort (list_page_sql may sort the filtered rows
+-- instead for the agent sort), list_search / list_relevance search,
 -- list_total counts, list_rows_json and list_suggestions answer.
 
 CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS bigint[]
@@ -88,6 +96,12 @@ CREATE INDEX conversations_rating_started_idx ON convdash.conversations
 -- status=active,archived & min_rating=2 reads every active conversation).
 CREATE INDEX conversations_status_rated_idx ON convdash.conversations (account_id, status, started_at, id)
 	WHERE rating IS NOT NULL;
+-- Status and rating go together (active conversations are not rated yet):
+-- without these statistics the planner multiplies their shares, expects
+-- rated active conversations and walks a sort index for a page of them
+-- that does not exist (status=active & min_rating=3 by date read every
+-- conversation of the tenant). No cost on writes; ANALYZE keeps them.
+CREATE STATISTICS convdash.conversations_status_rating_stats (mcv) ON status, rating FROM convdash.conversations;
 
 -- The ILIKE pattern that finds q anywhere, with %, _ and \ taken literally.
 CREATE FUNCTION convdash.search_pattern(q text) RETURNS text
@@ -300,10 +314,13 @@ COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 -- count's is on conversation_counters, whose rows carry copies of the filter
 -- columns: c is that table there). The agent sort
 -- walks the agents by name and each one's conversations by start time
--- (conversations_agent_idx). Status and rating sorts are a union of one
+-- (conversations_agent_idx): the nested loop gives the rows in that order,
+-- so the LIMIT stops in the first agents that fill it (an ORDER BY over the
+-- join ran every agent's walk to its limit). Status and rating sorts are a union of one
 -- branch per value (statuses in lifecycle order, ratings with unrated last),
 -- each walking (account_id, value, started_at, id) and planned with the
--- value's own statistics; a merge of the branches gives the page. So date
+-- value's own statistics; the branches, in sort order, one after another
+-- give the page. So date
 -- filters are index ranges everywhere and no index range is skipped row by row.
 CREATE FUNCTION convdash.list_source_sql(args convdash.list_args, sort text, dir text, extra text,
 	matched boolean, lim text) RETURNS text
@@ -354,8 +371,10 @@ BEGIN
 		      SELECT v::text, (CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END)::text,
 		             CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END
 		      FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) v WHERE sort = 'rating') x;
-		RETURN format('SELECT * FROM (%s) x ORDER BY %s LIMIT %s',
-			array_to_string(branches, ' UNION ALL '), convdash.list_order_sql(sort, dir), lim);
+		-- the branches are in sort order and a (non-parallel) Append reads them
+		-- one after another, so the LIMIT stops at the first branches that fill
+		-- it; an ORDER BY over the union would run every branch to its limit
+		RETURN format('SELECT * FROM (%s) x LIMIT %s', array_to_string(branches, ' UNION ALL '), lim);
 	END IF;
 	IF sort = 'agent' THEN
 		-- the agent filter applies to the outer walk over agents: in the inner
@@ -370,7 +389,7 @@ BEGIN
 				SELECT c.id, c.agent_id, c.session_id, c.started_at FROM convdash.conversations c
 				WHERE c.account_id = $1 AND c.agent_id = o.id %6$s %7$s
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
-			ORDER BY o.name %5$s, c.started_at %5$s, c.id %5$s LIMIT %8$s$q$,
+			LIMIT %8$s$q$,
 			ts_text,
 			CASE WHEN agent_filter THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
@@ -404,6 +423,79 @@ END
 $$;
 COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
 	'Admin: SQL text of the filtered conversations after the cursor in sort order (used by list_conversations)';
+
+-- The planner's estimate (field of the top plan node: 'Total Cost', 'Plan
+-- Rows') of a list query as list_exec runs it.
+-- (VOLATILE only because EXPLAIN is refused in a read-only function.)
+CREATE FUNCTION convdash.list_estimate(sql text, args convdash.list_args, field text) RETURNS float8
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	plan json;
+BEGIN
+	EXECUTE 'EXPLAIN (FORMAT JSON) ' || sql INTO plan
+		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
+			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys,
+			args.words, args.matched_ranks;
+	RETURN (plan -> 0 -> 'Plan' ->> field)::float8;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_estimate(text, convdash.list_args, text) IS
+	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$16';
+
+-- SQL of a list page without search: list_source_sql's walk in sort order,
+-- except for the agent sort under filters the planner expects to select
+-- few conversations (at most 2,000), where the walk of every agent's
+-- conversations reads them all: there the planner's cheaper of that walk
+-- and list_agent_sorted_sql (the filters' own index and a sort, which reads
+-- the filtered rows before the cursor too: hence few), by its estimates
+-- (conversations_status_rating_stats keeps them right for status and
+-- rating together).
+CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
+LANGUAGE plpgsql VOLATILE
+AS $$
+DECLARE
+	walk text := convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
+	sorted text;
+BEGIN
+	-- on Citus the statements run on a worker: no coordinator estimate (and
+	-- its EXPLAIN goes to a worker in the request's transaction): the walk
+	IF sort <> 'agent' OR convdash.list_conds(args) = '' OR convdash.is_citus_table('convdash.conversations')
+		OR convdash.list_estimate(format(
+			'SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s', convdash.list_conds(args)),
+			args, 'Plan Rows') > 2000 THEN
+		RETURN walk;
+	END IF;
+	sorted := convdash.list_rows_sql(convdash.list_agent_sorted_sql(args, dir, lim));
+	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') < convdash.list_estimate(walk, args, 'Total Cost')
+		THEN sorted ELSE walk END;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or for the agent sort under filters expected to select at most 2,000 conversations the cheaper (planner''s estimate) of that walk and a sort of the filtered rows';
+
+-- SQL of the agent sort's rows (columns of list_source_sql) as one sort of
+-- the filtered conversations, found through the planner's best index for
+-- the filters (list_page_sql's other choice than list_source_sql's walk).
+CREATE FUNCTION convdash.list_agent_sorted_sql(args convdash.list_args, dir text, lim integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	RETURN format($q$
+		SELECT c.id, c.agent_id, c.session_id, a.name AS s1, c.started_at AS s2, a.name AS k,
+			to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
+		FROM convdash.conversations c
+		JOIN convdash.agents a ON a.account_id = $1 AND a.id = c.agent_id
+		WHERE c.account_id = $1 %1$s %2$s
+		ORDER BY a.name %3$s, c.started_at %3$s, c.id %3$s LIMIT %4$s$q$,
+		convdash.list_conds(args),
+		CASE WHEN args.cursor_k IS NOT NULL THEN format('AND (a.name, c.started_at, c.id) %s ($8, $13::timestamptz, $9)',
+			CASE dir WHEN 'asc' THEN '>' ELSE '<' END) END,
+		dir, lim);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_agent_sorted_sql(convdash.list_args, text, integer) IS
+	'Admin: SQL text of the first lim filtered conversations after the cursor in agent order, by the filters'' own indexes and a sort (for sparse filters)';
 
 -- ORDER BY of rows with the columns of list_source_sql (alias x).
 CREATE FUNCTION convdash.list_order_sql(sort text, dir text) RETURNS text
@@ -475,7 +567,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
 	args.pattern := convdash.search_pattern(args.term);
-	args.keys := convdash.search_keys(args.account_id, args.term);
+	args.keys := convdash.list_rarest_keys(convdash.search_keys(args.account_id, args.term));
 	SELECT coalesce(array_agg(a.id ORDER BY a.id), '{}') INTO args.matched
 	FROM convdash.agents a
 	WHERE a.account_id = args.account_id AND a.name ILIKE args.pattern
@@ -525,84 +617,82 @@ BEGIN
 				LIMIT 1) h ON true
 			WHERE %s p.agent_id = ANY($11) OR h.hit
 			LIMIT %s) p$q$, src,
-		CASE mode WHEN 'words' THEN 'm.words @@ $15' ELSE 'm.seq IS NOT NULL AND m.content ILIKE $10' END,
+		-- (IS TRUE: a probe reads each conversation's messages, never the words GIN once per conversation)
+		CASE mode WHEN 'words' THEN '(m.words @@ $15) IS TRUE' ELSE 'm.seq IS NOT NULL AND m.content ILIKE $10' END,
 		CASE mode WHEN 'words' THEN '' ELSE 'p.session_id ILIKE $10 OR' END, lim);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 	'Admin: the list_exec query of at most lim search hits (substring or words) among the rows of a list_source_sql text, in its order';
 
--- Phase 2's candidates of a substring search: the conversations whose shown messages or session id
--- contain the term, found through the gram indexes; NULL when the index hands
--- out more than cap messages/sessions (counted before the ILIKE, so that
--- the rows read stay bounded also where the keys are a loose filter).
-CREATE FUNCTION convdash.list_substring_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
+-- The conversations whose shown messages or session id contain the term
+-- (substring) or that have a shown message matching the query (words),
+-- found through the indexes; at most cap messages and cap sessions are read
+-- (counted before the ILIKE recheck, so that the rows read stay bounded also
+-- where the keys are a loose filter): capped says that more matched, ids
+-- then hold those of the rows read.
+CREATE FUNCTION convdash.list_index_matches(args convdash.list_args, cap integer,
+	OUT ids bigint[], OUT capped boolean)
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	r record;
-	cand bigint[];
 BEGIN
-	SELECT * INTO r FROM convdash.list_exec(format($q$
+	SELECT * INTO r FROM convdash.list_exec(format(CASE args.mode WHEN 'words' THEN $q$
+		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id FROM convdash.messages m
+			WHERE m.account_id = $1 AND m.words @@ $15
+			LIMIT %s) x$q$ ELSE $q$
 		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
 			SELECT m.conversation_id, m.content ILIKE $10 AS hit FROM convdash.messages m
 			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
 			  AND m.seq IS NOT NULL
-			LIMIT %s) x$q$, cap + 1), args);
-	IF r.n > cap THEN
-		RETURN NULL;
+			LIMIT %s) x$q$ END, cap + 1), args);
+	ids := coalesce(r.ids, '{}');
+	capped := r.n > cap;
+	IF args.mode = 'words' OR capped THEN
+		RETURN;
 	END IF;
-	cand := coalesce(r.ids, '{}');
 	SELECT * INTO r FROM convdash.list_exec(format($q$
 		SELECT array_agg(x.id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
 			SELECT c.id, c.session_id ILIKE $10 AS hit FROM convdash.conversations c
 			WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $14
 			LIMIT %s) x$q$, cap + 1), args);
-	IF r.n > cap THEN
-		RETURN NULL;
-	END IF;
-	RETURN cand || coalesce(r.ids, '{}');
+	ids := ids || coalesce(r.ids, '{}');
+	capped := capped OR r.n > cap;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_substring_candidates(convdash.list_args, integer) IS
-	'Admin: ids of the tenant''s conversations whose shown messages or session id contain the term (through the gram indexes), NULL when more than cap messages or sessions match';
+COMMENT ON FUNCTION convdash.list_index_matches(convdash.list_args, integer) IS
+	'Admin: ids of the tenant''s conversations the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions; capped when more matched';
 
--- Phase 2's candidates of a word search: the conversations with a message
--- that matches, through the words index; NULL when more than cap messages match.
-CREATE FUNCTION convdash.list_words_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
-LANGUAGE plpgsql STABLE
-AS $$
-DECLARE
-	r record;
-BEGIN
-	SELECT * INTO r FROM convdash.list_exec(format($q$
-		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id FROM convdash.messages m
-			WHERE m.account_id = $1 AND m.words @@ $15
-			LIMIT %s) x$q$, cap + 1), args);
-	RETURN CASE WHEN r.n <= cap THEN coalesce(r.ids, '{}') END;
-END
-$$;
-COMMENT ON FUNCTION convdash.list_words_candidates(convdash.list_args, integer) IS
-	'Admin: ids of the tenant''s conversations with a shown message matching the word query (through the words index), NULL when more than cap messages match';
+-- Phase 2's candidates: list_index_matches, NULL when more than cap
+-- messages (or sessions) match.
+CREATE FUNCTION convdash.list_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
+LANGUAGE sql STABLE
+AS $$ SELECT CASE WHEN NOT m.capped THEN m.ids END FROM convdash.list_index_matches(args, cap) m $$;
+COMMENT ON FUNCTION convdash.list_candidates(convdash.list_args, integer) IS
+	'Admin: ids of the tenant''s conversations the search matches through the indexes (list_index_matches), NULL when more than cap messages or sessions match';
 
--- The SQL condition on c of the search, through the indexes (for counts).
-CREATE FUNCTION convdash.list_search_cond(mode text) RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+-- The keys of a term that the index is asked for: the rarest 4 by the
+-- statistics of messages_search_idx (keys not among its most common ones
+-- first), without those in over 10% of the messages while a rarer one is
+-- left. Every key of the term is in every text that contains it, so any of
+-- them is an exact-superset filter; a common key ("the " of a phrase) only
+-- makes the index read a long posting list and hardly narrows the candidates.
+CREATE FUNCTION convdash.list_rarest_keys(keys bigint[]) RETURNS bigint[]
+LANGUAGE sql STABLE
 AS $$
-BEGIN
-	RETURN CASE mode
-		WHEN 'words' THEN $q$ AND (c.agent_id = ANY($11) OR c.id IN (
-			SELECT m.conversation_id FROM convdash.messages m
-			WHERE m.account_id = $1 AND m.words @@ $15))$q$
-		ELSE $q$ AND (c.session_id ILIKE $10 OR c.agent_id = ANY($11) OR c.id IN (
-			SELECT m.conversation_id FROM convdash.messages m
-			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
-			  AND m.seq IS NOT NULL AND m.content ILIKE $10))$q$ END;
-END
+	SELECT array_agg(x.k ORDER BY x.k) FROM (
+		SELECT k.k, f.f, row_number() OVER (ORDER BY coalesce(f.f, 0), k.k) AS i
+		FROM unnest(keys) k(k)
+		LEFT JOIN LATERAL (
+			SELECT s.most_common_elem_freqs[array_position(s.most_common_elems::text::bigint[], k.k)] AS f
+			FROM pg_catalog.pg_stats s
+			WHERE s.schemaname = 'convdash' AND s.tablename = 'messages_search_idx') f ON true) x
+	WHERE x.i <= 4 AND (x.i = 1 OR coalesce(x.f, 0) <= 0.1)
 $$;
-COMMENT ON FUNCTION convdash.list_search_cond(text) IS
-	'Admin: the SQL condition on conversations c that the search of the mode (substring or words) matches (for counts)';
+COMMENT ON FUNCTION convdash.list_rarest_keys(bigint[]) IS
+	'Admin: the rarest (at most 4) of a search term''s index keys by the statistics of messages_search_idx, without those in over 10% of the messages while a rarer one is left';
 
 -- Whether one of the term's keys is rare: not among the most common keys
 -- that ANALYZE keeps for messages_search_idx (statistics target 1000: keys
@@ -621,6 +711,41 @@ END
 $$;
 COMMENT ON FUNCTION convdash.list_substring_rare(convdash.list_args) IS
 	'Admin: whether one of the search term''s index keys is not among the most common keys of messages_search_idx (its statistics)';
+
+-- About how many conversations the account has (the statistics of
+-- conversations.account_id; every row when there are none; NULL when the
+-- table was never analyzed or is a distributed table's shell).
+CREATE FUNCTION convdash.list_tenant_size(acct bigint) RETURNS float8
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	RETURN (SELECT nullif(greatest(c.reltuples, 0), 0) * coalesce((
+		SELECT coalesce(s.most_common_freqs[array_position(s.most_common_vals::text::bigint[], acct)],
+			1 - (SELECT sum(f) FROM unnest(s.most_common_freqs) f))
+		FROM pg_catalog.pg_stats s
+		WHERE s.schemaname = 'convdash' AND s.tablename = 'conversations' AND s.attname = 'account_id'), 1)
+		FROM pg_catalog.pg_class c WHERE c.oid = 'convdash.conversations'::regclass);
+END
+$$;
+COMMENT ON FUNCTION convdash.list_tenant_size(bigint) IS
+	'Admin: about how many conversations the account has, from the statistics of conversations.account_id (all rows without them, NULL when unknown)';
+
+-- Whether one of the word query's lexemes is rare: not among the most
+-- common lexemes ANALYZE keeps for messages.words (as list_substring_rare).
+CREATE FUNCTION convdash.list_words_rare(args convdash.list_args) RETURNS boolean
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	common text[] := (SELECT s.most_common_elems::text::text[] FROM pg_catalog.pg_stats s
+		WHERE s.schemaname = 'convdash' AND s.tablename = 'messages' AND s.attname = 'words');
+BEGIN
+	RETURN common IS NULL OR EXISTS (
+		SELECT FROM regexp_matches(args.words::text, '''((?:[^'']|'''')*)''', 'g') l
+		WHERE replace(l[1], '''''', '''') <> ALL (common));
+END
+$$;
+COMMENT ON FUNCTION convdash.list_words_rare(convdash.list_args) IS
+	'Admin: whether one of the word query''s lexemes is not among the most common lexemes of messages.words (its statistics)';
 
 -- SQL of the candidate conversations ($12) after the cursor in status or
 -- rating order, at most lim of them, with the columns of list_source_sql: one
@@ -692,14 +817,19 @@ AS $$
 DECLARE
 	probe_limit integer := probe;
 	-- phase 0's cap, when the statistics say one of the term's keys is rare
-	early integer := CASE WHEN args.mode = 'substring' AND convdash.list_substring_rare(args) THEN least(cap, probe * 10) END;
+	early integer := CASE WHEN CASE args.mode WHEN 'words' THEN convdash.list_words_rare(args)
+		ELSE convdash.list_substring_rare(args) END THEN least(cap, probe * 10) END;
+	-- a word phrase of common words: the words index finds every message with
+	-- the words, the phrase is checked on each (163,000 read for 20,000 hits
+	-- of "the and" at 100k): never collected through the index, walked
+	phrase_walk constant boolean := args.mode = 'words' AND early IS NULL AND strpos(args.words::text, '<') > 0;
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 BEGIN
 	-- phase 0: few matches in the index (rare and medium terms): collect them
 	-- at once, cheaper than any probe
 	IF early IS NOT NULL THEN
-		args.candidates := convdash.list_substring_candidates(args, early);
+		args.candidates := convdash.list_candidates(args, early);
 		IF args.candidates IS NOT NULL THEN
 			SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
 			RETURN;
@@ -718,6 +848,18 @@ BEGIN
 		SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
 			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args);
 		EXIT WHEN seen.n < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+		-- the density seen, over the whole tenant, says how many conversations
+		-- match: when few (a small tenant, a phrase of common words), collecting
+		-- them through the index reads fewer rows than probing 8 times as far
+		IF NOT phrase_walk AND coalesce(early, 0) < least(cap, probe * 40) AND cardinality(ids)::float8 / probe_limit
+				* convdash.list_tenant_size(args.account_id) * 4 <= least(cap, probe * 40) THEN
+			args.candidates := convdash.list_candidates(args, least(cap, probe * 40));
+			IF args.candidates IS NOT NULL THEN
+				SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
+				RETURN;
+			END IF;
+			early := least(cap, probe * 40);    -- more than that: phase 2 not again below that cap
+		END IF;
 		probe_limit := probe * 8;
 	END LOOP;
 	IF seen.n < probe_limit THEN
@@ -725,8 +867,8 @@ BEGIN
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
 	-- (a substring search not again when phase 0 found more than cap already)
-	args.candidates := CASE WHEN args.mode = 'words' THEN convdash.list_words_candidates(args, cap)
-		WHEN early IS NULL OR early < cap THEN convdash.list_substring_candidates(args, cap) END;
+	args.candidates := CASE WHEN phrase_walk THEN NULL WHEN args.mode = 'words' OR early IS NULL OR early < cap
+		THEN convdash.list_candidates(args, cap) END;
 	IF args.candidates IS NOT NULL THEN
 		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
 		RETURN;
@@ -759,8 +901,13 @@ COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer
 -- The relevance page of a word search: at most n + 1 matching conversations
 -- after the cursor, by rank (the best ts_rank_cd of its matching messages
 -- plus that of its agent's name), then started_at and id, all in dir. The
--- cost is bounded: at most cap matching messages and the newest cap
--- conversations of matching agents are ranked.
+-- cost is bounded: with a rare lexeme (list_words_rare) at most cap matching
+-- messages (through the words index, all of them when there are fewer),
+-- else the matches among the tenant's newest cap shown messages. A
+-- matching agent's conversations without a matching message all have the
+-- agent's rank: of those only the first n + 1 after the cursor (by
+-- started_at, the agent's index) can be on the page. Only these
+-- conversations are looked up, never the tenant's whole list.
 CREATE FUNCTION convdash.list_relevance(args convdash.list_args, dir text, n integer, cap integer,
 	OUT ids bigint[], OUT ks text[], OUT ts text[])
 LANGUAGE plpgsql STABLE
@@ -776,43 +923,66 @@ BEGIN
 			SELECT s.* FROM (
 				SELECT c.id, c.started_at, (coalesce(h.r, 0) + coalesce(
 					(SELECT u.r FROM unnest($11, $16) u(id, r) WHERE u.id = c.agent_id), 0))::real AS rank
-				FROM convdash.conversations c
-				LEFT JOIN (
-					SELECT x.conversation_id, max(ts_rank_cd(x.words, $15)) AS r FROM (
-						SELECT m.conversation_id, m.words FROM convdash.messages m
-						WHERE m.account_id = $1 AND m.words @@ $15 LIMIT %2$s) x
-					GROUP BY x.conversation_id) h ON h.conversation_id = c.id
-				WHERE c.account_id = $1 %1$s
-				  AND (h.r IS NOT NULL OR c.id IN (
-					SELECT a.id FROM convdash.conversations a
-					WHERE a.account_id = $1 AND a.agent_id = ANY($11)
-					ORDER BY a.started_at DESC, a.id DESC LIMIT %2$s))) s
+				FROM (
+					SELECT x.id, max(x.r) AS r FROM (
+						SELECT m.conversation_id AS id, ts_rank_cd(m.words, $15) AS r FROM (%6$s) m
+						UNION ALL
+						SELECT a.id, NULL FROM unnest($11, $16) u(id, r)
+						CROSS JOIN LATERAL (
+							SELECT c.id FROM convdash.conversations c
+							WHERE c.account_id = $1 AND c.agent_id = u.id %1$s AND %7$s
+							ORDER BY c.started_at %4$s, c.id %4$s LIMIT %5$s) a) x
+					GROUP BY x.id) h
+				JOIN convdash.conversations c ON c.account_id = $1 AND c.id = h.id
+				WHERE true %1$s) s
 			WHERE %3$s
 			ORDER BY s.rank %4$s, s.started_at %4$s, s.id %4$s
 			LIMIT %5$s) y$q$,
 		conds, cap,
 		CASE WHEN args.cursor_k IS NOT NULL
 			THEN format('(s.rank, s.started_at, s.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END,
-		dir, n + 1), args) r;
+		dir, n + 1,
+		CASE WHEN convdash.list_words_rare(args) THEN format($m$
+			SELECT m.conversation_id, m.words FROM convdash.messages m
+			WHERE m.account_id = $1 AND m.words @@ $15 LIMIT %s$m$, cap) ELSE format($m$
+			SELECT m.conversation_id, m.words FROM (
+				SELECT m.conversation_id, m.words FROM convdash.messages m
+				WHERE m.account_id = $1 AND m.seq IS NOT NULL
+				ORDER BY m.id DESC LIMIT %s) m
+			WHERE m.words @@ $15$m$, cap) END,
+		CASE WHEN args.cursor_k IS NOT NULL
+			THEN format('(u.r, c.started_at, c.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END), args) r;
 	-- the rows come out in order: array_agg over the ordered subquery
 END
 $$;
 COMMENT ON FUNCTION convdash.list_relevance(convdash.list_args, text, integer, integer) IS
-	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id';
+	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id; ranks at most cap matching messages (with a rare lexeme; else the matches among the newest cap messages) and the first n + 1 conversations of each matching agent';
 
--- The number of conversations of the filters (and search) of the arguments.
-CREATE FUNCTION convdash.list_total(args convdash.list_args) RETURNS bigint
+-- The count of the list (count=exact) as {"total": n}: the conversations
+-- of the filters, and of the search when there is one. A search counts the
+-- conversations list_index_matches finds, reading at most cap index rows:
+-- when more match, the answer is {"total_at_least": n}, the conversations
+-- among those rows (and of matching agents), so a count never reads more
+-- than cap messages.
+CREATE FUNCTION convdash.list_total(args convdash.list_args, cap integer) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 AS $$
+DECLARE
+	capped boolean := false;
+	n bigint;
 BEGIN
-	RETURN (SELECT x.n FROM convdash.list_exec(format(
+	IF args.term IS NOT NULL THEN
+		SELECT m.ids, m.capped INTO args.candidates, capped FROM convdash.list_index_matches(args, cap) m;
+	END IF;
+	n := (SELECT x.n FROM convdash.list_exec(format(
 		'SELECT NULL::bigint[], NULL::text[], NULL::text[], count(*) FROM convdash.conversations c WHERE c.account_id = $1 %s %s',
-		convdash.list_conds(args), CASE WHEN args.term IS NOT NULL THEN convdash.list_search_cond(args.mode) ELSE '' END),
-		args) x);
+		convdash.list_conds(args),
+		CASE WHEN args.term IS NOT NULL THEN ' AND (c.agent_id = ANY($11) OR c.id = ANY($12))' ELSE '' END), args) x);
+	RETURN jsonb_build_object(CASE WHEN capped THEN 'total_at_least' ELSE 'total' END, n);
 END
 $$;
-COMMENT ON FUNCTION convdash.list_total(convdash.list_args) IS
-	'Admin: the number of the tenant''s conversations the list arguments'' filters and search select';
+COMMENT ON FUNCTION convdash.list_total(convdash.list_args, integer) IS
+	'Admin: {"total": n}, the number of the tenant''s conversations the list arguments'' filters and search select; for a search that matches more than cap messages or sessions, {"total_at_least": n} counted over the first cap';
 
 -- The page's rows of ids in that order as JSON, each with its match when searching.
 CREATE FUNCTION convdash.list_rows_json(args convdash.list_args, ids bigint[]) RETURNS jsonb
@@ -850,7 +1020,7 @@ BEGIN
 					'in', 'agent', 'snippet', NULL, 'marks', convdash.words_marks(config, a.name, plain)))
 				ELSE jsonb_build_object('match', jsonb_build_object('in', 'message')
 					|| coalesce((SELECT convdash.words_hit(config, m.content, plain) FROM convdash.messages m
-					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.words @@ wq
+					 WHERE m.account_id = acct AND m.conversation_id = c.id AND (m.words @@ wq) IS TRUE
 					 ORDER BY m.seq LIMIT 1), '{"snippet": null, "marks": []}'))
 			END
 			ORDER BY r.ord), '[]'::jsonb)
@@ -913,7 +1083,10 @@ DECLARE
 	search_candidates constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_candidates', true), '')::integer, 30000));
 	search_rank_limit constant integer := greatest(1,
-		coalesce(nullif(current_setting('convdash.search_rank_limit', true), '')::integer, 30000));
+		coalesce(nullif(current_setting('convdash.search_rank_limit', true), '')::integer, 10000));
+	-- a search's count reads at most this many index rows (count=exact)
+	search_count_limit constant integer := greatest(1,
+		coalesce(nullif(current_setting('convdash.search_count_limit', true), '')::integer, 2000));
 	-- phase 3 walks at most this many conversations before it ends the page
 	search_walk constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_walk', true), '')::integer, 4000));
@@ -945,8 +1118,7 @@ BEGIN
 	END IF;
 
 	IF args.term IS NULL THEN
-		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_rows_sql(
-			convdash.list_source_sql(args, srt, dir, '', false, (n + 1)::text)), args) r;
+		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_page_sql(args, srt, dir, n + 1), args) r;
 	ELSIF args.mode = 'substring' THEN
 		args := convdash.list_substring_args(args);
 		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
@@ -972,8 +1144,8 @@ BEGIN
 	END IF;
 	result := jsonb_build_object('data', convdash.list_rows_json(args, ids[1:n]), 'next_cursor', next_cursor);
 	IF with_total THEN
-		result := result || jsonb_build_object('total',
-			CASE WHEN args.mode = 'words' AND numnode(args.plain) = 0 THEN 0 ELSE convdash.list_total(args) END);
+		result := result || CASE WHEN args.mode = 'words' AND numnode(args.plain) = 0 THEN '{"total": 0}'
+			ELSE convdash.list_total(args, search_count_limit) END;
 	END IF;
 	IF resume_id IS NOT NULL THEN
 		result := result || '{"partial": true}'::jsonb;

@@ -77,6 +77,12 @@ ORDER BY i, d;
 SELECT convdash.list_conversations(q => 'e', "limit" => 1, with_total => true) -> 'total' AS total_e,
 	convdash.list_conversations(q => 'refund', "limit" => 1, with_total => true, status => '{closed}') -> 'total' AS total_refund_closed,
 	convdash.list_conversations(q => 'qj', with_total => true) -> 'total' AS total_none;
+-- a search's count reads at most convdash.search_count_limit index rows: beyond, a lower bound
+SET convdash.search_count_limit = 3;
+SELECT convdash.list_conversations(q => 'e', "limit" => 1, with_total => true) - 'data' - 'next_cursor' AS total_e_capped,
+	convdash.list_conversations(q => 'refund', "limit" => 1, with_total => true, status => '{closed}') - 'data' - 'next_cursor' AS total_refund_closed,
+	convdash.list_conversations(q => 'refund', "limit" => 1, with_total => true, match => 'words') - 'data' - 'next_cursor' AS words_total;
+RESET convdash.search_count_limit;
 -- the cursor is bound to the search term
 SELECT convdash.list_conversations(q => 'e', "limit" => 2) ->> 'next_cursor' AS cur \gset
 SELECT pg_temp.hits(convdash.list_conversations(q => 'e', "limit" => 2, cursor => :'cur')) AS second_page;
