@@ -117,10 +117,6 @@ COMMENT ON FUNCTION convdash.start_conversation(bigint, text, text, text, timest
 -- dense). The conversations row itself is not written (conversation_counters).
 -- The checks are simple expressions (the hot path calls no other function
 -- but require_account); a helper runs only to raise the error it describes.
--- The lock also reads the account's text search configuration (the words
--- of message_words), and the event row is inserted here as emit_event does
--- (no nested call): the per-append statements are the lock, the counters
--- update and the two inserts.
 CREATE FUNCTION convdash.append_message(conversation_id bigint, role text, content text,
 	prompt_tokens integer DEFAULT NULL, completion_tokens integer DEFAULT NULL,
 	created_at timestamptz DEFAULT NULL)
@@ -135,9 +131,7 @@ DECLARE
 	shown boolean;
 	started timestamptz;
 	shown_count integer;
-	config regconfig;
 	new_id bigint;
-	event_id bigint;
 BEGIN
 	-- the labels as constants: enum_range() would read pg_enum on every call;
 	-- any other text (a label added later too) goes through enum_value
@@ -158,10 +152,9 @@ BEGIN
 		PERFORM convdash.check_range(completion_tokens, 'completion_tokens', 0, 2147483647);
 	END IF;
 
-	SELECT c.started_at, a.search_config INTO started, config
-	FROM convdash.conversations c JOIN convdash.accounts a ON a.id = c.account_id
-	WHERE c.account_id = acct AND a.id = acct AND c.id = append_message.conversation_id AND c.status <> 'archived'
-	FOR KEY SHARE OF c;
+	SELECT c.started_at INTO started FROM convdash.conversations c
+	WHERE c.account_id = acct AND c.id = append_message.conversation_id AND c.status <> 'archived'
+	FOR KEY SHARE;
 	IF NOT FOUND THEN
 		PERFORM convdash.lock_conversation(conversation_id);
 		RAISE EXCEPTION 'conversation % is archived', conversation_id
@@ -184,17 +177,9 @@ BEGIN
 		(account_id, conversation_id, role, content, created_at, prompt_tokens, completion_tokens, seq, words)
 	VALUES (acct, append_message.conversation_id, r, append_message.content, at,
 		append_message.prompt_tokens, append_message.completion_tokens,
-		CASE WHEN shown THEN shown_count END,
-		CASE WHEN shown THEN convdash.words_tenant(to_tsvector(config, append_message.content), acct) END)
+		CASE WHEN shown THEN shown_count END, convdash.message_words(acct, shown, append_message.content))
 	RETURNING id INTO new_id;
-	-- emit_event's insert and trim, without the nested call
-	INSERT INTO convdash.events (account_id, type, conversation_id, data)
-	VALUES (acct, 'message.created', append_message.conversation_id, jsonb_build_object('message_id', new_id,
-		'role', r, 'created_at', at, 'has_audio', false, 'message_count', shown_count))
-	RETURNING id INTO event_id;
-	IF event_id % 1024 = 0 THEN
-		PERFORM convdash.trim_events(acct);
-	END IF;
+	PERFORM convdash.emit_event(acct, 'message.created', conversation_id, jsonb_build_object('message_id', new_id, 'role', r, 'created_at', at, 'has_audio', false, 'message_count', shown_count));
 	RETURN new_id;
 END
 $$;
