@@ -189,8 +189,13 @@ static int export_stream(request *r, export_out *o, PGresult *res, int json, int
 		out_rows(o, res, json, header);
 		PQclear(res);
 		header = 0;
-		if (o->failed || r->head)
-			return o->failed ? -1 : 0;
+		if (o->failed)
+		{
+			log_msg("warn", "export cut: the client is gone or read too slowly");
+			return -1;
+		}
+		if (r->head)
+			return 0;
 		if (n < batch)
 			return 0;
 		if (export_overdue(r))
