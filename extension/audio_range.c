@@ -85,7 +85,7 @@ static bytea *
 lo_range(Oid loid, int64 offset, int32 n)
 {
 	static bool callback = false;
-	LargeObjectDesc *lo = inv_open(loid, INV_READ, CurrentMemoryContext);
+	LargeObjectDesc *lo;
 	bytea	   *result = (bytea *) palloc(VARHDRSZ + n);
 	int			got;
 
@@ -95,6 +95,7 @@ lo_range(Oid loid, int64 offset, int32 n)
 		callback = true;
 	}
 	lo_open_in_xact = true;
+	lo = inv_open(loid, INV_READ, CurrentMemoryContext);
 	inv_seek(lo, offset, SEEK_SET);
 	got = inv_read(lo, VARDATA(result), n);
 	inv_close(lo);
