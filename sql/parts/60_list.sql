@@ -446,15 +446,40 @@ $$;
 COMMENT ON FUNCTION convdash.list_estimate(text, convdash.list_args, text) IS
 	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$16';
 
+-- The list arguments without the filters that the walk of a sort checks in
+-- its index ranges (dates everywhere but in the message count's walk; the
+-- agents, statuses or minimum rating of the agent, status or rating sort):
+-- the filters left are those the walk reads rows for and drops.
+CREATE FUNCTION convdash.list_unchecked(args convdash.list_args, sort text) RETURNS convdash.list_args
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	IF sort <> 'messages' THEN
+		args.t_from := NULL;
+		args.t_to := NULL;
+	END IF;
+	CASE sort
+		WHEN 'agent' THEN args.agents := NULL;
+		WHEN 'status' THEN args.statuses := NULL;
+		WHEN 'rating' THEN args.min_rating := NULL;
+		ELSE NULL;
+	END CASE;
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_unchecked(convdash.list_args, text) IS
+	'Admin: the list arguments without the filters that the walk of the sort checks in its index ranges';
+
 -- SQL of a list page without search: list_source_sql's walk in sort order,
--- or, under filters the planner expects to select at most 2,000
--- conversations, the cheaper by its estimates of that walk and
--- list_sorted_sql (the filters' own indexes and a sort, which reads the
--- filtered rows before the cursor too: hence few). A walk reads about
--- limit / share rows of its sort index when its filters are a share of the
--- rows the index cannot check (status=active & channel=voip by message
--- count: 4,857 rows for a page); conversations_status_rating_stats keeps
--- the estimates right for status and rating together.
+-- or list_sorted_sql (the filters' own indexes and a sort, which reads the
+-- filtered rows before the cursor too) when the walk has filters its index
+-- cannot check (it reads about limit / share of its rows: status=active &
+-- channel=voip by message count, 4,857 rows for a page at 100k), the
+-- planner expects at most 2,000 filtered conversations and its estimate of
+-- the sort is under a quarter of the walk's (its costs take an index walk
+-- over cached rows for dearer than it is: sorts it expected a little
+-- cheaper ran 2-4x slower at 100k). conversations_status_rating_stats
+-- keeps the estimates right for status and rating together.
 CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -464,19 +489,19 @@ DECLARE
 BEGIN
 	-- on Citus the statements run on a worker: no coordinator estimate (and
 	-- its EXPLAIN goes to a worker in the request's transaction): the walk
-	IF convdash.list_conds(args) = '' OR convdash.is_citus_table('convdash.conversations')
+	IF convdash.list_conds(convdash.list_unchecked(args, sort)) = '' OR convdash.is_citus_table('convdash.conversations')
 		OR convdash.list_estimate(format(
 			'SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s', convdash.list_conds(args)),
 			args, 'Plan Rows') > 2000 THEN
 		RETURN walk;
 	END IF;
 	sorted := convdash.list_rows_sql(convdash.list_sorted_sql(args, sort, dir, '', lim));
-	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') < convdash.list_estimate(walk, args, 'Total Cost')
+	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') * 4 < convdash.list_estimate(walk, args, 'Total Cost')
 		THEN sorted ELSE walk END;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
-	'Admin: the list_exec query of a list page without search: the walk in sort order, or under filters expected to select at most 2,000 conversations the cheaper (planner''s estimate) of that walk and a sort of the filtered rows';
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters its index cannot check and the planner expects at most 2,000 conversations, a sort of the filtered rows if it expects that under a quarter of the walk''s cost';
 
 -- SQL of the filtered conversations after the cursor in sort order, at most
 -- lim of them, with the columns of list_source_sql, as one sort of the rows
@@ -502,11 +527,12 @@ DECLARE
 	-- date and message count have one key before the id, the others two
 	one_key boolean := sort IN ('date', 'messages');
 BEGIN
+	-- OFFSET 0 keeps the filtered rows a subquery of their own: planned as
+	-- such (the filters' indexes), never turned into a walk of a sort index
 	RETURN format($q$
 		SELECT * FROM (
 			SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, %2$s AS s2, %3$s AS k, %4$s AS t
-			FROM convdash.conversations c %5$s
-			WHERE c.account_id = $1 %6$s) x
+			FROM (SELECT * FROM convdash.conversations c WHERE c.account_id = $1 %6$s OFFSET 0) c %5$s) x
 		WHERE %7$s
 		ORDER BY %8$s LIMIT %9$s$q$,
 		s1, CASE WHEN one_key THEN 'NULL::timestamptz' ELSE 'c.started_at' END,
