@@ -38,8 +38,10 @@
 # (side "before": every function, view and trigger of its install script
 # redefined in the database) and then with this worktree's (side "fast"),
 # the baseline after both; the table prints both sides. Only routines are
-# swapped: the schema (tables, indexes) stays the installed one. LS_CLASSES,
-# a regular expression, keeps only the classes it matches.
+# swapped: the schema (tables, indexes) stays the installed one, unless
+# LS_BEFORE_SQL / LS_AFTER_SQL name files of more statements that each side
+# runs after its routines (the index definitions of each side, say).
+# LS_CLASSES, a regular expression, keeps only the classes it matches.
 # Then, for every class whose p95 misses its target, the plans of its slowest
 # call (auto_explain of the statements inside list_conversations).
 # Writes all of it to $BENCH_RESULTS/list_search-<scale>.txt as well.
@@ -61,6 +63,8 @@ if [ -n "${LS_COMPARE:-}" ]; then
 	redefine "$work/before-install.sql" >"$work/before.sql"
 	cat sql/parts/*.sql >"$work/after-install.sql"
 	redefine "$work/after-install.sql" >"$work/after.sql"
+	cat "${LS_BEFORE_SQL:-/dev/null}" >>"$work/before.sql"
+	cat "${LS_AFTER_SQL:-/dev/null}" >>"$work/after.sql"
 fi
 
 psql -XqAt -v ON_ERROR_STOP=1 -v rounds="${LS_ROUNDS:-4}" -v base_rounds="${LS_BASE_ROUNDS:-1}" -v draws="${LS_DRAWS:-80}" \
@@ -507,12 +511,16 @@ GROUP BY t.class ORDER BY t.class;
 
 -- The five slowest random draws of the list (their filters, sort and order).
 \echo
-\echo slowest list draws (p95 over the rounds, ms)
-SELECT t.class, t.variant, round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms)::numeric, 2) AS p95,
-	r.f::text AS filters, r.s AS sort, r.d AS "order"
-FROM timings t JOIN draws r ON r.i = t.variant
-WHERE t.side = 'fast' AND t.class LIKE 'list, random draws%'
-GROUP BY t.class, t.variant, r.f::text, r.s, r.d ORDER BY 3 DESC LIMIT 5;
+\echo slowest list draws (p95 over the rounds, ms; before: LS_COMPARE's side)
+SELECT * FROM (
+	SELECT t.class, t.variant,
+		round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms) FILTER (WHERE t.side = 'fast')::numeric, 2) AS p95,
+		round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms) FILTER (WHERE t.side = 'before')::numeric, 2) AS "before p95",
+		r.f::text AS filters, r.s AS sort, r.d AS "order"
+	FROM timings t JOIN draws r ON r.i = t.variant
+	WHERE t.side IN ('fast', 'before') AND t.class LIKE 'list, random draws%'
+	GROUP BY t.class, t.variant, r.f::text, r.s, r.d) x
+ORDER BY greatest(x.p95, x."before p95") DESC LIMIT 8;
 
 -- Plans of the slowest call of every class whose p95 misses its target:
 -- auto_explain shows each statement inside list_conversations that took 2 ms or more.

@@ -90,15 +90,17 @@ ALTER INDEX convdash.messages_search_idx ALTER COLUMN 1 SET STATISTICS 1000;
 CREATE INDEX conversations_session_search_idx ON convdash.conversations
 	USING gin (convdash.search_grams(account_id, session_id));
 
--- List indexes the foundation does not have (see the sort table above).
-CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id);
+-- List indexes the foundation does not have (see the sort table above),
+-- with the filter columns included (index-only walks, as in 20_tables.sql).
+CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id)
+	INCLUDE (agent_id, channel, rating);
 CREATE INDEX conversations_rating_started_idx ON convdash.conversations
-	(account_id, (coalesce(rating, 0)), started_at, id);
+	(account_id, (coalesce(rating, 0)), started_at, id) INCLUDE (agent_id, channel, status, rating);
 -- With a minimum rating the status branches walk rated conversations only
 -- (active ones are rarely rated: without it, the "active" branch of
 -- status=active,archived & min_rating=2 reads every active conversation).
 CREATE INDEX conversations_status_rated_idx ON convdash.conversations (account_id, status, started_at, id)
-	WHERE rating IS NOT NULL;
+	INCLUDE (agent_id, channel, rating) WHERE rating IS NOT NULL;
 -- Status and rating go together (active conversations are not rated yet):
 -- without these statistics the planner multiplies their shares, expects
 -- rated active conversations and walks a sort index for a page of them
@@ -338,6 +340,9 @@ DECLARE
 	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
 	ts_text constant text := 'to_char(c.started_at AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
+	-- the session id of a row the walk keeps, looked up for it alone: the
+	-- walk itself reads the sort index only (its filter columns included)
+	session constant text := '(SELECT s.session_id FROM convdash.conversations s WHERE s.account_id = $1 AND s.id = c.id)';
 	key text;
 	keytype text;
 	branches text[];
@@ -346,7 +351,7 @@ BEGIN
 		keytype := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
 		-- v: the value, pk: its place in the order (the status itself; a rank for ratings)
 		SELECT array_agg(format($q$(
-			SELECT c.id, c.agent_id, c.session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
+			SELECT c.id, c.agent_id, %11$s AS session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
 			FROM convdash.conversations c
 			WHERE c.account_id = $1 AND %5$s = %1$L %6$s %7$s %8$s
 			ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
@@ -366,7 +371,7 @@ BEGIN
 				'CASE WHEN %1$L::%2$s = $8::%2$s THEN $9 ELSE %6$s END)', x.pk, keytype, pcmp, cmp,
 				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			dir, lim) ORDER BY x.o)
+			dir, lim, session) ORDER BY x.o)
 		INTO branches
 		FROM (SELECT v::text AS v, v::text AS pk, row_number() OVER () * CASE dir WHEN 'asc' THEN 1 ELSE -1 END AS o
 		      FROM unnest(enum_range(NULL::convdash.conversation_status)) v WHERE sort = 'status'
@@ -389,7 +394,7 @@ BEGIN
 			FROM (SELECT a.id, a.name FROM convdash.agents a WHERE a.account_id = $1 %2$s %3$s %4$s
 			      ORDER BY a.name %5$s) o
 			CROSS JOIN LATERAL (
-				SELECT c.id, c.agent_id, c.session_id, c.started_at FROM convdash.conversations c
+				SELECT c.id, c.agent_id, %9$s AS session_id, c.started_at FROM convdash.conversations c
 				WHERE c.account_id = $1 AND c.agent_id = o.id %6$s %7$s
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			LIMIT %8$s$q$,
@@ -402,7 +407,7 @@ BEGIN
 				'CASE WHEN o.name = $8 THEN $9 ELSE %s END)', cmp,
 				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			lim);
+			lim, session);
 	END IF;
 	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'c.message_count' END;
 	keytype := CASE sort WHEN 'date' THEN 'timestamptz' ELSE 'integer' END;
@@ -414,14 +419,12 @@ BEGIN
 		key, CASE sort WHEN 'date' THEN replace(ts_text, 'c.started_at', key) ELSE key || '::text' END, conds,
 		matched_cond,
 		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
-		dir, lim,
-		CASE sort WHEN 'date' THEN 'c.session_id' ELSE 's.session_id' END,
+		dir, lim, session,
 		-- messages: the counters rows under the names of conversations (their
-		-- copies of the filter columns), the session id from conversations
+		-- copies of the filter columns)
 		CASE sort WHEN 'date' THEN 'convdash.conversations c' ELSE
 			'(SELECT k.account_id, k.conversation_id AS id, k.agent_id, k.channel, k.status, k.rating,
-				k.started_at, k.message_count FROM convdash.conversation_counters k) c
-			JOIN convdash.conversations s ON s.account_id = c.account_id AND s.id = c.id' END);
+				k.started_at, k.message_count FROM convdash.conversation_counters k) c' END);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
