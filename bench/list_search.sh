@@ -511,7 +511,7 @@ GROUP BY t.class ORDER BY t.class;
 
 -- The five slowest random draws of the list (their filters, sort and order).
 \echo
-\echo slowest list draws (p95 over the rounds, ms; before: LS_COMPARE's side)
+\echo slowest list draws (p95 over the rounds, ms; before: the LS_COMPARE side)
 SELECT * FROM (
 	SELECT t.class, t.variant,
 		round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms) FILTER (WHERE t.side = 'fast')::numeric, 2) AS p95,

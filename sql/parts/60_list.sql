@@ -13,11 +13,13 @@
 --   rating    rating with unrated last both ways, started_at, id
 --                                               conversations_rating_started_idx, value by value
 -- (Within one agent, status or rating the newest come first when descending:
--- what a user sorting by a column of few values expects.) Every sort walks
+-- what a user sorting by a column of few values expects.) The indexes
+-- include the filter columns: a page's walk reads the index only (a
+-- search's probe reads the session ids too). Every sort walks
 -- indexes in order from the cursor's position, so the 1,000th page costs
 -- what the first does. Under filters that select few conversations and
--- that the sort's index cannot check (the walk reads about limit / share
--- of its rows), the planner's estimates may choose to sort the filtered
+-- are no range of the sort's index (the walk reads about limit / share of
+-- its entries), the planner's estimates may choose to sort the filtered
 -- rows instead (list_page_sql).
 --
 -- Search (q): the conversation matches when its session id, its agent's name
@@ -340,9 +342,6 @@ DECLARE
 	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
 	ts_text constant text := 'to_char(c.started_at AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
-	-- the session id of a row the walk keeps, looked up for it alone: the
-	-- walk itself reads the sort index only (its filter columns included)
-	session constant text := '(SELECT s.session_id FROM convdash.conversations s WHERE s.account_id = $1 AND s.id = c.id)';
 	key text;
 	keytype text;
 	branches text[];
@@ -351,7 +350,7 @@ BEGIN
 		keytype := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
 		-- v: the value, pk: its place in the order (the status itself; a rank for ratings)
 		SELECT array_agg(format($q$(
-			SELECT c.id, c.agent_id, %11$s AS session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
+			SELECT c.id, c.agent_id, c.session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
 			FROM convdash.conversations c
 			WHERE c.account_id = $1 AND %5$s = %1$L %6$s %7$s %8$s
 			ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
@@ -371,7 +370,7 @@ BEGIN
 				'CASE WHEN %1$L::%2$s = $8::%2$s THEN $9 ELSE %6$s END)', x.pk, keytype, pcmp, cmp,
 				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			dir, lim, session) ORDER BY x.o)
+			dir, lim) ORDER BY x.o)
 		INTO branches
 		FROM (SELECT v::text AS v, v::text AS pk, row_number() OVER () * CASE dir WHEN 'asc' THEN 1 ELSE -1 END AS o
 		      FROM unnest(enum_range(NULL::convdash.conversation_status)) v WHERE sort = 'status'
@@ -394,7 +393,7 @@ BEGIN
 			FROM (SELECT a.id, a.name FROM convdash.agents a WHERE a.account_id = $1 %2$s %3$s %4$s
 			      ORDER BY a.name %5$s) o
 			CROSS JOIN LATERAL (
-				SELECT c.id, c.agent_id, %9$s AS session_id, c.started_at FROM convdash.conversations c
+				SELECT c.id, c.agent_id, c.session_id, c.started_at FROM convdash.conversations c
 				WHERE c.account_id = $1 AND c.agent_id = o.id %6$s %7$s
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			LIMIT %8$s$q$,
@@ -407,7 +406,7 @@ BEGIN
 				'CASE WHEN o.name = $8 THEN $9 ELSE %s END)', cmp,
 				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
 				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			lim, session);
+			lim);
 	END IF;
 	key := CASE sort WHEN 'date' THEN 'c.started_at' ELSE 'c.message_count' END;
 	keytype := CASE sort WHEN 'date' THEN 'timestamptz' ELSE 'integer' END;
@@ -419,12 +418,14 @@ BEGIN
 		key, CASE sort WHEN 'date' THEN replace(ts_text, 'c.started_at', key) ELSE key || '::text' END, conds,
 		matched_cond,
 		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
-		dir, lim, session,
+		dir, lim,
+		CASE sort WHEN 'date' THEN 'c.session_id' ELSE 's.session_id' END,
 		-- messages: the counters rows under the names of conversations (their
-		-- copies of the filter columns)
+		-- copies of the filter columns), the session id from conversations
 		CASE sort WHEN 'date' THEN 'convdash.conversations c' ELSE
 			'(SELECT k.account_id, k.conversation_id AS id, k.agent_id, k.channel, k.status, k.rating,
-				k.started_at, k.message_count FROM convdash.conversation_counters k) c' END);
+				k.started_at, k.message_count FROM convdash.conversation_counters k) c
+			JOIN convdash.conversations s ON s.account_id = c.account_id AND s.id = c.id' END);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_source_sql(convdash.list_args, text, text, text, boolean, text) IS
@@ -475,9 +476,9 @@ COMMENT ON FUNCTION convdash.list_unchecked(convdash.list_args, text) IS
 
 -- SQL of a list page without search: list_source_sql's walk in sort order,
 -- or list_sorted_sql (the filters' own indexes and a sort, which reads the
--- filtered rows before the cursor too) when the walk has filters its index
--- cannot check (it reads about limit / share of its rows: status=active &
--- channel=voip by message count, 4,857 rows for a page at 100k), the
+-- filtered rows before the cursor too) when the walk has filters that are no
+-- range of its index (it reads about limit / share of its entries: the
+-- messages sort of one day's conversations, ~17,000 for a page at 100k), the
 -- planner expects at most 2,000 filtered conversations and its estimate of
 -- the sort is under a quarter of the walk's (its costs take an index walk
 -- over cached rows for dearer than it is: sorts it expected a little
@@ -504,7 +505,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
-	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters its index cannot check and the planner expects at most 2,000 conversations, a sort of the filtered rows if it expects that under a quarter of the walk''s cost';
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters that are no range of its index and the planner expects at most 2,000 conversations, a sort of the filtered rows if it expects that under a quarter of the walk''s cost';
 
 -- SQL of the filtered conversations after the cursor in sort order, at most
 -- lim of them, with the columns of list_source_sql, as one sort of the rows
