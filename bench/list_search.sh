@@ -470,19 +470,24 @@ $$;
 SELECT before_sql <> '' AS compare FROM sides \gset
 
 -- One timed call per statement (statement_timeout applies to each); with
--- LS_COMPARE each round runs the "before" side, then this one.
+-- LS_COMPARE each round runs both sides, the "before" side first in odd
+-- rounds and second in even ones (a load that changes during a round hits
+-- both alike), and this one is put back for the baseline.
 CREATE TEMP TABLE timings (class text, variant int, side text, round int, ms float8);
 SELECT CASE WHEN class IS NULL THEN format('SELECT pg_temp.use_side(%L)', side)
 	ELSE format('INSERT INTO timings VALUES (%L, %s, %L, %s, pg_temp.time_sql(%L))', class, variant, side, r, sql) END
 FROM (
 	SELECT class, variant, 'warm' AS side, 0 AS r, fast AS sql, 0 AS o, 1 AS s FROM cases
 	UNION ALL
-	SELECT class, variant, 'fast', r, fast, 1, 3 FROM cases, generate_series(1, :rounds) r
+	SELECT class, variant, 'fast', r, fast, 1, 3 - 2 * ((r + 1) % 2) FROM cases, generate_series(1, :rounds) r
 	UNION ALL
-	SELECT class, variant, 'before', r, fast, 1, 1 FROM cases, generate_series(1, :rounds) r WHERE :'compare'::boolean
+	SELECT class, variant, 'before', r, fast, 1, 1 + 2 * ((r + 1) % 2) FROM cases, generate_series(1, :rounds) r
+	WHERE :'compare'::boolean
 	UNION ALL
-	SELECT NULL, NULL, x.side, r, NULL, 1, x.s FROM generate_series(1, :rounds) r,
-		(VALUES ('before', 0), ('after', 2)) x(side, s) WHERE :'compare'::boolean
+	SELECT NULL, NULL, 'before', r, NULL, 1, 2 * ((r + 1) % 2) FROM generate_series(1, :rounds) r WHERE :'compare'::boolean
+	UNION ALL
+	SELECT NULL, NULL, 'after', r, NULL, 1, 2 - 2 * ((r + 1) % 2) FROM generate_series(1, :rounds + 1) r
+	WHERE :'compare'::boolean AND (r <= :rounds OR :rounds % 2 = 0)
 	UNION ALL
 	SELECT class, variant, 'base', r, base, 2, 0 FROM cases, generate_series(1, :base_rounds) r WHERE base IS NOT NULL
 ) x ORDER BY o, r, s, class NULLS FIRST, variant \gexec
