@@ -33,15 +33,43 @@
 # runs LS_ROUNDS rounds (default 4) after a warm-up round, the baseline
 # LS_BASE_ROUNDS (default 1) round, each call capped by LS_BASE_TIMEOUT
 # (default 120s). p50/p95 are over all calls of the class.
+# LS_COMPARE=<git revision> times the fast path of that revision too, in
+# the same run: every round runs each class with that revision's routines
+# (side "before": every function, view and trigger of its install script
+# redefined in the database) and then with this worktree's (side "fast"),
+# the baseline after both; the table prints both sides. Only routines are
+# swapped: the schema (tables, indexes) stays the installed one, unless
+# LS_BEFORE_SQL / LS_AFTER_SQL name files of more statements that each side
+# runs after its routines (the index definitions of each side, say).
+# LS_CLASSES, a regular expression, keeps only the classes it matches.
 # Then, for every class whose p95 misses its target, the plans of its slowest
 # call (auto_explain of the statements inside list_conversations).
 # Writes all of it to $BENCH_RESULTS/list_search-<scale>.txt as well.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_RESULTS:-bench/results}/list_search-${BENCH_SCALE:-x}.txt
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+# Prints the routines of an install script as CREATE OR REPLACE statements
+# that psql can run (the extension machinery's MODULE_PATHNAME spelled out).
+redefine() {
+	scripts/sql-redefine.pl "$1" | sed "s|'MODULE_PATHNAME'|'\$libdir/convdash'|"
+}
+: >"$work/before.sql"
+: >"$work/after.sql"
+if [ -n "${LS_COMPARE:-}" ]; then
+	for part in $(git ls-tree --name-only "$LS_COMPARE" sql/parts/); do git show "$LS_COMPARE:$part"; done >"$work/before-install.sql"
+	redefine "$work/before-install.sql" >"$work/before.sql"
+	cat sql/parts/*.sql >"$work/after-install.sql"
+	redefine "$work/after-install.sql" >"$work/after.sql"
+	cat "${LS_BEFORE_SQL:-/dev/null}" >>"$work/before.sql"
+	cat "${LS_AFTER_SQL:-/dev/null}" >>"$work/after.sql"
+fi
 
 psql -XqAt -v ON_ERROR_STOP=1 -v rounds="${LS_ROUNDS:-4}" -v base_rounds="${LS_BASE_ROUNDS:-1}" -v draws="${LS_DRAWS:-80}" \
-	-v base_timeout="${LS_BASE_TIMEOUT:-120s}" <<'SQL' 2>&1 | tee "$out"
+	-v base_timeout="${LS_BASE_TIMEOUT:-120s}" -v classes="${LS_CLASSES:-.}" -v before_file="$work/before.sql" \
+	-v after_file="$work/after.sql" <<'SQL' 2>&1 | tee "$out"
 \pset footer off
 SET jit = off;
 SET check_function_bodies = off;
@@ -420,16 +448,49 @@ SELECT kind, i, term FROM word_terms ORDER BY kind, i;
 \pset tuples_only on
 \pset format unaligned
 
--- One timed call per statement (statement_timeout applies to each).
+DELETE FROM cases WHERE class !~ :'classes';
+
+-- The routines of each side (LS_COMPARE; empty without it), and the
+-- statement that puts one side's in place and runs the first call of every
+-- class once (untimed: PL/pgSQL compiles a function on its first call).
+\set before_sql `cat :before_file`
+\set after_sql `cat :after_file`
+CREATE TEMP TABLE sides AS SELECT :'before_sql' AS before_sql, :'after_sql' AS after_sql;
+CREATE FUNCTION pg_temp.use_side(side text) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+	c record;
+BEGIN
+	EXECUTE (SELECT CASE side WHEN 'before' THEN before_sql ELSE after_sql END FROM sides);
+	FOR c IN SELECT DISTINCT ON (class) fast FROM cases ORDER BY class, variant LOOP
+		PERFORM pg_temp.time_sql(c.fast);
+	END LOOP;
+END
+$$;
+SELECT before_sql <> '' AS compare FROM sides \gset
+
+-- One timed call per statement (statement_timeout applies to each); with
+-- LS_COMPARE each round runs both sides, the "before" side first in odd
+-- rounds and second in even ones (a load that changes during a round hits
+-- both alike), and this one is put back for the baseline.
 CREATE TEMP TABLE timings (class text, variant int, side text, round int, ms float8);
-SELECT format('INSERT INTO timings VALUES (%L, %s, %L, %s, pg_temp.time_sql(%L))', class, variant, side, r, sql)
+SELECT CASE WHEN class IS NULL THEN format('SELECT pg_temp.use_side(%L)', side)
+	ELSE format('INSERT INTO timings VALUES (%L, %s, %L, %s, pg_temp.time_sql(%L))', class, variant, side, r, sql) END
 FROM (
-	SELECT class, variant, 'warm' AS side, 0 AS r, fast AS sql, 0 AS o FROM cases
+	SELECT class, variant, 'warm' AS side, 0 AS r, fast AS sql, 0 AS o, 1 AS s FROM cases
 	UNION ALL
-	SELECT class, variant, 'fast', r, fast, 1 FROM cases, generate_series(1, :rounds) r
+	SELECT class, variant, 'fast', r, fast, 1, 3 - 2 * ((r + 1) % 2) FROM cases, generate_series(1, :rounds) r
 	UNION ALL
-	SELECT class, variant, 'base', r, base, 2 FROM cases, generate_series(1, :base_rounds) r WHERE base IS NOT NULL
-) x ORDER BY o, r, class, variant \gexec
+	SELECT class, variant, 'before', r, fast, 1, 1 + 2 * ((r + 1) % 2) FROM cases, generate_series(1, :rounds) r
+	WHERE :'compare'::boolean
+	UNION ALL
+	SELECT NULL, NULL, 'before', r, NULL, 1, 2 * ((r + 1) % 2) FROM generate_series(1, :rounds) r WHERE :'compare'::boolean
+	UNION ALL
+	SELECT NULL, NULL, 'after', r, NULL, 1, 2 - 2 * ((r + 1) % 2) FROM generate_series(1, :rounds + 1) r
+	WHERE :'compare'::boolean AND (r <= :rounds OR :rounds % 2 = 0)
+	UNION ALL
+	SELECT class, variant, 'base', r, base, 2, 0 FROM cases, generate_series(1, :base_rounds) r WHERE base IS NOT NULL
+) x ORDER BY o, r, s, class NULLS FIRST, variant \gexec
 
 \pset tuples_only off
 \pset format aligned
@@ -438,6 +499,9 @@ FROM (
 SELECT t.class, count(*) FILTER (WHERE side = 'fast') AS n,
 	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'fast')::numeric, 2) AS p50,
 	round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'fast')::numeric, 2) AS p95,
+	count(*) FILTER (WHERE side = 'before') AS "before n",
+	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'before')::numeric, 2) AS "before p50",
+	round(percentile_cont(0.95) WITHIN GROUP (ORDER BY ms) FILTER (WHERE side = 'before')::numeric, 2) AS "before p95",
 	count(*) FILTER (WHERE side = 'base') AS "base n",
 	round(percentile_cont(0.5) WITHIN GROUP (ORDER BY coalesce(ms, 1e9)) FILTER (WHERE side = 'base')::numeric, 1) AS "base p50",
 	round(percentile_cont(0.95) WITHIN GROUP (ORDER BY coalesce(ms, 1e9)) FILTER (WHERE side = 'base')::numeric, 1) AS "base p95",
@@ -452,12 +516,16 @@ GROUP BY t.class ORDER BY t.class;
 
 -- The five slowest random draws of the list (their filters, sort and order).
 \echo
-\echo slowest list draws (p95 over the rounds, ms)
-SELECT t.class, t.variant, round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms)::numeric, 2) AS p95,
-	r.f::text AS filters, r.s AS sort, r.d AS "order"
-FROM timings t JOIN draws r ON r.i = t.variant
-WHERE t.side = 'fast' AND t.class LIKE 'list, random draws%'
-GROUP BY t.class, t.variant, r.f::text, r.s, r.d ORDER BY 3 DESC LIMIT 5;
+\echo slowest list draws (p95 over the rounds, ms; before: the LS_COMPARE side)
+SELECT * FROM (
+	SELECT t.class, t.variant,
+		round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms) FILTER (WHERE t.side = 'fast')::numeric, 2) AS p95,
+		round(percentile_cont(0.95) WITHIN GROUP (ORDER BY t.ms) FILTER (WHERE t.side = 'before')::numeric, 2) AS "before p95",
+		r.f::text AS filters, r.s AS sort, r.d AS "order"
+	FROM timings t JOIN draws r ON r.i = t.variant
+	WHERE t.side IN ('fast', 'before') AND t.class LIKE 'list, random draws%'
+	GROUP BY t.class, t.variant, r.f::text, r.s, r.d) x
+ORDER BY greatest(x.p95, x."before p95") DESC LIMIT 8;
 
 -- Plans of the slowest call of every class whose p95 misses its target:
 -- auto_explain shows each statement inside list_conversations that took 2 ms or more.

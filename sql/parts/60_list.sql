@@ -13,9 +13,14 @@
 --   rating    rating with unrated last both ways, started_at, id
 --                                               conversations_rating_started_idx, value by value
 -- (Within one agent, status or rating the newest come first when descending:
--- what a user sorting by a column of few values expects.) Every sort walks
+-- what a user sorting by a column of few values expects.) The indexes
+-- include the filter columns: a page's walk reads the index only (a
+-- search's probe reads the session ids too). Every sort walks
 -- indexes in order from the cursor's position, so the 1,000th page costs
--- what the first does.
+-- what the first does. Under filters that select few conversations and
+-- are no range of the sort's index (the walk reads about limit / share of
+-- its entries), the planner's estimates may choose to sort the filtered
+-- rows instead (list_page_sql).
 --
 -- Search (q): the conversation matches when its session id, its agent's name
 -- or one of its user/assistant messages contains q (ILIKE, %, _ and \
@@ -57,7 +62,7 @@
 -- checked arguments are one list_args value whose fields are the $n of
 -- every generated query (list_exec binds them); list_filters checks,
 -- list_source_sql walks a sort (list_page_sql may sort the filtered rows
--- instead for the agent sort), list_search / list_relevance search,
+-- instead, list_sorted_sql), list_search / list_relevance search,
 -- list_total counts, list_rows_json and list_suggestions answer.
 
 CREATE FUNCTION convdash.search_grams(account_id bigint, value text) RETURNS bigint[]
@@ -87,15 +92,17 @@ ALTER INDEX convdash.messages_search_idx ALTER COLUMN 1 SET STATISTICS 1000;
 CREATE INDEX conversations_session_search_idx ON convdash.conversations
 	USING gin (convdash.search_grams(account_id, session_id));
 
--- List indexes the foundation does not have (see the sort table above).
-CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id);
+-- List indexes the foundation does not have (see the sort table above),
+-- with the filter columns included (index-only walks, as in 20_tables.sql).
+CREATE INDEX conversations_status_started_idx ON convdash.conversations (account_id, status, started_at, id)
+	INCLUDE (agent_id, channel, rating);
 CREATE INDEX conversations_rating_started_idx ON convdash.conversations
-	(account_id, (coalesce(rating, 0)), started_at, id);
+	(account_id, (coalesce(rating, 0)), started_at, id) INCLUDE (agent_id, channel, status, rating);
 -- With a minimum rating the status branches walk rated conversations only
 -- (active ones are rarely rated: without it, the "active" branch of
 -- status=active,archived & min_rating=2 reads every active conversation).
 CREATE INDEX conversations_status_rated_idx ON convdash.conversations (account_id, status, started_at, id)
-	WHERE rating IS NOT NULL;
+	INCLUDE (agent_id, channel, rating) WHERE rating IS NOT NULL;
 -- Status and rating go together (active conversations are not rated yet):
 -- without these statistics the planner multiplies their shares, expects
 -- rated active conversations and walks a sort index for a page of them
@@ -443,14 +450,40 @@ $$;
 COMMENT ON FUNCTION convdash.list_estimate(text, convdash.list_args, text) IS
 	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$16';
 
+-- The list arguments without the filters that the walk of a sort checks in
+-- its index ranges (dates everywhere but in the message count's walk; the
+-- agents, statuses or minimum rating of the agent, status or rating sort):
+-- the filters left are those the walk reads rows for and drops.
+CREATE FUNCTION convdash.list_unchecked(args convdash.list_args, sort text) RETURNS convdash.list_args
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	IF sort <> 'messages' THEN
+		args.t_from := NULL;
+		args.t_to := NULL;
+	END IF;
+	CASE sort
+		WHEN 'agent' THEN args.agents := NULL;
+		WHEN 'status' THEN args.statuses := NULL;
+		WHEN 'rating' THEN args.min_rating := NULL;
+		ELSE NULL;
+	END CASE;
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_unchecked(convdash.list_args, text) IS
+	'Admin: the list arguments without the filters that the walk of the sort checks in its index ranges';
+
 -- SQL of a list page without search: list_source_sql's walk in sort order,
--- except for the agent sort under filters the planner expects to select
--- few conversations (at most 2,000), where the walk of every agent's
--- conversations reads them all: there the planner's cheaper of that walk
--- and list_agent_sorted_sql (the filters' own index and a sort, which reads
--- the filtered rows before the cursor too: hence few), by its estimates
--- (conversations_status_rating_stats keeps them right for status and
--- rating together).
+-- or list_sorted_sql (the filters' own indexes and a sort, which reads the
+-- filtered rows before the cursor too) when the walk has filters that are no
+-- range of its index (it reads about limit / share of its entries: the
+-- messages sort of one day's conversations, ~17,000 for a page at 100k), the
+-- planner expects at most 2,000 filtered conversations and its estimate of
+-- the sort is under a quarter of the walk's (its costs take an index walk
+-- over cached rows for dearer than it is: sorts it expected a little
+-- cheaper ran 2-4x slower at 100k). conversations_status_rating_stats
+-- keeps the estimates right for status and rating together.
 CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
@@ -460,42 +493,68 @@ DECLARE
 BEGIN
 	-- on Citus the statements run on a worker: no coordinator estimate (and
 	-- its EXPLAIN goes to a worker in the request's transaction): the walk
-	IF sort <> 'agent' OR convdash.list_conds(args) = '' OR convdash.is_citus_table('convdash.conversations')
+	IF convdash.list_conds(convdash.list_unchecked(args, sort)) = '' OR convdash.is_citus_table('convdash.conversations')
 		OR convdash.list_estimate(format(
 			'SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s', convdash.list_conds(args)),
 			args, 'Plan Rows') > 2000 THEN
 		RETURN walk;
 	END IF;
-	sorted := convdash.list_rows_sql(convdash.list_agent_sorted_sql(args, dir, lim));
-	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') < convdash.list_estimate(walk, args, 'Total Cost')
+	sorted := convdash.list_rows_sql(convdash.list_sorted_sql(args, sort, dir, '', lim));
+	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') * 4 < convdash.list_estimate(walk, args, 'Total Cost')
 		THEN sorted ELSE walk END;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
-	'Admin: the list_exec query of a list page without search: the walk in sort order, or for the agent sort under filters expected to select at most 2,000 conversations the cheaper (planner''s estimate) of that walk and a sort of the filtered rows';
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters that are no range of its index and the planner expects at most 2,000 conversations, a sort of the filtered rows if it expects that under a quarter of the walk''s cost';
 
--- SQL of the agent sort's rows (columns of list_source_sql) as one sort of
--- the filtered conversations, found through the planner's best index for
--- the filters (list_page_sql's other choice than list_source_sql's walk).
-CREATE FUNCTION convdash.list_agent_sorted_sql(args convdash.list_args, dir text, lim integer) RETURNS text
+-- SQL of the filtered conversations after the cursor in sort order, at most
+-- lim of them, with the columns of list_source_sql, as one sort of the rows
+-- the planner finds through its best index for the filters (and extra, more
+-- conditions on c): list_page_sql's other choice than list_source_sql's
+-- walk, and phase 2's pass over the candidates in status or rating order
+-- (list_source_sql's branch per value would look every candidate up once
+-- per branch).
+CREATE FUNCTION convdash.list_sorted_sql(args convdash.list_args, sort text, dir text, extra text, lim integer)
+RETURNS text
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
+DECLARE
+	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
+	-- the first sort key: for ratings its place in the order, unrated last
+	s1 text := CASE sort WHEN 'date' THEN 'c.started_at' WHEN 'messages' THEN 'n.message_count'
+		WHEN 'agent' THEN 'a.name' WHEN 'status' THEN 'c.status' ELSE CASE dir
+		WHEN 'asc' THEN '((coalesce(c.rating, 0) + 5) % 6)' ELSE '(5 - coalesce(c.rating, 0))' END END;
+	keytype text := CASE sort WHEN 'date' THEN 'timestamptz' WHEN 'agent' THEN 'text'
+		WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
+	ts_text constant text := 'to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
+	-- date and message count have one key before the id, the others two
+	one_key boolean := sort IN ('date', 'messages');
 BEGIN
+	-- OFFSET 0 keeps the filtered rows a subquery of their own: planned as
+	-- such (the filters' indexes), never turned into a walk of a sort index
 	RETURN format($q$
-		SELECT c.id, c.agent_id, c.session_id, a.name AS s1, c.started_at AS s2, a.name AS k,
-			to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
-		FROM convdash.conversations c
-		JOIN convdash.agents a ON a.account_id = $1 AND a.id = c.agent_id
-		WHERE c.account_id = $1 %1$s %2$s
-		ORDER BY a.name %3$s, c.started_at %3$s, c.id %3$s LIMIT %4$s$q$,
-		convdash.list_conds(args),
-		CASE WHEN args.cursor_k IS NOT NULL THEN format('AND (a.name, c.started_at, c.id) %s ($8, $13::timestamptz, $9)',
-			CASE dir WHEN 'asc' THEN '>' ELSE '<' END) END,
-		dir, lim);
+		SELECT * FROM (
+			SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, %2$s AS s2, %3$s AS k, %4$s AS t
+			FROM (SELECT * FROM convdash.conversations c WHERE c.account_id = $1 %6$s OFFSET 0) c %5$s) x
+		WHERE %7$s
+		ORDER BY %8$s LIMIT %9$s$q$,
+		s1, CASE WHEN one_key THEN 'NULL::timestamptz' ELSE 'c.started_at' END,
+		CASE sort WHEN 'date' THEN format(ts_text, s1) ELSE s1 || '::text' END,
+		CASE WHEN one_key THEN 'NULL::text' ELSE format(ts_text, 'c.started_at') END,
+		CASE sort WHEN 'messages' THEN
+			'JOIN convdash.conversation_counters n ON n.account_id = c.account_id AND n.conversation_id = c.id'
+			WHEN 'agent' THEN 'JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id' ELSE '' END,
+		convdash.list_conds(args) || extra,
+		CASE WHEN args.cursor_k IS NULL THEN 'true'
+			WHEN one_key THEN format('(x.s1, x.id) %s ($8::%s, $9)', cmp, keytype)
+			ELSE format('(x.s1 %1$s $8::%2$s OR (x.s1 = $8::%2$s AND (x.s2, x.id) %3$s ($13::timestamptz, $9)))',
+				pcmp, keytype, cmp) END,
+		convdash.list_order_sql(sort, dir), lim);
 END
 $$;
-COMMENT ON FUNCTION convdash.list_agent_sorted_sql(convdash.list_args, text, integer) IS
-	'Admin: SQL text of the first lim filtered conversations after the cursor in agent order, by the filters'' own indexes and a sort (for sparse filters)';
+COMMENT ON FUNCTION convdash.list_sorted_sql(convdash.list_args, text, text, text, integer) IS
+	'Admin: SQL text of the first lim filtered conversations (and extra conditions on c) after the cursor in sort order, by the filters'' own indexes and a sort (for sparse filters and candidates), with the columns of list_source_sql';
 
 -- ORDER BY of rows with the columns of list_source_sql (alias x).
 CREATE FUNCTION convdash.list_order_sql(sort text, dir text) RETURNS text
@@ -747,40 +806,6 @@ $$;
 COMMENT ON FUNCTION convdash.list_words_rare(convdash.list_args) IS
 	'Admin: whether one of the word query''s lexemes is not among the most common lexemes of messages.words (its statistics)';
 
--- SQL of the candidate conversations ($12) after the cursor in status or
--- rating order, at most lim of them, with the columns of list_source_sql: one
--- pass over the candidates (list_source_sql's branch per value would look
--- every candidate up once per branch).
-CREATE FUNCTION convdash.list_ranked_candidates_sql(args convdash.list_args, sort text, dir text, lim integer)
-RETURNS text
-LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
-AS $$
-DECLARE
-	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
-	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
-	-- the value's place in the order: the status itself; a rank for ratings, unrated last
-	pk text := CASE sort WHEN 'status' THEN 'c.status' WHEN 'rating' THEN CASE dir
-		WHEN 'asc' THEN '((coalesce(c.rating, 0) + 5) % 6)' ELSE '(5 - coalesce(c.rating, 0))' END END;
-	keytype text := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
-BEGIN
-	RETURN format($q$
-		SELECT * FROM (
-			SELECT c.id, c.agent_id, c.session_id, %1$s AS s1, c.started_at AS s2, %1$s::text AS k,
-				to_char(c.started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS t
-			FROM convdash.conversations c
-			WHERE c.account_id = $1 AND c.id = ANY($12) %2$s) x
-		WHERE %3$s
-		ORDER BY %4$s LIMIT %5$s$q$,
-		pk, convdash.list_conds(args),
-		CASE WHEN args.cursor_k IS NULL THEN 'true' ELSE format(
-			'(x.s1 %1$s $8::%2$s OR (x.s1 = $8::%2$s AND (x.s2, x.id) %3$s ($13::timestamptz, $9)))',
-			pcmp, keytype, cmp) END,
-		convdash.list_order_sql(sort, dir), lim);
-END
-$$;
-COMMENT ON FUNCTION convdash.list_ranked_candidates_sql(convdash.list_args, text, text, integer) IS
-	'Admin: SQL text of the candidate conversations ($12) after the cursor in status or rating order, at most lim, with the columns of list_source_sql';
-
 -- Phase 2's page: the candidate conversations ($12) and those of the matching
 -- agents ($11) after the cursor in sort order, at most n + 1 of them.
 CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
@@ -789,7 +814,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	sql text := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
-		THEN convdash.list_ranked_candidates_sql(args, sort, dir, n + 1)
+		THEN convdash.list_sorted_sql(args, sort, dir, ' AND c.id = ANY($12)', n + 1)
 		ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
 BEGIN
 	IF cardinality(args.matched) > 0 THEN

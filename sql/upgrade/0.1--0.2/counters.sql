@@ -29,7 +29,7 @@ SELECT c.account_id, c.id, c.message_count, c.prompt_tokens, c.completion_tokens
 	c.agent_id, c.channel, c.status, c.started_at, c.rating
 FROM convdash.conversations c;
 CREATE INDEX conversation_counters_messages_idx ON convdash.conversation_counters
-	(account_id, message_count DESC, conversation_id DESC);
+	(account_id, message_count DESC, conversation_id DESC) INCLUDE (agent_id, channel, status, rating, started_at);
 COMMENT ON TABLE convdash.conversation_counters IS
 	'Per-conversation counters kept by append_message (one row per conversation); verified by integrity_check()';
 COMMENT ON COLUMN convdash.conversation_counters.message_count IS 'User and assistant messages (the ones the transcript shows); kept by append_message';
