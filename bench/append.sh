@@ -45,8 +45,9 @@ for ((r = 1; r <= rounds; r++)); do
 	printf '  round %d: append_message %.0f/s (%s us CPU), raw shown row %.0f/s (%s us), without words %.0f/s (%s us); ratios %.2f, %.2f\n' \
 		"$r" "$f1" "$f2" "$s1" "$s2" "$b1" "$b2" "${rs[-1]}" "${rb[-1]}"
 done
-psql -qAtX -c "DELETE FROM convdash.messages WHERE account_id = $racct" >/dev/null
-check=$(psql -qAtX -c "SELECT count(*) FROM convdash.integrity_check() WHERE account_id IN ($acct, $racct)")
+psql -qAtX -c "DELETE FROM convdash.messages WHERE account_id = $racct AND conversation_id IN
+	(SELECT id FROM convdash.conversations WHERE account_id = $racct AND session_id ~ '^append-raw-[0-9]+\$')" >/dev/null
+check=$(psql -qAtX -c "SELECT count(*) FROM convdash.integrity_check() WHERE account_id = $acct")
 
 f=$(median "${fn[@]}") s=$(median "${shown[@]}") b=$(median "${bare[@]}")
 qs=$(median "${rs[@]}") qb=$(median "${rb[@]}")
