@@ -1,7 +1,8 @@
 /* One libpq connection per pool handle, used by one worker at a time (a
  * libpq connection must never be used by two threads at once). It is opened
  * on first use, runs in pipeline mode so a request's "set tenant + call +
- * commit" is one round trip, prepares each statement on first use, is
+ * commit" is one round trip (one statement when the call checks the key
+ * itself, statement_keyed), prepares each statement on first use, is
  * checked before each use (a connection the server closed is replaced before
  * anything is sent) and dropped when lost, so the service recovers by itself
  * after a database restart. */
@@ -18,6 +19,7 @@
 
 #define MAX_PENDING 16
 #define MAX_KEY 200
+#define MAX_PARAMS 32			/* the most values of a call checking the key itself */
 
 typedef enum pending_kind
 {
@@ -25,20 +27,21 @@ typedef enum pending_kind
 	P_TENANT,					/* ST_TENANT: 42501 there means a bad key */
 	P_QUERY,					/* a command whose result is dropped */
 	P_KEEP,						/* a command whose result is returned */
+	P_KEYED,					/* P_KEEP of a statement checking the key itself: no row means a bad key */
 	P_SYNC						/* PQpipelineSync */
 } pending_kind;
 
 typedef struct pending
 {
 	pending_kind kind;
-	int			stmt;
+	int			stmt;			/* its slot in prepared[] */
 } pending;
 
 /* A key the database accepted recently, and its account. */
 struct db
 {
 	PGconn	   *conn;
-	unsigned char prepared[ST_COUNT];	/* 0 no, 1 yes, 2 queued */
+	unsigned char prepared[2 * ST_COUNT];	/* 0 no, 1 yes, 2 queued; keyed forms after the plain */
 	pending		queue[MAX_PENDING];	/* a ring: results are read in send order */
 	int			head;			/* oldest queued command */
 	int			nqueue;
@@ -192,27 +195,38 @@ static int db_push(db_t *db, pending_kind kind, int stmt)
 	return 0;
 }
 
-/* Queues a prepared statement (preparing it first if this connection has
- * not); kind says how its result is read. */
-static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
-						const int *formats, pending_kind kind)
+/* Queues statement s, prepared[] slot `slot` (preparing it first if this
+ * connection has not); kind says how its result is read. */
+static int db_send_prepared(db_t *db, const statement *s, int slot, int n, const char *const *values,
+							const int *lengths, const int *formats, pending_kind kind)
 {
-	const statement *s = &statements[id];
-
-	if (n != statement_nparams(id))
+	if (db->prepared[slot] == 0)
 	{
-		log_msg("error", "statement %s takes %d values, given %d", s->name, statement_nparams(id), n);
-		return -1;
-	}
-	if (db->prepared[id] == 0)
-	{
-		if (!PQsendPrepare(db->conn, s->name, s->sql, 0, NULL) || db_push(db, P_PREPARE, id) != 0)
+		if (!PQsendPrepare(db->conn, s->name, s->sql, 0, NULL) || db_push(db, P_PREPARE, slot) != 0)
 			return -1;
-		db->prepared[id] = 2;
+		db->prepared[slot] = 2;
 	}
 	if (!PQsendQueryPrepared(db->conn, s->name, n, values, lengths, formats, s->binary_result))
 		return -1;
-	return db_push(db, kind, id);
+	return db_push(db, kind, slot);
+}
+
+/* Whether a handler passes a statement as many values as it has parameters. */
+static int db_check_nparams(stmt_id id, int n)
+{
+	if (n == statement_nparams(id))
+		return 0;
+	log_msg("error", "statement %s takes %d values, given %d", statements[id].name, statement_nparams(id), n);
+	return -1;
+}
+
+/* Queues a statement; kind says how its result is read. */
+static int db_send_stmt(db_t *db, stmt_id id, int n, const char *const *values, const int *lengths,
+						const int *formats, pending_kind kind)
+{
+	if (db_check_nparams(id, n) != 0)
+		return -1;
+	return db_send_prepared(db, &statements[id], id, n, values, lengths, formats, kind);
 }
 
 /* Queues the statement that checks the key and makes its account the tenant
@@ -222,6 +236,28 @@ static int db_send_tenant(db_t *db, const char *key)
 	const char *values[1] = {key};
 
 	return db_send_stmt(db, ST_TENANT, 1, values, NULL, NULL, P_TENANT);
+}
+
+/* Queues a call whose result is returned, in a transaction of the key's
+ * tenant when key is given: in the statement's own key-checking form when
+ * it has one (one statement), else after the tenant statement. */
+static int db_send_call(db_t *db, const char *key, stmt_id id, int n, const char *const *values)
+{
+	const statement *k = key != NULL ? statement_keyed(id) : NULL;
+	const char *all[MAX_PARAMS + 1];
+
+	if (k == NULL || n > MAX_PARAMS)
+	{
+		if (key != NULL && db_send_tenant(db, key) != 0)
+			return -1;
+		return db_send_stmt(db, id, n, values, NULL, NULL, P_KEEP);
+	}
+	if (db_check_nparams(id, n) != 0)
+		return -1;
+	if (n > 0)
+		memcpy(all, values, n * sizeof *values);
+	all[n] = key;
+	return db_send_prepared(db, k, ST_COUNT + id, n + 1, all, NULL, NULL, P_KEYED);
 }
 
 /* Fills err as "the API key is invalid or revoked" (SQLSTATE 28000). */
@@ -295,13 +331,20 @@ static int db_read_one(db_t *db, PGresult **kept, int *failed, db_error *err)
 	}
 	while ((extra = PQgetResult(db->conn)) != NULL)
 		PQclear(extra);
-	if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
+	if (p->kind == P_KEYED && st == PGRES_TUPLES_OK && PQntuples(res) == 0)
+	{
+		/* the key gave no row: authenticate() did not accept it, the call did not run */
+		if (!*failed)
+			db_error_bad_key(err);
+		*failed = 1;
+	}
+	else if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK)
 	{
 		if (p->kind == P_PREPARE)
 			db->prepared[p->stmt] = 1;
-		if (p->kind != P_PREPARE && p->stmt == ST_TENANT)
+		if ((p->kind != P_PREPARE && p->stmt == ST_TENANT) || p->kind == P_KEYED)
 			db->key_confirmed = 1;
-		if (p->kind == P_KEEP && kept != NULL && !*failed)
+		if ((p->kind == P_KEEP || p->kind == P_KEYED) && kept != NULL && !*failed)
 		{
 			if (*kept != NULL)
 				PQclear(*kept);
@@ -379,8 +422,8 @@ static void db_make_idle(db_t *db)
 		db_lost(db, &ignored);
 }
 
-/* Runs one statement, after authenticating the key and setting its tenant
- * when key is given, in an implicit transaction ended by a sync: one round
+/* Runs one statement, authenticating the key and setting its tenant first
+ * when key is given (db_send_call), in an implicit transaction ended by a sync: one round
  * trip. A dead idle connection is found before sending (db_dead); a
  * read-only call is also tried once more on a new connection when a reused
  * one is lost while it runs (a write then is not: it may have committed). */
@@ -396,8 +439,7 @@ static int db_run(db_t *db, const char *key, stmt_id id, int n, const char *cons
 
 		if (db_connect(db, &fresh, err) != 0)
 			return -1;
-		if ((key != NULL && db_send_tenant(db, key) != 0) ||
-			db_send_stmt(db, id, n, values, NULL, NULL, P_KEEP) != 0 || db_send_sync(db) != 0)
+		if (db_send_call(db, key, id, n, values) != 0 || db_send_sync(db) != 0)
 		{
 			db_lost(db, err);
 		}
@@ -452,8 +494,7 @@ static int db_begin_send(db_t *db, const char *key, int snapshot, stmt_id first,
 	if (db_connect(db, &fresh, err) != 0)
 		return -1;
 	if (db_send_plain(db, snapshot ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN") != 0 ||
-		db_send_tenant(db, key) != 0 || db_send_stmt(db, first, n, values, NULL, NULL, P_KEEP) != 0 ||
-		db_send_flush(db) != 0)
+		db_send_call(db, key, first, n, values) != 0 || db_send_flush(db) != 0)
 		return db_lost(db, err);
 	return 0;
 }

@@ -2,7 +2,8 @@
  * pipeline mode, statements prepared on first use, checked before each use
  * and re-established when the server closed it. Every call runs in a
  * transaction that first authenticates the API key and sets its tenant
- * (ST_TENANT); a bad key fails as SQLSTATE 28000. */
+ * (ST_TENANT, or the call's own statement_keyed form); a bad key fails as
+ * SQLSTATE 28000. */
 #ifndef CONVDASH_DB_H
 #define CONVDASH_DB_H
 

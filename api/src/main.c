@@ -77,6 +77,17 @@ static int http_error_json(struct mg_connection *conn, int status, const char *m
 	return 0;
 }
 
+/* Grants every request at civetweb's level: the API authenticates by key
+ * (router.c). Without it civetweb looks for a password file (/.htpasswd)
+ * on every request, a failed stat each, and would ask for HTTP digest
+ * authentication if one existed. */
+static int civetweb_auth_none(struct mg_connection *conn, void *cbdata)
+{
+	(void) conn;
+	(void) cbdata;
+	return 1;
+}
+
 /* Logs the address(es) actually listened on (the port may have been 0). */
 static void log_ports(struct mg_context *ctx)
 {
@@ -151,6 +162,7 @@ int main(int argc, char **argv)
 		pool_free();
 		return 1;
 	}
+	mg_set_auth_handler(ctx, "/", civetweb_auth_none, NULL);
 	mg_set_request_handler(ctx, "/", router_handle, NULL);
 	log_ports(ctx);
 	log_msg("info", "convdash-api started: %d workers, %d event streams, %d database connections, static files from %s",

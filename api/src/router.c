@@ -218,7 +218,8 @@ static int route_find(request *r, const char *method, char *allow, size_t allow_
 
 /* Takes the key of Authorization: Bearer <key>; records 401 and returns -1
  * when there is none or it cannot be a key. The database checks the key in
- * the same round trip as the call (statements.c, ST_TENANT); auth_gate
+ * the same round trip as the call (statements.c: in the call's own
+ * statement, statement_keyed, or ST_TENANT before it); auth_gate
  * checks it earlier when a body is to be read or a 4xx to be answered. */
 static int take_key(request *r)
 {

@@ -58,6 +58,10 @@ extern const statement statements[ST_COUNT];
 /* The number of parameters of a statement: the highest $n in its text. */
 int			statement_nparams(stmt_id id);
 
+/* The form of a statement that checks the API key itself (the key as its
+ * last parameter; no row when the key is not live), or NULL when it has none. */
+const statement *statement_keyed(stmt_id id);
+
 /* The number of elements of an array. */
 #define lengthof(a) ((int) (sizeof(a) / sizeof((a)[0])))
 

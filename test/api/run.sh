@@ -67,6 +67,8 @@ t "bad key and a bad parameter: 401 comes first" 401 '.error.code == "unauthoriz
 t "bad key and a bad body: 401 comes first" 401 '' POST /api/v1/agents -H "Authorization: Bearer $KR" -H 'Content-Type: application/json' -d '{"name":5}'
 t "bad key and a wrong content type: 401 comes first" 401 '' PUT /api/v1/messages/1/audio -H "Authorization: Bearer $KR" -H 'Content-Type: text/plain' -d 'x'
 t "bad key on an audio download: 401" 401 '' GET /api/v1/audio/1 -H "Authorization: Bearer $KR"
+t "bad key on an audio range: 401" 401 '.error.code == "unauthorized"' GET /api/v1/audio/1 -H "Authorization: Bearer $KR" -H "Range: bytes=0-99"
+t "unknown key on an audio range: 401" 401 '.error.code == "unauthorized"' GET /api/v1/audio/1 -H "Authorization: Bearer cdk_1_$(printf '%064d' 0)" -H "Range: bytes=0-99"
 t "unknown route under /api: 404 JSON" 404 '.error.code == "not_found"' GET /api/v1/nothing "${A[@]}"
 t "unknown route without a key is 404 too" 404 '' GET /api/v2/conversations
 t "wrong method: 405" 405 '.error.code == "method_not_allowed"' PUT /api/v1/agents "${A[@]}"

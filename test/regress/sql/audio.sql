@@ -139,6 +139,16 @@ SELECT o, n, r.data = substring(pg_temp.clip('mp3') FROM o + 1 FOR n) AS same, l
 FROM (VALUES (0, 4), (1290, 100), (1296, 10), (99999, 10), (5, 0)) v(o, n),
 	convdash.audio_range(:mp3, o, n) r
 ORDER BY o, n;
+-- the large-object relation its reads open is closed at the end of the
+-- transaction, whichever way it ends (no leak warning, the next read works)
+BEGIN;
+SELECT length(r.data) AS in_transaction FROM convdash.audio_range(:mp3, 0, 4) r;
+ROLLBACK;
+BEGIN;
+SELECT length(r.data) AS before_an_error FROM convdash.audio_range(:mp3, 0, 4) r;
+SELECT 1 / 0;
+ROLLBACK;
+SELECT length(r.data) AS after_an_abort FROM convdash.audio_range(:mp3, 0, 4) r;
 SELECT convdash.audio_info(:mp3) - 'id' - 'message_id' - 'conversation_id' - 'created_at' - 'sha256' AS info,
 	convdash.audio_info(:mp3)->>'sha256' = encode(sha256(pg_temp.clip('mp3')), 'hex') AS sha_ok;
 -- its peaks are the server's: a client cannot supply them
