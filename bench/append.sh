@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Append-message rate: convdash.append_message (tenant set per transaction,
-# as the service does) against raw INSERTs into messages, 2 clients each, in
+# as a SQL client of a tenant calls it) against raw INSERTs into messages, 2 clients each, in
 # the same run against the same table and indexes. Two baselines:
 #   shown row  a raw INSERT of the row append_message writes: a user message
 #              with its seq and its words (the word-search lexemes, computed
@@ -10,11 +10,12 @@
 #   bare row   the same without its words (the words GIN skips it): the
 #              baseline until 2026-12-02, printed for comparison. (The tool
 #              row of the first measurements, which no GIN takes, is gone.)
-# The function's transaction is sent as the service sends its writes
-# (api/src/db.c): the tenant statement and the call pipelined in one
-# implicit transaction ended by the sync, one round trip, no BEGIN/COMMIT
-# statements (the earlier script sent both, two statements the service never
-# sends). The three scripts run in turn, APPEND_ROUNDS times; each ratio is
+# The function's transaction is the SQL function's own cost: the tenant
+# statement and the call pipelined in one implicit transaction ended by the
+# sync, one round trip, no BEGIN/COMMIT statements. (The service sends one
+# statement that checks its API key, calls the function and reads the
+# message back, api/src/statements.c: measured over HTTP by bench/http.sh.)
+# The three scripts run in turn, APPEND_ROUNDS times; each ratio is
 # the median of the rounds' ratios (the scripts of a round run back to back,
 # so the load of a shared machine hits them alike), each rate the median rate.
 # Runs against the cluster of the environment (PGHOST, PGPORT, PGDATABASE...).
