@@ -5,24 +5,31 @@
 # INSERT baselines) in $work, acct/lo/hi and racct/rlo/rhi, and the helpers
 # rate ("tps cpu" of one pgbench run: its transactions per second and the
 # server backends' CPU microseconds per transaction), tps (the rate alone) and median.
-# Dedicated accounts with 1,000 fresh conversations each, so the rows
-# appended here never disturb the list and search figures: the function
-# appends to bench-append, the raw INSERTs go to bench-append-raw (whose
-# messages are deleted afterwards, as they skip the counters).
+# A dedicated account, so the rows appended here never disturb the list and
+# search figures, with two sets of 1,000 conversations: the function appends
+# to the sessions append-N, the raw INSERTs go to the sessions append-raw-N
+# (their messages are deleted afterwards, as they skip the counters). One
+# account for both: the search and word indexes' keys are per tenant, so
+# the baseline's row writes the keys and posting lists the function's row
+# writes (until 2026-12-02 the raw rows went to an account of their own,
+# emptied after every run; no difference between the two was resolved).
 setup() {
-	psql -qAtX -F' ' -v ON_ERROR_STOP=1 -v name="$1" <<'SQL'
+	psql -qAtX -F' ' -v ON_ERROR_STOP=1 -v name=bench-append -v prefix="$1" <<'SQL'
 SELECT set_config('convdash.account_id', coalesce(
 	(SELECT id FROM convdash.accounts WHERE name = :'name'),
 	convdash.create_account(:'name'))::text, false) \gset
 SELECT coalesce((SELECT id FROM convdash.agents WHERE account_id = convdash.current_account() AND name = 'appender'),
 	convdash.create_agent('appender')) AS agent \gset
-SELECT count(*) AS have FROM convdash.conversations WHERE account_id = convdash.current_account() \gset
-SELECT count(convdash.start_conversation(:agent, 'append-' || g, 'web')) AS created FROM generate_series(:have + 1, 1000) g \gset
-SELECT convdash.current_account(), min(id), max(id) FROM convdash.conversations WHERE account_id = convdash.current_account();
+SELECT '^' || :'prefix' || '[0-9]+$' AS sessions \gset
+SELECT count(*) AS have FROM convdash.conversations
+WHERE account_id = convdash.current_account() AND session_id ~ :'sessions' \gset
+SELECT count(convdash.start_conversation(:agent, :'prefix' || g, 'web')) AS created FROM generate_series(:have + 1, 1000) g \gset
+SELECT convdash.current_account(), min(id), max(id) FROM convdash.conversations
+WHERE account_id = convdash.current_account() AND session_id ~ :'sessions';
 SQL
 }
-read -r acct lo hi < <(setup bench-append)
-read -r racct rlo rhi < <(setup bench-append-raw)
+read -r acct lo hi < <(setup append-)
+read -r racct rlo rhi < <(setup append-raw-)
 psql -qAtX -c "CREATE SEQUENCE IF NOT EXISTS public.bench_append_seq"
 
 text="'Hi, order ' || :n || ' has not arrived yet, can you check the delivery to ' || md5(:n::text) || '@example.com?'"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Append-message rate: convdash.append_message (tenant set per transaction,
-# as the service does) against raw INSERTs into messages, 2 clients each, in
+# as a SQL client of a tenant calls it) against raw INSERTs into messages, 2 clients each, in
 # the same run against the same table and indexes. Two baselines:
 #   shown row  a raw INSERT of the row append_message writes: a user message
 #              with its seq and its words (the word-search lexemes, computed
@@ -10,11 +10,12 @@
 #   bare row   the same without its words (the words GIN skips it): the
 #              baseline until 2026-12-02, printed for comparison. (The tool
 #              row of the first measurements, which no GIN takes, is gone.)
-# The function's transaction is sent as the service sends its writes
-# (api/src/db.c): the tenant statement and the call pipelined in one
-# implicit transaction ended by the sync, one round trip, no BEGIN/COMMIT
-# statements (the earlier script sent both, two statements the service never
-# sends). The three scripts run in turn, APPEND_ROUNDS times; each ratio is
+# The function's transaction is the SQL function's own cost: the tenant
+# statement and the call pipelined in one implicit transaction ended by the
+# sync, one round trip, no BEGIN/COMMIT statements. (The service sends one
+# statement that checks its API key, calls the function and reads the
+# message back, api/src/statements.c: measured over HTTP by bench/http.sh.)
+# The three scripts run in turn, APPEND_ROUNDS times; each ratio is
 # the median of the rounds' ratios (the scripts of a round run back to back,
 # so the load of a shared machine hits them alike), each rate the median rate.
 # Runs against the cluster of the environment (PGHOST, PGPORT, PGDATABASE...).
@@ -45,8 +46,9 @@ for ((r = 1; r <= rounds; r++)); do
 	printf '  round %d: append_message %.0f/s (%s us CPU), raw shown row %.0f/s (%s us), without words %.0f/s (%s us); ratios %.2f, %.2f\n' \
 		"$r" "$f1" "$f2" "$s1" "$s2" "$b1" "$b2" "${rs[-1]}" "${rb[-1]}"
 done
-psql -qAtX -c "DELETE FROM convdash.messages WHERE account_id = $racct" >/dev/null
-check=$(psql -qAtX -c "SELECT count(*) FROM convdash.integrity_check() WHERE account_id IN ($acct, $racct)")
+psql -qAtX -c "DELETE FROM convdash.messages WHERE account_id = $racct AND conversation_id IN
+	(SELECT id FROM convdash.conversations WHERE account_id = $racct AND session_id ~ '^append-raw-[0-9]+\$')" >/dev/null
+check=$(psql -qAtX -c "SELECT count(*) FROM convdash.integrity_check() WHERE account_id = $acct")
 
 f=$(median "${fn[@]}") s=$(median "${shown[@]}") b=$(median "${bare[@]}")
 qs=$(median "${rs[@]}") qb=$(median "${rb[@]}")

@@ -90,15 +90,12 @@ sql_run() {
 			v[int(NR * 0.50 + 0.999)], v[int(NR * 0.95 + 0.999)], v[int(NR * 0.99 + 0.999)] }'
 }
 
-# A pgbench script calling list_conversations as the service does.
+# A pgbench script calling list_conversations as the service does: one
+# statement that checks the API key and calls it (api/src/statements.c).
 list_sql() {
 	cat >"$work/list.sql" <<SQL
-\\startpipeline
-BEGIN;
-SELECT convdash.require_account() FROM (SELECT convdash.authenticate('$key')) AS t;
-SELECT convdash.list_conversations($1);
-END;
-\\endpipeline
+SELECT convdash.list_conversations($1)
+FROM (SELECT convdash.authenticate(key => '$key') AS account OFFSET 0) AS tenant WHERE tenant.account IS NOT NULL;
 SQL
 	echo "$work/list.sql"
 }
