@@ -39,8 +39,9 @@
 # redefined in the database) and then with this worktree's (side "fast"),
 # the baseline after both; the table prints both sides. Only routines are
 # swapped: the schema (tables, indexes) stays the installed one, unless
-# LS_BEFORE_SQL / LS_AFTER_SQL name files of more statements that each side
-# runs after its routines (the index definitions of each side, say).
+# LS_BEFORE_SQL / LS_AFTER_SQL name files (space-separated) of more
+# statements that each side runs after its routines (the index definitions
+# of each side, say).
 # LS_CLASSES, a regular expression, keeps only the classes it matches.
 # Then, for every class whose p95 misses its target, the plans of its slowest
 # call (auto_explain of the statements inside list_conversations).
@@ -63,8 +64,10 @@ if [ -n "${LS_COMPARE:-}" ]; then
 	redefine "$work/before-install.sql" >"$work/before.sql"
 	cat sql/parts/*.sql >"$work/after-install.sql"
 	redefine "$work/after-install.sql" >"$work/after.sql"
-	cat "${LS_BEFORE_SQL:-/dev/null}" >>"$work/before.sql"
-	cat "${LS_AFTER_SQL:-/dev/null}" >>"$work/after.sql"
+	# shellcheck disable=SC2086 # lists of files
+	cat ${LS_BEFORE_SQL:-/dev/null} >>"$work/before.sql"
+	# shellcheck disable=SC2086
+	cat ${LS_AFTER_SQL:-/dev/null} >>"$work/after.sql"
 fi
 
 psql -XqAt -v ON_ERROR_STOP=1 -v rounds="${LS_ROUNDS:-4}" -v base_rounds="${LS_BASE_ROUNDS:-1}" -v draws="${LS_DRAWS:-80}" \
