@@ -82,7 +82,7 @@ prepare_data() {
 	psql -Xq -d "$db" -v seed="$seed" -f scripts/generate_audio.sql 2>&1 |
 		sed -u -n "s/.*NOTICE:  generated/  generated/p"
 	say "vacuum analyze"
-	psql -Xq -d "$db" -c "VACUUM (ANALYZE) convdash.conversations, convdash.messages, convdash.agents, convdash.ratings"
+	psql -Xq -d "$db" -c "VACUUM (ANALYZE) convdash.conversations, convdash.conversation_counters, convdash.messages, convdash.agents, convdash.ratings"
 	local g2=$(date +%s)
 	psql -Xq -d "$db" -c "CREATE TABLE public.bench_ready AS SELECT $scale AS scale, $seed AS seed,
 		now() AS generated_at, $((g1 - g0)) AS generate_seconds, $((g2 - g1)) AS index_seconds,
