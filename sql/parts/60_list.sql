@@ -689,10 +689,16 @@ COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 -- found through the indexes; at most cap messages and cap sessions are read
 -- (counted before the ILIKE recheck, so that the rows read stay bounded also
 -- where the keys are a loose filter): capped says that more matched, ids
--- then hold those of the rows read.
+-- then hold those of the rows read. The index scan is a bitmap of every
+-- entry of the term's keys (a GIN scan cannot stop early): with the default
+-- 4 MB of work_mem a common term's bitmap turned lossy at 100k and every row
+-- of a lossy page was rechecked (search_grams recomputed, ILIKE): 6,263
+-- rows dropped to count 2,001, 147 ms; with 32 MB the bitmap stays exact
+-- (count=exact p95 163-209 -> 83-96 ms). The bitmap only takes what it needs.
 CREATE FUNCTION convdash.list_index_matches(args convdash.list_args, cap integer,
 	OUT ids bigint[], OUT capped boolean)
 LANGUAGE plpgsql STABLE
+SET work_mem = '32MB'
 AS $$
 DECLARE
 	r record;
