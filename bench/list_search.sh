@@ -49,6 +49,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${BENCH_RESULTS:-bench/results}/list_search-${BENCH_SCALE:-x}.txt
+mkdir -p "$(dirname "$out")"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
