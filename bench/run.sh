@@ -39,10 +39,13 @@ say() {
 	printf '[%5ds] %s\n' $(($(date +%s) - t0)) "$*"
 }
 
-# Shows CREATE INDEX progress every 15 s while the given process runs.
+# Shows CREATE INDEX progress every 15 s while any of the given processes runs.
 watch_index() {
-	local pid=$1
-	while kill -0 "$pid" 2>/dev/null; do
+	local pid running=1
+	while [ $running = 1 ]; do
+		running=0
+		for pid in "$@"; do kill -0 "$pid" 2>/dev/null && running=1; done
+		[ $running = 1 ] || break
 		sleep 15
 		psql -XAtq -d "$db" -c "SELECT format('  %s: %s %s/%s blocks, %s/%s tuples',
 				relid::regclass, phase, blocks_done, blocks_total, tuples_done, tuples_total)
@@ -72,12 +75,16 @@ prepare_data() {
 		-v end_date="${BENCH_END_DATE:-2026-11-24}" -f scripts/generate_data.sql 2>&1 |
 		sed -u -n "s/.*NOTICE:  generated/  generated/p"
 	local g1=$(date +%s)
+	# All at once: a GIN builds on one core, and the three of them in a row
+	# left the second core idle for most of the hour they take at 1M.
+	local builds=()
 	while read -r def; do
 		say "building ${def%% ON *}"
 		psql -Xq -d "$db" -c "SET maintenance_work_mem = '2GB'" -c "$def" &
-		watch_index $!
-		wait $!
+		builds+=($!)
 	done < bench/.data/indexes-$scale.sql
+	watch_index "${builds[@]}"
+	for pid in "${builds[@]}"; do wait "$pid"; done
 	say "adding voice clips to ~2% of the conversations (scripts/generate_audio.sql)"
 	psql -Xq -d "$db" -v seed="$seed" -f scripts/generate_audio.sql 2>&1 |
 		sed -u -n "s/.*NOTICE:  generated/  generated/p"
