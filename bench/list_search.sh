@@ -78,7 +78,6 @@ psql -XqAt -v ON_ERROR_STOP=1 -v rounds="${LS_ROUNDS:-4}" -v base_rounds="${LS_B
 SET jit = off;
 SET check_function_bodies = off;
 SET client_min_messages = warning;
-SET statement_timeout = :'base_timeout';
 SELECT id AS acct FROM convdash.accounts a
 ORDER BY (SELECT count(*) FROM convdash.conversations c WHERE c.account_id = a.id) DESC LIMIT 1 \gset
 SELECT set_config('convdash.account_id', :'acct', false) \gset
@@ -104,6 +103,9 @@ WHERE account_id = :acct AND id IN (SELECT id FROM convdash.messages WHERE accou
 CREATE TABLE public.bench_planted AS SELECT now() AS planted_at;
 VACUUM ANALYZE convdash.messages;
 \endif
+-- from here every statement is a timed call (the planting above may take
+-- minutes at 1M: it runs without the cap)
+SET statement_timeout = :'base_timeout';
 SELECT setseed(0.42);
 
 \pset tuples_only off
