@@ -103,9 +103,6 @@ WHERE account_id = :acct AND id IN (SELECT id FROM convdash.messages WHERE accou
 CREATE TABLE public.bench_planted AS SELECT now() AS planted_at;
 VACUUM ANALYZE convdash.messages;
 \endif
--- from here every statement is a timed call (the planting above may take
--- minutes at 1M: it runs without the cap)
-SET statement_timeout = :'base_timeout';
 SELECT setseed(0.42);
 
 \pset tuples_only off
@@ -474,6 +471,10 @@ BEGIN
 END
 $$;
 SELECT before_sql <> '' AS compare FROM sides \gset
+
+-- Only the timed calls run under the cap: the planting and the cases' setup
+-- (cursor walks to page 1000 under every sort) take minutes at 1M.
+SET statement_timeout = :'base_timeout';
 
 -- One timed call per statement (statement_timeout applies to each); with
 -- LS_COMPARE each round runs both sides, the "before" side first in odd
