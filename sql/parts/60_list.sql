@@ -661,6 +661,15 @@ $$;
 COMMENT ON FUNCTION convdash.list_words_args(convdash.list_args) IS
 	'Admin: the list arguments with the word search''s configuration, plain and tenant-qualified queries, and matching agents with their ranks';
 
+-- The SQL condition on a message m that the search matches: a shown
+-- message containing the term (substring), or matching the query (words;
+-- IS TRUE: a per-row check, never the words GIN once per row).
+CREATE FUNCTION convdash.list_message_match_sql(mode text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT CASE mode WHEN 'words' THEN '(m.words @@ $15) IS TRUE' ELSE 'm.seq IS NOT NULL AND m.content ILIKE $10' END $$;
+COMMENT ON FUNCTION convdash.list_message_match_sql(text) IS
+	'Admin: the SQL condition on a message m that the search (substring or words) matches, for a row-by-row check';
+
 -- The list_exec query of at most lim rows of src (a list_source_sql text)
 -- that the search matches, in src's order (phases 1 and 3).
 CREATE FUNCTION convdash.list_probe_sql(mode text, src text, lim integer) RETURNS text
@@ -676,8 +685,7 @@ BEGIN
 				LIMIT 1) h ON true
 			WHERE %s p.agent_id = ANY($11) OR h.hit
 			LIMIT %s) p$q$, src,
-		-- (IS TRUE: a probe reads each conversation's messages, never the words GIN once per conversation)
-		CASE mode WHEN 'words' THEN '(m.words @@ $15) IS TRUE' ELSE 'm.seq IS NOT NULL AND m.content ILIKE $10' END,
+		convdash.list_message_match_sql(mode),
 		CASE mode WHEN 'words' THEN '' ELSE 'p.session_id ILIKE $10 OR' END, lim);
 END
 $$;
@@ -812,6 +820,14 @@ $$;
 COMMENT ON FUNCTION convdash.list_words_rare(convdash.list_args) IS
 	'Admin: whether one of the word query''s lexemes is not among the most common lexemes of messages.words (its statistics)';
 
+-- Whether the search term may be rare by the statistics: list_words_rare
+-- or list_substring_rare, by the mode.
+CREATE FUNCTION convdash.list_term_rare(args convdash.list_args) RETURNS boolean
+LANGUAGE sql STABLE
+AS $$ SELECT CASE args.mode WHEN 'words' THEN convdash.list_words_rare(args) ELSE convdash.list_substring_rare(args) END $$;
+COMMENT ON FUNCTION convdash.list_term_rare(convdash.list_args) IS
+	'Admin: whether one of the search''s keys (substring) or lexemes (words) is not among the most common ones of its index (list_substring_rare, list_words_rare)';
+
 -- Phase 2's page: the candidate conversations ($12) and those of the matching
 -- agents ($11) after the cursor in sort order, at most n + 1 of them.
 CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
@@ -848,8 +864,7 @@ AS $$
 DECLARE
 	probe_limit integer := probe;
 	-- phase 0's cap, when the statistics say one of the term's keys is rare
-	early integer := CASE WHEN CASE args.mode WHEN 'words' THEN convdash.list_words_rare(args)
-		ELSE convdash.list_substring_rare(args) END THEN least(cap, probe * 10) END;
+	early integer := CASE WHEN convdash.list_term_rare(args) THEN least(cap, probe * 10) END;
 	-- a word phrase of common words: the words index finds every message with
 	-- the words, the phrase is checked on each (163,000 read for 20,000 hits
 	-- of "the and" at 100k): never collected through the index, walked
@@ -1004,12 +1019,11 @@ BEGIN
 	SELECT * INTO r FROM convdash.list_exec(format($q$
 		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
 			SELECT m.conversation_id FROM (
-				SELECT m.conversation_id, m.content, m.words FROM convdash.messages m
+				SELECT m.conversation_id, m.seq, m.content, m.words FROM convdash.messages m
 				WHERE m.account_id = $1 AND m.seq IS NOT NULL
 				ORDER BY m.id DESC LIMIT %s) m
 			WHERE %s
-			LIMIT %s) x$q$, "rows", CASE args.mode WHEN 'words' THEN '(m.words @@ $15) IS TRUE' ELSE 'm.content ILIKE $10' END,
-		cap + 1), args);
+			LIMIT %s) x$q$, "rows", convdash.list_message_match_sql(args.mode), cap + 1), args);
 	ids := coalesce(r.ids, '{}');
 	capped := r.n > cap;
 END
@@ -1030,8 +1044,7 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	capped boolean := false;
-	common boolean := args.term IS NOT NULL AND NOT CASE args.mode WHEN 'words' THEN convdash.list_words_rare(args)
-		ELSE convdash.list_substring_rare(args) END;
+	common boolean := args.term IS NOT NULL AND NOT convdash.list_term_rare(args);
 	n bigint;
 BEGIN
 	IF common THEN

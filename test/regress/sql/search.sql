@@ -89,20 +89,19 @@ RESET convdash.search_count_limit;
 BEGIN;
 ANALYZE convdash.messages;
 SET LOCAL convdash.search_count_limit = 3;
-CREATE TEMP VIEW e_counts AS
-SELECT (SELECT count(*) FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
-		WHERE c.account_id = :acct AND (a.name ILIKE '%e%' OR c.id IN (SELECT m.conversation_id FROM (
-			SELECT m.conversation_id FROM convdash.messages m WHERE m.account_id = :acct AND m.seq IS NOT NULL
-			AND m.content ILIKE '%e%' ORDER BY m.id DESC LIMIT 4) m))) AS of_newest,
-	(SELECT count(*) FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
-		WHERE c.account_id = :acct AND (a.name ILIKE '%e%' OR c.id IN (SELECT m.conversation_id FROM (
-			SELECT m.conversation_id FROM convdash.messages m WHERE m.account_id = :acct AND m.seq IS NOT NULL
-			AND m.content ILIKE '%e%' ORDER BY m.id LIMIT 4) m))) AS of_oldest;
+-- the conversations of the 4 newest (or oldest) shown messages with an 'e',
+-- and of agents named with one
+CREATE FUNCTION pg_temp.e_count(acct bigint, newest boolean) RETURNS bigint
+LANGUAGE sql AS $$
+	SELECT count(*) FROM convdash.conversations c JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id
+	WHERE c.account_id = acct AND (a.name ILIKE '%e%' OR c.id IN (
+		SELECT m.conversation_id FROM convdash.messages m WHERE m.account_id = acct AND m.seq IS NOT NULL
+		AND m.content ILIKE '%e%' ORDER BY CASE WHEN newest THEN -m.id ELSE m.id END LIMIT 4))
+$$;
 SELECT (SELECT s.most_common_elems IS NOT NULL FROM pg_stats s
 		WHERE s.schemaname = 'convdash' AND s.tablename = 'messages_search_idx') AS keys_have_statistics,
 	convdash.list_conversations(q => 'e', "limit" => 1, with_total => true) -> 'total_at_least' AS total_e_capped,
-	of_newest, of_oldest
-FROM e_counts;
+	pg_temp.e_count(:acct, true) AS of_newest, pg_temp.e_count(:acct, false) AS of_oldest;
 ROLLBACK;
 -- the cursor is bound to the search term
 SELECT convdash.list_conversations(q => 'e', "limit" => 2) ->> 'next_cursor' AS cur \gset
