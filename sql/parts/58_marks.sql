@@ -33,11 +33,15 @@ COMMENT ON FUNCTION convdash.substring_marks(text, text) IS
 	'Read: [[start, end], ...] code point ranges of every case-insensitive occurrence of term in value';
 
 -- The snippet of a message found by substring search and its marks.
+-- (PL/pgSQL for the reason search_snippet gives.)
 CREATE FUNCTION convdash.substring_hit(content text, term text) RETURNS jsonb
-LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE
 AS $$
-	SELECT jsonb_build_object('snippet', s.snippet, 'marks', convdash.substring_marks(s.snippet, term))
-	FROM (SELECT convdash.search_snippet(content, term) AS snippet) s
+DECLARE
+	snippet text := convdash.search_snippet(content, term);
+BEGIN
+	RETURN jsonb_build_object('snippet', snippet, 'marks', convdash.substring_marks(snippet, term));
+END
 $$;
 COMMENT ON FUNCTION convdash.substring_hit(text, text) IS
 	'Read: {"snippet", "marks"} of a message that contains term: the search snippet and the ranges of term in it';
