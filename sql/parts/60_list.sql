@@ -456,62 +456,83 @@ $$;
 COMMENT ON FUNCTION convdash.list_estimate(text, convdash.list_args, text) IS
 	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$16';
 
--- The list arguments without the filters that the walk of a sort checks in
--- its index ranges (dates everywhere but in the message count's walk; the
--- agents, statuses or minimum rating of the agent, status or rating sort):
--- the filters left are those the walk reads rows for and drops.
-CREATE FUNCTION convdash.list_unchecked(args convdash.list_args, sort text) RETURNS convdash.list_args
+-- The list arguments with only the filters that the walk of a sort checks in
+-- its index ranges (checked: dates everywhere but in the message count's
+-- walk; the agents, statuses or minimum rating of the agent, status or rating
+-- sort), or with only the others (not checked: those the walk reads rows for
+-- and drops).
+CREATE FUNCTION convdash.list_walk_filters(args convdash.list_args, sort text, checked boolean)
+RETURNS convdash.list_args
 LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
 AS $$
 BEGIN
-	IF sort <> 'messages' THEN
+	IF (sort <> 'messages') <> checked THEN
 		args.t_from := NULL;
 		args.t_to := NULL;
 	END IF;
-	CASE sort
-		WHEN 'agent' THEN args.agents := NULL;
-		WHEN 'status' THEN args.statuses := NULL;
-		WHEN 'rating' THEN args.min_rating := NULL;
-		ELSE NULL;
-	END CASE;
+	IF (sort = 'agent') <> checked THEN
+		args.agents := NULL;
+	END IF;
+	IF (sort = 'status') <> checked THEN
+		args.statuses := NULL;
+	END IF;
+	IF (sort = 'rating') <> checked THEN
+		args.min_rating := NULL;
+	END IF;
+	IF checked THEN
+		args.channels := NULL;    -- no walk has the channel in its index
+	END IF;
 	RETURN args;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_unchecked(convdash.list_args, text) IS
-	'Admin: the list arguments without the filters that the walk of the sort checks in its index ranges';
+COMMENT ON FUNCTION convdash.list_walk_filters(convdash.list_args, text, boolean) IS
+	'Admin: the list arguments with only the filters that the walk of the sort checks in its index ranges (checked) or only the others';
+
+-- About how many of the tenant's conversations the filters of the list
+-- arguments select (the planner's estimate).
+CREATE FUNCTION convdash.list_filtered_rows(args convdash.list_args) RETURNS float8
+LANGUAGE plpgsql VOLATILE
+AS $$
+BEGIN
+	RETURN convdash.list_estimate(format('SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s',
+		convdash.list_conds(args)), args, 'Plan Rows');
+END
+$$;
+COMMENT ON FUNCTION convdash.list_filtered_rows(convdash.list_args) IS
+	'Admin: the planner''s estimate of the number of the tenant''s conversations the filters of the list arguments select';
 
 -- SQL of a list page without search: list_source_sql's walk in sort order,
--- or list_sorted_sql (the filters' own indexes and a sort, which reads the
--- filtered rows before the cursor too) when the walk has filters that are no
--- range of its index (it reads about limit / share of its entries: the
--- messages sort of one day's conversations, ~17,000 for a page at 100k), the
--- planner expects at most 2,000 filtered conversations and its estimate of
--- the sort is under a quarter of the walk's (its costs take an index walk
--- over cached rows for dearer than it is: sorts it expected a little
--- cheaper ran 2-4x slower at 100k). conversations_status_rating_stats
+-- or list_sorted_sql (the filters' own indexes and a sort) when the walk has
+-- filters that are no range of its index, the planner expects at most 2,000
+-- filtered conversations and the sort reads under a quarter of the walk's
+-- rows. With f filtered rows among the r of the walk's index ranges, the
+-- walk reads about lim * r / f rows (the messages sort of one day's
+-- conversations: ~17,000 for a page at 100k, ~110,000 at 1M), the sort f
+-- rows, before the cursor too. Counted in rows, not by comparing the
+-- planner's costs of both plans: planning both cost more than the page at
+-- 1M (1.4 ms), and its costs take an index walk over cached rows for dearer
+-- than it is (it chose the 110,000-row walk). conversations_status_rating_stats
 -- keeps the estimates right for status and rating together.
 CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
-	walk text := convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
-	sorted text;
+	f float8;
 BEGIN
 	-- on Citus the statements run on a worker: no coordinator estimate (and
 	-- its EXPLAIN goes to a worker in the request's transaction): the walk
-	IF convdash.list_conds(convdash.list_unchecked(args, sort)) = '' OR convdash.is_citus_table('convdash.conversations')
-		OR convdash.list_estimate(format(
-			'SELECT 1 FROM convdash.conversations c WHERE c.account_id = $1 %s', convdash.list_conds(args)),
-			args, 'Plan Rows') > 2000 THEN
-		RETURN walk;
+	IF convdash.list_conds(convdash.list_walk_filters(args, sort, false)) <> ''
+			AND NOT convdash.is_citus_table('convdash.conversations') THEN
+		f := convdash.list_filtered_rows(args);
+		IF f <= 2000 AND 4 * f * f < lim * convdash.list_filtered_rows(convdash.list_walk_filters(args, sort, true)) THEN
+			RETURN convdash.list_rows_sql(convdash.list_sorted_sql(args, sort, dir, '', lim));
+		END IF;
 	END IF;
-	sorted := convdash.list_rows_sql(convdash.list_sorted_sql(args, sort, dir, '', lim));
-	RETURN CASE WHEN convdash.list_estimate(sorted, args, 'Total Cost') * 4 < convdash.list_estimate(walk, args, 'Total Cost')
-		THEN sorted ELSE walk END;
+	RETURN convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
 END
 $$;
 COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
-	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters that are no range of its index and the planner expects at most 2,000 conversations, a sort of the filtered rows if it expects that under a quarter of the walk''s cost';
+	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters that are no range of its index and the planner expects at most 2,000 conversations, a sort of the filtered rows if that reads under a quarter of the rows the walk would';
 
 -- SQL of the filtered conversations after the cursor in sort order, at most
 -- lim of them, with the columns of list_source_sql, as one sort of the rows
