@@ -6,7 +6,9 @@
 # messages_transcript_idx reading only the page's rows, never an OFFSET or a
 # scan of the whole conversation, for the newest and the oldest page; that a
 # search's index phase reads only its tenant's postings of
-# messages_search_idx, and that its walk (phase 3) is capped.
+# messages_search_idx, and that its walk (phase 3) is capped; that a list
+# page under a selective filter sorts the filtered rows while one under a
+# broad filter walks the sort's index.
 # Prints "ok - ..." / "not ok - ..." per case (see docs/CONVENTIONS.md).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -92,5 +94,36 @@ plans "SET convdash.search_probe = 1; SET convdash.search_candidates = 1; SET co
 check "search, phase 3: the walk is capped at convdash.search_walk rows" \
 	bash -c "grep -q 'LIMIT 2' '$work/walk' && ! grep -q 'LIMIT ALL' '$work/walk'"
 [ $failed -eq 0 ] || sed 's/^/# /' "$work/search" "$work/walk"
+
+# List without search, messages sort: a filter that selects few of the
+# tenant's conversations (one agent's 100 of 20,100) reads those through
+# their own index and sorts them; a filter that selects most (the other
+# agent) walks conversation_counters_messages_idx and stops at the page.
+psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
+SELECT set_config('convdash.account_id', convdash.create_account('Plans List')::text, false);
+SELECT convdash.create_agent('many') AS many, convdash.create_agent('few') AS few \gset
+INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at)
+SELECT convdash.current_account(), CASE WHEN i % 201 = 0 THEN :few ELSE :many END, 'list-' || i, 'web', 'active',
+	now() - i * interval '1 minute'
+FROM generate_series(1, 20100) i;
+INSERT INTO convdash.conversation_counters (account_id, conversation_id, message_count, agent_id, channel, status,
+	started_at, rating)
+SELECT c.account_id, c.id, c.id % 97, c.agent_id, c.channel, c.status, c.started_at, c.rating
+FROM convdash.conversations c WHERE c.account_id = convdash.current_account();
+ANALYZE convdash.conversations;
+ANALYZE convdash.conversation_counters;
+SQL
+list_plans() {
+	plans "SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans List'), false);
+	SELECT jsonb_array_length(convdash.list_conversations(sort => 'messages',
+		agent_id => ARRAY[(SELECT id FROM convdash.agents WHERE name = '$1')]) -> 'data');"
+}
+list_plans few >"$work/list-few"
+check "list, messages sort, one agent's 100 conversations: read through their index and sorted" \
+	bash -c "grep -q 'Sort Key: n.message_count' '$work/list-few' && ! grep -q 'using conversation_counters_messages_idx' '$work/list-few'"
+list_plans many >"$work/list-many"
+check "list, messages sort, the agent of most conversations: a walk of conversation_counters_messages_idx" \
+	bash -c "grep -qE 'Index Only Scan( Backward)? using conversation_counters_messages_idx' '$work/list-many' && ! grep -q 'Sort Key: n.message_count' '$work/list-many'"
+[ $failed -eq 0 ] || sed 's/^/# /' "$work/list-few" "$work/list-many"
 
 exit $failed
