@@ -1093,7 +1093,9 @@ COMMENT ON FUNCTION convdash.list_total(convdash.list_args, integer) IS
 -- The page's rows of ids in that order as JSON, each with its match when searching.
 -- One generic plan: every row is a primary-key lookup and its match the
 -- first of its own conversation's messages, whatever the tenant or term (a
--- custom plan per call cost 1.5 ms of a 3.6 ms list page at 1M).
+-- custom plan per call cost 1.5 ms of a 3.6 ms list page at 1M). The rows
+-- are built as json and the page converted once: jsonb objects built row by
+-- row and aggregated cost twice as much (0.8 against 0.45 ms for 50 rows).
 CREATE FUNCTION convdash.list_rows_json(args convdash.list_args, ids bigint[]) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
@@ -1107,16 +1109,19 @@ DECLARE
 	plain tsquery := args.plain;
 	result jsonb;
 BEGIN
-	SELECT coalesce(jsonb_agg(jsonb_build_object(
+	SELECT coalesce(json_agg(CASE WHEN x.match IS NULL THEN x.row ELSE (x.row::jsonb || x.match)::json END
+			ORDER BY x.ord)::jsonb, '[]')
+	INTO result
+	FROM (SELECT r.ord, json_build_object(
 			'id', c.id,
-			'agent', jsonb_build_object('id', a.id, 'name', a.name, 'company', a.company),
+			'agent', json_build_object('id', a.id, 'name', a.name, 'company', a.company),
 			'session_id', c.session_id,
 			'channel', c.channel,
 			'status', c.status,
 			'message_count', k.message_count,
 			'rating', c.rating,
-			'started_at', convdash.rfc3339(c.started_at))
-			|| CASE WHEN term IS NULL THEN '{}'::jsonb
+			'started_at', convdash.rfc3339(c.started_at)) AS row,
+			CASE WHEN term IS NULL THEN NULL
 				WHEN wq IS NULL AND c.session_id ILIKE pat THEN jsonb_build_object('match', jsonb_build_object(
 					'in', 'session', 'snippet', NULL, 'marks', convdash.substring_marks(c.session_id, term)))
 				WHEN wq IS NULL AND a.name ILIKE pat THEN jsonb_build_object('match', jsonb_build_object(
@@ -1132,13 +1137,11 @@ BEGIN
 					|| coalesce((SELECT convdash.words_hit(config, m.content, plain) FROM convdash.messages m
 					 WHERE m.account_id = acct AND m.conversation_id = c.id AND (m.words @@ wq) IS TRUE
 					 ORDER BY m.seq LIMIT 1), '{"snippet": null, "marks": []}'))
-			END
-			ORDER BY r.ord), '[]'::jsonb)
-	INTO result
-	FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
-	JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
-	JOIN convdash.conversation_counters k ON k.account_id = acct AND k.conversation_id = r.id
-	JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id;
+			END AS match
+		FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
+		JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
+		JOIN convdash.conversation_counters k ON k.account_id = acct AND k.conversation_id = r.id
+		JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id) x;
 	RETURN result;
 END
 $$;
