@@ -1146,7 +1146,8 @@ BEGIN
 		FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
 		JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
 		JOIN convdash.conversation_counters k ON k.account_id = acct AND k.conversation_id = r.id
-		JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id) x;
+		JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id
+		OFFSET 0) x;    -- a subquery of its own: each row's match computed once, not once per use
 	RETURN result;
 END
 $$;
