@@ -8,7 +8,8 @@
 # search's index phase reads only its tenant's postings of
 # messages_search_idx, and that its walk (phase 3) is capped; that a list
 # page under a selective filter sorts the filtered rows while one under a
-# broad filter walks the sort's index.
+# broad filter walks the sort's index, and that a rare channel is read
+# through its own index.
 # Prints "ok - ..." / "not ok - ..." per case (see docs/CONVENTIONS.md).
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -125,5 +126,21 @@ list_plans many >"$work/list-many"
 check "list, messages sort, the agent of most conversations: a walk of conversation_counters_messages_idx" \
 	bash -c "grep -qE 'Index Only Scan( Backward)? using conversation_counters_messages_idx' '$work/list-many' && ! grep -q 'Sort Key: n.message_count' '$work/list-many'"
 [ $failed -eq 0 ] || sed 's/^/# /' "$work/list-few" "$work/list-many"
+
+# A channel that few conversations have (100 of 20,100 are voip) is an index
+# range of its own: the date sort reads those rows through
+# conversations_channel_started_idx and sorts them, not the date index
+# dropping every other channel's rows.
+psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
+SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans List'), false);
+UPDATE convdash.conversations SET channel = 'voip' WHERE account_id = convdash.current_account() AND id % 201 = 7;
+UPDATE convdash.conversation_counters SET channel = 'voip' WHERE account_id = convdash.current_account() AND conversation_id % 201 = 7;
+ANALYZE convdash.conversations;
+SQL
+plans "SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans List'), false);
+	SELECT jsonb_array_length(convdash.list_conversations(channel => '{voip}') -> 'data');" >"$work/list-voip"
+check "list, date sort, a channel of 100 conversations: read through conversations_channel_started_idx" \
+	bash -c "grep -q 'using conversations_channel_started_idx' '$work/list-voip' && ! grep -q 'using conversations_started_idx' '$work/list-voip'"
+[ $failed -eq 0 ] || sed 's/^/# /' "$work/list-voip"
 
 exit $failed
