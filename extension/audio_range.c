@@ -6,7 +6,7 @@
  *		time copying the bytes (variable, row, result tuple); here they are
  *		read once into the result row.
  *
- * The tenant is resolved first (require_account) and passed to the lookup
+ * The tenant is resolved first (convdash_tenant) and passed to the lookup
  * as a value, so on Citus the query is routed to the tenant's shard; the
  * bytes come from the clip's large object (lo_range: inv_open checks the
  * privileges of the SECURITY DEFINER caller, the extension owner) or from
@@ -30,8 +30,6 @@ PG_FUNCTION_INFO_V1(convdash_audio_range);
 
 /* The largest range one call returns (the same limit as audio_read) */
 #define AUDIO_RANGE_MAX 8388608
-
-extern Datum convdash_require_account(PG_FUNCTION_ARGS);
 
 static SPIPlanPtr clip_plan = NULL;
 static SPIPlanPtr chunks_plan = NULL;
@@ -128,12 +126,7 @@ convdash_audio_range(PG_FUNCTION_ARGS)
 		convdash_invalid_parameter("length", "length must be between 0 and 8388608 (8 MiB)");
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "audio_range: the result type must be a row");
-	{
-		LOCAL_FCINFO(tenant, 0);
-
-		InitFunctionCallInfoData(*tenant, NULL, 0, InvalidOid, NULL, NULL);
-		account = DatumGetInt64(convdash_require_account(tenant));
-	}
+	account = convdash_tenant();
 	if (PG_ARGISNULL(0))
 		ereport(ERROR,
 				(errcode(ERRCODE_NO_DATA_FOUND),

@@ -26,6 +26,9 @@ extern char *convdash_claim;
 extern void convdash_hmac_sha256_raw(const uint8 *key, size_t keylen,
 									 const uint8 *msg, size_t msglen, uint8 *out);
 
+/* The tenant of the current transaction; raises 42501 saying why there is none (tenancy.c) */
+extern int64 convdash_tenant(void);
+
 /* The owner of a relation (tenancy.c) */
 extern Oid	convdash_rel_owner(Oid relid);
 

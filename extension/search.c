@@ -32,13 +32,22 @@
  */
 #include "postgres.h"
 
+#include "access/genam.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
+#include "catalog/pg_operator.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
 #include "mb/pg_wchar.h"
+#include "miscadmin.h"
+#include "nodes/tidbitmap.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
 
 #include "convdash.h"
 
@@ -46,6 +55,7 @@ PG_FUNCTION_INFO_V1(convdash_search_grams);
 PG_FUNCTION_INFO_V1(convdash_search_keys);
 PG_FUNCTION_INFO_V1(convdash_search_tenant_grams);
 PG_FUNCTION_INFO_V1(convdash_search_tenant_keys);
+PG_FUNCTION_INFO_V1(convdash_search_index_count);
 PG_FUNCTION_INFO_V1(convdash_hmac_sha256);
 
 #define GRAM_TAG_SHIFT	28
@@ -241,6 +251,69 @@ convdash_search_tenant_keys(PG_FUNCTION_ARGS)
 									   w + (int) ((int64) k * (ngrams - 1) / (TENANT_QUERY_KEYS - 1)),
 									   TENANT_GRAM_LONG);
 	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, true));
+}
+
+/* The high half of every key of a tenant (tenant_key) */
+static inline uint32
+tenant_half(int64 account_id)
+{
+	uint64		acct = (uint64) account_id;
+
+	return (uint32) (acct ^ (acct >> 32));
+}
+
+/*
+ * How many entries of messages_search_idx hold every one of the keys: an
+ * upper bound of the shown messages containing a term with those keys (the
+ * entries of dead rows count too), read from the index alone: the bitmap of
+ * a GIN scan, without the heap visit per row that reading the rows costs
+ * (at 1M, a term in 10,783 messages: 8 ms against 25-66 ms). The search
+ * asks it only when one key is rare: a common key's whole posting list
+ * would be read. 42501 unless every key is the current tenant's, 22023 for
+ * no keys (every entry would count).
+ */
+Datum
+convdash_search_index_count(PG_FUNCTION_ARGS)
+{
+	ArrayType  *keys = PG_GETARG_ARRAYTYPE_P(0);
+	uint32		half = tenant_half(convdash_tenant());
+	Datum	   *elems;
+	bool	   *nulls;
+	int			n;
+	Oid			index;
+	Relation	rel;
+	IndexScanDesc scan;
+	ScanKeyData key;
+	TIDBitmap  *tbm;
+	int			strategy;
+	int64		count;
+
+	deconstruct_array(keys, INT8OID, sizeof(int64), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &elems, &nulls, &n);
+	if (n == 0)
+		convdash_invalid_parameter("keys", "keys must not be empty");
+	for (int i = 0; i < n; i++)
+		if (nulls[i] || (uint32) ((uint64) DatumGetInt64(elems[i]) >> 32) != half)
+			ereport(ERROR,
+					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+					 errmsg("search keys of another tenant"),
+					 errdetail("Every key must be one of convdash.search_keys(convdash.require_account(), ...).")));
+	index = get_relname_relid("messages_search_idx", get_namespace_oid("convdash", false));
+	if (!OidIsValid(index))
+		elog(ERROR, "convdash.messages_search_idx does not exist");
+	rel = index_open(index, AccessShareLock);
+	/* the strategy of @> in the index's operator family (array_ops) */
+	strategy = get_op_opfamily_strategy(OID_ARRAY_CONTAINS_OP, rel->rd_opfamily[0]);
+	if (strategy == InvalidStrategy)
+		elog(ERROR, "convdash.messages_search_idx cannot answer @>");
+	scan = index_beginscan_bitmap(rel, GetActiveSnapshot(), 1);
+	ScanKeyInit(&key, 1, strategy, F_ARRAYCONTAINS, PointerGetDatum(keys));
+	index_rescan(scan, &key, 1, NULL, 0);
+	tbm = tbm_create((long) work_mem * 1024L, NULL);
+	count = index_getbitmap(scan, tbm);
+	tbm_free(tbm);
+	index_endscan(scan);
+	index_close(rel, AccessShareLock);
+	PG_RETURN_INT64(count);
 }
 
 /* HMAC-SHA-256 of msg under key */

@@ -399,8 +399,8 @@ convdash_current_account(PG_FUNCTION_ARGS)
 }
 
 /* The tenant of the current transaction; raises 42501 saying why there is none */
-Datum
-convdash_require_account(PG_FUNCTION_ARGS)
+int64
+convdash_tenant(void)
 {
 	tenant_cache *t = resolve_tenant();
 
@@ -409,7 +409,7 @@ convdash_require_account(PG_FUNCTION_ARGS)
 		case TENANT_CLAIM:
 		case TENANT_ADMIN:
 		case TENANT_READER:
-			PG_RETURN_INT64(t->account);
+			return t->account;
 		case TENANT_BAD_CLAIM:
 			ereport(ERROR,
 					(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
@@ -443,7 +443,14 @@ convdash_require_account(PG_FUNCTION_ARGS)
 					 errhint("Present an API key with convdash.authenticate(key); admins run SELECT set_config('convdash.account_id', '<account id>', true).")));
 			break;
 	}
-	PG_RETURN_NULL();			/* not reached */
+	pg_unreachable();
+}
+
+/* convdash.require_account(): convdash_tenant() for SQL */
+Datum
+convdash_require_account(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(convdash_tenant());
 }
 
 /* How the current transaction's tenant was established, as text */

@@ -30,9 +30,12 @@
 -- the search runs in up to four phases, each bounded:
 --   0. when one of the term's keys is not among the index's most common
 --      (its statistics, list_substring_rare): collect the
---      matching conversations through the indexes when there are at most
---      10 x SEARCH_PROBE messages/sessions, and sort those: rare and medium terms;
---      the index is asked for the term's rarest keys only (list_rarest_keys);
+--      matching conversations through the indexes when there are few, and
+--      sort those: rare and medium terms. A substring term's index entries
+--      are counted first (search_index_count, the index alone): collected
+--      when at most 40 x SEARCH_PROBE, else not tried; a word query is tried
+--      with a cap of 10 x SEARCH_PROBE messages/sessions. The index is asked
+--      for the term's rarest keys only (list_rarest_keys);
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
@@ -76,6 +79,12 @@ AS 'MODULE_PATHNAME', 'convdash_search_tenant_keys'
 LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.search_keys(bigint, text) IS
 	'Read: the tenant''s keys every text containing the term has (search_grams(account_id, text) @> search_keys(account_id, term)): the whole term''s key for 1, 2 or 4 characters, the two 2-grams of 3, else up to 8 of its 4-grams';
+
+CREATE FUNCTION convdash.search_index_count(keys bigint[]) RETURNS bigint
+AS 'MODULE_PATHNAME', 'convdash_search_index_count'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION convdash.search_index_count(bigint[]) IS
+	'Admin: how many entries of messages_search_idx hold every one of the current tenant''s keys (an upper bound of the shown messages containing a term with those keys), from the index alone; 42501 for another tenant''s keys';
 
 CREATE FUNCTION convdash.hmac_sha256(key bytea, message bytea) RETURNS bytea
 AS 'MODULE_PATHNAME', 'convdash_hmac_sha256'
@@ -897,8 +906,19 @@ LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	probe_limit integer := probe;
-	-- phase 0's cap, when the statistics say one of the term's keys is rare
-	early integer := CASE WHEN convdash.list_term_rare(args) THEN least(cap, probe * 10) END;
+	rare constant boolean := convdash.list_term_rare(args);
+	-- the most a collect before the long probe reads (phase 0 with a count, phase 1)
+	collect_cap constant integer := least(cap, probe * 40);
+	-- a substring term with a rare key: how many index entries hold all its
+	-- keys (the index's own count, not the statistics' guess); on Citus the
+	-- coordinator's index is empty: no count there
+	known constant bigint := CASE WHEN rare AND args.mode = 'substring'
+		AND NOT convdash.is_citus_table('convdash.messages') THEN convdash.search_index_count(args.keys) END;
+	-- the cap of the collects tried so far (a later one only above it): phase 0's
+	-- when the statistics say a key is rare; with a count, collect_cap when the
+	-- count fits under it, else the count itself (no collect under it can succeed)
+	early integer := CASE WHEN known > collect_cap THEN least(known, cap) WHEN known IS NOT NULL THEN collect_cap
+		WHEN rare THEN least(cap, probe * 10) END;
 	-- a word phrase of common words: the words index finds every message with
 	-- the words, the phrase is checked on each (163,000 read for 20,000 hits
 	-- of "the and" at 100k): never collected through the index, walked
@@ -907,8 +927,8 @@ DECLARE
 	r record;
 BEGIN
 	-- phase 0: few matches in the index (rare and medium terms): collect them
-	-- at once, cheaper than any probe
-	IF early IS NOT NULL THEN
+	-- at once, cheaper than any probe (with a count: only when they fit)
+	IF early IS NOT NULL AND coalesce(known <= collect_cap, true) THEN
 		args.candidates := convdash.list_candidates(args, early);
 		IF args.candidates IS NOT NULL THEN
 			SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
@@ -931,14 +951,14 @@ BEGIN
 		-- the density seen, over the whole tenant, says how many conversations
 		-- match: when few (a small tenant, a phrase of common words), collecting
 		-- them through the index reads fewer rows than probing 8 times as far
-		IF NOT phrase_walk AND coalesce(early, 0) < least(cap, probe * 40) AND cardinality(ids)::float8 / probe_limit
-				* convdash.list_tenant_size(args.account_id) * 4 <= least(cap, probe * 40) THEN
-			args.candidates := convdash.list_candidates(args, least(cap, probe * 40));
+		IF NOT phrase_walk AND coalesce(early, 0) < collect_cap AND cardinality(ids)::float8 / probe_limit
+				* convdash.list_tenant_size(args.account_id) * 4 <= collect_cap THEN
+			args.candidates := convdash.list_candidates(args, collect_cap);
 			IF args.candidates IS NOT NULL THEN
 				SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
 				RETURN;
 			END IF;
-			early := least(cap, probe * 40);    -- more than that: phase 2 not again below that cap
+			early := collect_cap;    -- more than that: phase 2 not again below that cap
 		END IF;
 		probe_limit := probe * 8;
 	END LOOP;

@@ -265,6 +265,25 @@ $$;
 SELECT pg_temp.postings(:acct, 'blorptastic') AS postings_here, pg_temp.postings(:other, 'blorptastic') AS postings_other,
 	pg_temp.postings(:acct, 'blorp') AS short_form_here, pg_temp.postings(:other, 'tic 1') AS other_own_term;
 SELECT pg_temp.hits(convdash.list_conversations(q => 'blorptastic')) AS found_here;
+-- the index's own count of the entries holding every key of a term (phase 0
+-- decides by it): this tenant's entries only, as many as the rows the index
+-- condition selects; as the other tenant, its 300
+SELECT convdash.search_index_count(convdash.search_keys(:acct, 'blorptastic')) AS count_here,
+	convdash.search_index_count(convdash.search_keys(:acct, 'refund')) = (SELECT count(*) FROM convdash.messages m
+		WHERE m.account_id = :acct AND m.seq IS NOT NULL
+		  AND convdash.search_grams(m.account_id, m.content) @> convdash.search_keys(:acct, 'refund')) AS refund_entries,
+	convdash.search_index_count(convdash.search_keys(:acct, 'refund')) > 0 AS refund_counted,
+	convdash.search_index_count(convdash.search_keys(:acct, 'qqqzzzq')) AS count_none;
+SELECT set_config('convdash.account_id', :'other', false) AS tenant \gset
+SELECT convdash.search_index_count(convdash.search_keys(:other, 'blorptastic')) AS count_other;
+SELECT set_config('convdash.account_id', :'acct', false) AS tenant \gset
+-- another tenant's keys (even one of them), no keys, a key of no tenant: errors; NULL: NULL
+SELECT pg_temp.err(format('SELECT convdash.search_index_count(convdash.search_keys(%s, %L))', :other, 'blorptastic'));
+SELECT pg_temp.err(format('SELECT convdash.search_index_count(convdash.search_keys(%s, %L) || convdash.search_keys(%s, %L))',
+	:acct, 'refund', :other, 'refund'));
+SELECT pg_temp.err($$SELECT convdash.search_index_count('{}')$$);
+SELECT pg_temp.err($$SELECT convdash.search_index_count('{1}')$$);
+SELECT convdash.search_index_count(NULL) IS NULL AS null_keys;
 
 -- the n-gram helpers behind the index: 1-, 2- and 4-grams (3 characters: two 2-grams), keys of the tenant
 SELECT cardinality(convdash.search_grams(1, 'abc')) AS abc_grams, cardinality(convdash.search_grams(1, 'abcd')) AS abcd_grams,
