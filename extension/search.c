@@ -33,6 +33,8 @@
 #include "postgres.h"
 
 #include "access/genam.h"
+#include "access/table.h"
+#include "catalog/index.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_collation.h"
 #include "catalog/pg_operator.h"
@@ -281,6 +283,7 @@ convdash_search_index_count(PG_FUNCTION_ARGS)
 	bool	   *nulls;
 	int			n;
 	Oid			index;
+	Relation	table;
 	Relation	rel;
 	IndexScanDesc scan;
 	ScanKeyData key;
@@ -300,6 +303,8 @@ convdash_search_index_count(PG_FUNCTION_ARGS)
 	index = get_relname_relid("messages_search_idx", get_namespace_oid("convdash", false));
 	if (!OidIsValid(index))
 		elog(ERROR, "convdash.messages_search_idx does not exist");
+	/* the table before its index, in the order every reader locks them */
+	table = table_open(IndexGetRelation(index, false), AccessShareLock);
 	rel = index_open(index, AccessShareLock);
 	/* the strategy of @> in the index's operator family (array_ops) */
 	strategy = get_op_opfamily_strategy(OID_ARRAY_CONTAINS_OP, rel->rd_opfamily[0]);
@@ -313,6 +318,7 @@ convdash_search_index_count(PG_FUNCTION_ARGS)
 	tbm_free(tbm);
 	index_endscan(scan);
 	index_close(rel, AccessShareLock);
+	table_close(table, AccessShareLock);
 	PG_RETURN_INT64(count);
 }
 
