@@ -183,13 +183,20 @@ convdash_search_keys(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, false));
 }
 
-/* The 64-bit key of the n-gram at w[0..n-1] for a tenant: account id above, gram key below */
-static inline int64
-tenant_key(int64 account_id, const pg_wchar *w, int n)
+/* The high half of every key of a tenant: its account id folded to 32 bits */
+static inline uint32
+tenant_half(int64 account_id)
 {
 	uint64		acct = (uint64) account_id;
 
-	return (int64) (((acct ^ (acct >> 32)) << 32) | (uint32) gram_key(w, n));
+	return (uint32) (acct ^ (acct >> 32));
+}
+
+/* The 64-bit key of the n-gram at w[0..n-1] for a tenant: tenant_half above, gram key below */
+static inline int64
+tenant_key(int64 account_id, const pg_wchar *w, int n)
+{
+	return (int64) (((uint64) tenant_half(account_id) << 32) | (uint32) gram_key(w, n));
 }
 
 /* Returns the tenant's distinct 1-, 2- and 4-gram keys of the lowercased text (the index side) */
@@ -253,15 +260,6 @@ convdash_search_tenant_keys(PG_FUNCTION_ARGS)
 									   w + (int) ((int64) k * (ngrams - 1) / (TENANT_QUERY_KEYS - 1)),
 									   TENANT_GRAM_LONG);
 	PG_RETURN_ARRAYTYPE_P(keys_to_array(keys, nkeys, true));
-}
-
-/* The high half of every key of a tenant (tenant_key) */
-static inline uint32
-tenant_half(int64 account_id)
-{
-	uint64		acct = (uint64) account_id;
-
-	return (uint32) (acct ^ (acct >> 32));
 }
 
 /*
