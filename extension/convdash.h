@@ -5,6 +5,8 @@
 #ifndef CONVDASH_H
 #define CONVDASH_H
 
+#include "datatype/timestamp.h"
+
 /* Registers every convdash.* GUC (settings.c) */
 extern void convdash_define_settings(void);
 
@@ -38,5 +40,11 @@ extern int	convdash_decode_memory_mb;
 
 /* Raises 22023 (invalid_parameter_value) naming the field as the column (peaks.c) */
 extern void convdash_invalid_parameter(const char *field, const char *msg) pg_attribute_noreturn();
+
+/* Room for RFC 3339 UTC text with microseconds and its NUL (rfc3339.c) */
+#define CONVDASH_RFC3339_LEN 28
+
+/* Writes the RFC 3339 UTC text of ts; false when infinite or outside years 1-9999 (rfc3339.c) */
+extern bool convdash_rfc3339_format(TimestampTz ts, char out[CONVDASH_RFC3339_LEN]);
 
 #endif							/* CONVDASH_H */

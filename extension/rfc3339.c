@@ -15,24 +15,34 @@
 #include "utils/datetime.h"
 #include "utils/timestamp.h"
 
+#include "convdash.h"
+
 PG_FUNCTION_INFO_V1(convdash_rfc3339);
+
+/* Writes the RFC 3339 UTC text of ts into out; false when infinite or outside years 1-9999 */
+bool
+convdash_rfc3339_format(TimestampTz ts, char out[CONVDASH_RFC3339_LEN])
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+
+	if (TIMESTAMP_NOT_FINITE(ts) ||
+		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0 ||
+		tm.tm_year < 1 || tm.tm_year > 9999)
+		return false;
+	snprintf(out, CONVDASH_RFC3339_LEN, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
+			 tm.tm_year, tm.tm_mon, tm.tm_mday,
+			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
+	return true;
+}
 
 /* RFC 3339 UTC text of a timestamptz; NULL when infinite or outside years 1-9999 */
 Datum
 convdash_rfc3339(PG_FUNCTION_ARGS)
 {
-	TimestampTz ts = PG_GETARG_TIMESTAMPTZ(0);
-	struct pg_tm tm;
-	fsec_t		fsec;
-	char		buf[40];
+	char		buf[CONVDASH_RFC3339_LEN];
 
-	if (TIMESTAMP_NOT_FINITE(ts) ||
-		timestamp2tm(ts, NULL, &tm, &fsec, NULL, NULL) != 0 ||
-		tm.tm_year < 1 || tm.tm_year > 9999)
+	if (!convdash_rfc3339_format(PG_GETARG_TIMESTAMPTZ(0), buf))
 		PG_RETURN_NULL();
-
-	snprintf(buf, sizeof(buf), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ",
-			 tm.tm_year, tm.tm_mon, tm.tm_mday,
-			 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) fsec);
 	PG_RETURN_TEXT_P(cstring_to_text(buf));
 }

@@ -1117,12 +1117,22 @@ $$;
 COMMENT ON FUNCTION convdash.list_total(convdash.list_args, integer) IS
 	'Admin: {"total": n}, the number of the tenant''s conversations the list arguments'' filters and search select; for a search that matches more than cap messages or sessions, {"total_at_least": n} counted over the first cap';
 
+-- One conversation of the list page as its JSON object (C: jsonb pushed from
+-- the columns; json_build_object rows parsed into jsonb cost 1.5x as much).
+CREATE FUNCTION convdash.list_row(id bigint, agent_id bigint, agent_name text, agent_company text,
+	session_id text, channel text, status text, message_count integer, rating integer, started_at timestamptz)
+RETURNS jsonb
+AS 'MODULE_PATHNAME', 'convdash_list_row'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.list_row(bigint, bigint, text, text, text, text, text, integer, integer, timestamptz) IS
+	'Admin: the list''s JSON object of one conversation: {"id", "agent": {"id", "name", "company"}, "session_id", "channel", "status", "message_count", "rating", "started_at" (RFC 3339)}, NULL fields as null';
+
 -- The page's rows of ids in that order as JSON, each with its match when searching.
 -- One generic plan: every row is a primary-key lookup and its match the
 -- first of its own conversation's messages, whatever the tenant or term (a
 -- custom plan per call cost 1.5 ms of a 3.6 ms list page at 1M). The rows
--- are built as json and the page converted once: jsonb objects built row by
--- row and aggregated cost twice as much (0.8 against 0.45 ms for 50 rows).
+-- are jsonb from list_row (50 rows: 0.63 ms against 0.96 for json rows
+-- parsed into jsonb once, and 0.42 without rows).
 -- A match is looked for in transcript order (messages_transcript_idx, only
 -- shown messages have words), stopping at the first: without seq IS NOT
 -- NULL the words match read every message of the conversation and sorted
@@ -1140,18 +1150,10 @@ DECLARE
 	plain tsquery := args.plain;
 	result jsonb;
 BEGIN
-	SELECT coalesce(json_agg(CASE WHEN x.match IS NULL THEN x.row ELSE (x.row::jsonb || x.match)::json END
-			ORDER BY x.ord)::jsonb, '[]')
+	SELECT coalesce(jsonb_agg(CASE WHEN x.match IS NULL THEN x.row ELSE x.row || x.match END ORDER BY x.ord), '[]')
 	INTO result
-	FROM (SELECT r.ord, json_build_object(
-			'id', c.id,
-			'agent', json_build_object('id', a.id, 'name', a.name, 'company', a.company),
-			'session_id', c.session_id,
-			'channel', c.channel,
-			'status', c.status,
-			'message_count', k.message_count,
-			'rating', c.rating,
-			'started_at', convdash.rfc3339(c.started_at)) AS row,
+	FROM (SELECT r.ord, convdash.list_row(c.id, a.id, a.name, a.company, c.session_id, c.channel::text,
+			c.status::text, k.message_count, c.rating, c.started_at) AS row,
 			CASE WHEN term IS NULL THEN NULL
 				WHEN wq IS NULL AND c.session_id ILIKE pat THEN jsonb_build_object('match', jsonb_build_object(
 					'in', 'session', 'snippet', NULL, 'marks', convdash.substring_marks(c.session_id, term)))

@@ -112,3 +112,15 @@ SELECT convdash.rfc3339(NULL) IS NULL AS null_in, convdash.rfc3339('infinity') I
 	convdash.rfc3339('10000-01-01 00:00:00+00') IS NULL AS year_10000;
 SELECT convdash.rfc3339(t)::timestamptz = t AS round_trips
 FROM (VALUES ('2026-11-24 10:52:15.123456+00'::timestamptz)) v(t);
+
+-- One list row: every field typed, strings kept whole (quotes, backslashes
+-- and control characters escaped in its text, non-ASCII as it is), NULL
+-- fields and a time without RFC 3339 text as null; the object SQL would build
+SELECT convdash.list_row(9007199254740993, 2, 'Ann "A\" B', E'tab\there', 'sess-ü-😀', 'web', 'closed', 2147483647, 5,
+	'2026-11-24 10:52:15.123456+00') AS full_row;
+SELECT convdash.list_row(1, 2, 'n', NULL, NULL, 'voip', 'active', 0, NULL, 'infinity') AS nulls_row,
+	convdash.list_row(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL) AS all_null;
+SELECT convdash.list_row(1, 2, 'n', 'c', 's', 'web', 'active', 3, 4, t) = jsonb_build_object('id', 1,
+	'agent', jsonb_build_object('id', 2, 'name', 'n', 'company', 'c'), 'session_id', 's', 'channel', 'web',
+	'status', 'active', 'message_count', 3, 'rating', 4, 'started_at', convdash.rfc3339(t)) AS as_built_in_sql
+FROM (VALUES ('2026-01-02 03:04:05+00'::timestamptz)) v(t);
