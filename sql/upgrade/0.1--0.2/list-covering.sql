@@ -20,3 +20,5 @@ CREATE INDEX conversations_status_rated_idx ON convdash.conversations (account_i
 	INCLUDE (agent_id, channel, rating) WHERE rating IS NOT NULL;
 CREATE INDEX conversations_channel_started_idx ON convdash.conversations (account_id, channel, started_at, id)
 	INCLUDE (agent_id, status, rating);
+CREATE INDEX conversations_status_rating_idx ON convdash.conversations (account_id, status, rating, started_at, id)
+	INCLUDE (agent_id, channel) WHERE rating IS NOT NULL;
