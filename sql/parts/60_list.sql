@@ -334,12 +334,110 @@ $$;
 COMMENT ON FUNCTION convdash.list_exec(text, convdash.list_args) IS
 	'Admin: runs a list query (one row: ids, cursor keys k and t, a count) with the list arguments as $1..$16';
 
+-- Runs list queries one after another until lim rows are found: the rows
+-- of all of them in that order, at most lim (a query is planned only when
+-- the ones before it fell short: list_page_sql).
+CREATE FUNCTION convdash.list_exec_until(sqls text[], args convdash.list_args, lim integer,
+	OUT ids bigint[], OUT ks text[], OUT ts text[])
+LANGUAGE plpgsql STABLE
+AS $$
+DECLARE
+	sql text;
+	r record;
+BEGIN
+	FOREACH sql IN ARRAY sqls LOOP
+		SELECT * INTO r FROM convdash.list_exec(sql, args);
+		ids := ids || r.ids;
+		ks := ks || r.ks;
+		ts := ts || r.ts;
+		EXIT WHEN cardinality(ids) >= lim;
+	END LOOP;
+	ids := ids[1:lim];
+	ks := ks[1:lim];
+	ts := ts[1:lim];
+END
+$$;
+COMMENT ON FUNCTION convdash.list_exec_until(text[], convdash.list_args, integer) IS
+	'Admin: runs list queries (list_exec) in order until lim rows are found; their ids and cursor keys, at most lim';
+
 -- The list_exec query of the rows of a list_source_sql text, in its order.
 CREATE FUNCTION convdash.list_rows_sql(src text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$ SELECT format('SELECT array_agg(x.id), array_agg(x.k), array_agg(x.t), count(*) FROM (%s) x', src) $$;
 COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 	'Admin: the list_exec query (ids, k, t, count) of the rows of a list_source_sql text';
+
+-- SQL text that writes a timestamptz column as a cursor's time key (RFC
+-- 3339 UTC with microseconds, as convdash.rfc3339, in plain SQL).
+CREATE FUNCTION convdash.list_time_sql(col text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT format('to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')', col) $$;
+COMMENT ON FUNCTION convdash.list_time_sql(text) IS
+	'Admin: SQL text of a timestamptz column as a list cursor''s time key (UTC, microseconds)';
+
+-- The branches of a status or rating sort, one per value in sort order
+-- (statuses in lifecycle order, ratings with unrated last): SQL texts of the
+-- filtered conversations of that value after the cursor, at most lim, each
+-- walking (account_id, value, started_at, id) and planned with the value's
+-- own statistics; one after another they give the page. Columns, filters,
+-- extra and matched as in list_source_sql. A value the filters or the
+-- cursor exclude is a branch with a constant false condition.
+CREATE FUNCTION convdash.list_branches_sql(args convdash.list_args, sort text, dir text, extra text,
+	matched boolean, lim text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, convdash, pg_temp
+AS $$
+DECLARE
+	conds text := convdash.list_conds(args) || extra;
+	keyset boolean := args.cursor_k IS NOT NULL;
+	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
+	keytype text := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
+	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
+	branches text[];
+BEGIN
+	-- v: the value, pk: its place in the order (the status itself; a rank for ratings)
+	SELECT array_agg(format($q$(
+		SELECT c.id, c.agent_id, c.session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
+		FROM convdash.conversations c
+		WHERE c.account_id = $1 AND %5$s = %1$L %6$s %7$s %8$s
+		ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
+		x.v, x.pk, keytype, convdash.list_time_sql('c.started_at'),
+		CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
+		-- values the filters exclude: a constant false the planner drops the branch for;
+		-- a rating branch also says c.rating = v, so that the planner knows the rows
+		-- are rated (conversations_status_rating_idx serves a status filter there)
+		conds || CASE WHEN sort = 'status' AND args.statuses IS NOT NULL
+				THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
+			WHEN sort = 'rating' AND args.min_rating IS NOT NULL
+				THEN format(' AND %s >= $5', x.v) ELSE '' END
+			|| CASE WHEN sort = 'rating' AND x.v <> '0' THEN format(' AND c.rating = %s', x.v) ELSE '' END,
+		matched_cond,
+		CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
+			'(CASE WHEN %1$L::%2$s = $8::%2$s THEN $13::timestamptz ELSE %5$L END, '
+			'CASE WHEN %1$L::%2$s = $8::%2$s THEN $9 ELSE %6$s END)', x.pk, keytype, pcmp, cmp,
+			CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
+			CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
+		dir, lim) ORDER BY x.o)
+	INTO branches
+	FROM (SELECT v::text AS v, v::text AS pk, row_number() OVER () * CASE dir WHEN 'asc' THEN 1 ELSE -1 END AS o
+	      FROM unnest(enum_range(NULL::convdash.conversation_status)) v WHERE sort = 'status'
+	      UNION ALL
+	      SELECT v::text, (CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END)::text,
+	             CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END
+	      FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) v WHERE sort = 'rating') x;
+	RETURN branches;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_branches_sql(convdash.list_args, text, text, text, boolean, text) IS
+	'Admin: SQL texts of the branches of a status or rating sort, one per value in sort order, each the filtered conversations of that value after the cursor (at most lim), with the columns of list_source_sql';
+
+-- SQL of the first lim rows of branches (list_branches_sql) in their order.
+CREATE FUNCTION convdash.list_union_sql(branches text[], lim text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $$ SELECT format('SELECT * FROM (%s) x LIMIT %s', array_to_string(branches, ' UNION ALL '), lim) $$;
+COMMENT ON FUNCTION convdash.list_union_sql(text[], text) IS
+	'Admin: SQL text of the first lim rows of list_branches_sql branches, in their order';
 
 -- SQL of the conversations after the cursor in sort order, at most lim of them.
 -- Columns: id, agent_id, session_id, s1 and s2 (the typed sort keys before
@@ -352,11 +450,8 @@ COMMENT ON FUNCTION convdash.list_rows_sql(text) IS
 -- walks the agents by name and each one's conversations by start time
 -- (conversations_agent_idx): the nested loop gives the rows in that order,
 -- so the LIMIT stops in the first agents that fill it (an ORDER BY over the
--- join ran every agent's walk to its limit). Status and rating sorts are a union of one
--- branch per value (statuses in lifecycle order, ratings with unrated last),
--- each walking (account_id, value, started_at, id) and planned with the
--- value's own statistics; the branches, in sort order, one after another
--- give the page. So date
+-- join ran every agent's walk to its limit). Status and rating sorts are the
+-- union of list_branches_sql, one branch per value in sort order. So date
 -- filters are index ranges everywhere and no index range is skipped row by row.
 CREATE FUNCTION convdash.list_source_sql(args convdash.list_args, sort text, dir text, extra text,
 	matched boolean, lim text) RETURNS text
@@ -368,49 +463,15 @@ DECLARE
 	agent_filter boolean := args.agents IS NOT NULL;
 	keyset boolean := args.cursor_k IS NOT NULL;
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
-	pcmp text := CASE WHEN sort = 'rating' OR dir = 'asc' THEN '>' ELSE '<' END;
-	ts_text constant text := 'to_char(c.started_at AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 	matched_cond text := CASE WHEN matched THEN ' AND c.agent_id = ANY($11)' ELSE '' END;
 	key text;
 	keytype text;
-	branches text[];
 BEGIN
 	IF sort IN ('status', 'rating') THEN
-		keytype := CASE sort WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
-		-- v: the value, pk: its place in the order (the status itself; a rank for ratings)
-		SELECT array_agg(format($q$(
-			SELECT c.id, c.agent_id, c.session_id, %2$L::%3$s AS s1, c.started_at AS s2, %2$L AS k, %4$s AS t
-			FROM convdash.conversations c
-			WHERE c.account_id = $1 AND %5$s = %1$L %6$s %7$s %8$s
-			ORDER BY c.started_at %9$s, c.id %9$s LIMIT %10$s)$q$,
-			x.v, x.pk, keytype, ts_text,
-			CASE sort WHEN 'status' THEN 'c.status' ELSE 'coalesce(c.rating, 0)' END,
-			-- values the filters exclude: a constant false the planner drops the branch for;
-			-- a rating branch also says c.rating = v, so that the planner knows the rows
-			-- are rated (conversations_status_rated_idx serves a status filter there)
-			conds || CASE WHEN sort = 'status' AND args.statuses IS NOT NULL
-					THEN format(' AND %L::convdash.conversation_status = ANY($2)', x.v)
-				WHEN sort = 'rating' AND args.min_rating IS NOT NULL
-					THEN format(' AND %s >= $5', x.v) ELSE '' END
-				|| CASE WHEN sort = 'rating' AND x.v <> '0' THEN format(' AND c.rating = %s', x.v) ELSE '' END,
-			matched_cond,
-			CASE WHEN keyset THEN format('AND %1$L::%2$s %3$s= $8::%2$s AND (c.started_at, c.id) %4$s '
-				'(CASE WHEN %1$L::%2$s = $8::%2$s THEN $13::timestamptz ELSE %5$L END, '
-				'CASE WHEN %1$L::%2$s = $8::%2$s THEN $9 ELSE %6$s END)', x.pk, keytype, pcmp, cmp,
-				CASE dir WHEN 'asc' THEN '-infinity' ELSE 'infinity' END,
-				CASE dir WHEN 'asc' THEN '0' ELSE '9223372036854775807' END) ELSE '' END,
-			dir, lim) ORDER BY x.o)
-		INTO branches
-		FROM (SELECT v::text AS v, v::text AS pk, row_number() OVER () * CASE dir WHEN 'asc' THEN 1 ELSE -1 END AS o
-		      FROM unnest(enum_range(NULL::convdash.conversation_status)) v WHERE sort = 'status'
-		      UNION ALL
-		      SELECT v::text, (CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END)::text,
-		             CASE dir WHEN 'asc' THEN (v + 5) % 6 ELSE 5 - v END
-		      FROM unnest(ARRAY[0, 1, 2, 3, 4, 5]) v WHERE sort = 'rating') x;
 		-- the branches are in sort order and a (non-parallel) Append reads them
 		-- one after another, so the LIMIT stops at the first branches that fill
 		-- it; an ORDER BY over the union would run every branch to its limit
-		RETURN format('SELECT * FROM (%s) x LIMIT %s', array_to_string(branches, ' UNION ALL '), lim);
+		RETURN convdash.list_union_sql(convdash.list_branches_sql(args, sort, dir, extra, matched, lim), lim);
 	END IF;
 	IF sort = 'agent' THEN
 		-- the agent filter applies to the outer walk over agents: in the inner
@@ -426,7 +487,7 @@ BEGIN
 				WHERE c.account_id = $1 AND c.agent_id = o.id %6$s %7$s
 				ORDER BY c.started_at %5$s, c.id %5$s LIMIT %8$s) c
 			LIMIT %8$s$q$,
-			ts_text,
+			convdash.list_time_sql('c.started_at'),
 			CASE WHEN agent_filter THEN 'AND a.id = ANY($4)' ELSE '' END,
 			CASE WHEN matched THEN 'AND a.id = ANY($11)' ELSE '' END,
 			CASE WHEN keyset THEN format('AND a.name %s= $8', cmp) ELSE '' END,
@@ -444,7 +505,7 @@ BEGIN
 		FROM %9$s
 		WHERE c.account_id = $1 %3$s %4$s %5$s
 		ORDER BY %1$s %6$s, c.id %6$s LIMIT %7$s$q$,
-		key, CASE sort WHEN 'date' THEN replace(ts_text, 'c.started_at', key) ELSE key || '::text' END, conds,
+		key, CASE sort WHEN 'date' THEN convdash.list_time_sql(key) ELSE key || '::text' END, conds,
 		matched_cond,
 		CASE WHEN keyset THEN format('AND (%s, c.id) %s ($8::%s, $9)', key, cmp, keytype) ELSE '' END,
 		dir, lim,
@@ -524,8 +585,11 @@ $$;
 COMMENT ON FUNCTION convdash.list_filtered_rows(convdash.list_args) IS
 	'Admin: the planner''s estimate of the number of the tenant''s conversations the filters of the list arguments select';
 
--- SQL of a list page without search: list_source_sql's walk in sort order,
--- or list_sorted_sql (the filters' own indexes and a sort) when the walk has
+-- The queries of a list page without search, for list_exec_until:
+-- list_source_sql's walk in sort order (a status or rating sort's first
+-- branch, then the union of the others, planned only when the first falls
+-- short: one page of the rating sort cost 2.5 against 1.7 ms, its planning
+-- for six branches 1.7-2.0 ms at 1M), or list_sorted_sql (the filters' own indexes and a sort) when the walk has
 -- filters that are no range of its index, the planner expects at most 2,000
 -- filtered conversations and the sort reads under a quarter of the walk's
 -- rows. With f filtered rows among the r of the walk's index ranges, the
@@ -536,11 +600,12 @@ COMMENT ON FUNCTION convdash.list_filtered_rows(convdash.list_args) IS
 -- 1M (1.4 ms), and its costs take an index walk over cached rows for dearer
 -- than it is (it chose the 110,000-row walk). conversations_status_rating_stats
 -- keeps the estimates right for status and rating together.
-CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text
+CREATE FUNCTION convdash.list_page_sql(args convdash.list_args, sort text, dir text, lim integer) RETURNS text[]
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
 	f float8;
+	branches text[];
 BEGIN
 	-- on Citus the statements run on a worker: no coordinator estimate (and
 	-- its EXPLAIN goes to a worker in the request's transaction): the walk
@@ -548,14 +613,19 @@ BEGIN
 			AND NOT convdash.is_citus_table('convdash.conversations') THEN
 		f := convdash.list_filtered_rows(args);
 		IF f <= 2000 AND 4 * f * f < lim * convdash.list_filtered_rows(convdash.list_walk_filters(args, sort, true)) THEN
-			RETURN convdash.list_rows_sql(convdash.list_sorted_sql(args, sort, dir, '', lim));
+			RETURN ARRAY[convdash.list_rows_sql(convdash.list_sorted_sql(args, sort, dir, '', lim))];
 		END IF;
 	END IF;
-	RETURN convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text));
+	IF sort IN ('status', 'rating') THEN
+		branches := convdash.list_branches_sql(args, sort, dir, '', false, lim::text);
+		RETURN ARRAY[convdash.list_rows_sql(branches[1]),
+			convdash.list_rows_sql(convdash.list_union_sql(branches[2:], lim::text))];
+	END IF;
+	RETURN ARRAY[convdash.list_rows_sql(convdash.list_source_sql(args, sort, dir, '', false, lim::text))];
 END
 $$;
 COMMENT ON FUNCTION convdash.list_page_sql(convdash.list_args, text, text, integer) IS
-	'Admin: the list_exec query of a list page without search: the walk in sort order, or, when the walk has filters that are no range of its index and the planner expects at most 2,000 conversations, a sort of the filtered rows if that reads under a quarter of the rows the walk would';
+	'Admin: the list_exec_until queries of a list page without search: the walk in sort order (a status or rating sort''s first branch, then the others), or, when the walk has filters that are no range of its index and the planner expects at most 2,000 conversations, a sort of the filtered rows if that reads under a quarter of the rows the walk would';
 
 -- SQL of the filtered conversations after the cursor in sort order, at most
 -- lim of them, with the columns of list_source_sql, as one sort of the rows
@@ -577,7 +647,6 @@ DECLARE
 		WHEN 'asc' THEN '((coalesce(c.rating, 0) + 5) % 6)' ELSE '(5 - coalesce(c.rating, 0))' END END;
 	keytype text := CASE sort WHEN 'date' THEN 'timestamptz' WHEN 'agent' THEN 'text'
 		WHEN 'status' THEN 'convdash.conversation_status' ELSE 'integer' END;
-	ts_text constant text := 'to_char(%s AT TIME ZONE ''UTC'', ''YYYY-MM-DD"T"HH24:MI:SS.US"Z"'')';
 	-- date and message count have one key before the id, the others two
 	one_key boolean := sort IN ('date', 'messages');
 BEGIN
@@ -590,8 +659,8 @@ BEGIN
 		WHERE %7$s
 		ORDER BY %8$s LIMIT %9$s$q$,
 		s1, CASE WHEN one_key THEN 'NULL::timestamptz' ELSE 'c.started_at' END,
-		CASE sort WHEN 'date' THEN format(ts_text, s1) ELSE s1 || '::text' END,
-		CASE WHEN one_key THEN 'NULL::text' ELSE format(ts_text, 'c.started_at') END,
+		CASE sort WHEN 'date' THEN convdash.list_time_sql(s1) ELSE s1 || '::text' END,
+		CASE WHEN one_key THEN 'NULL::text' ELSE convdash.list_time_sql('c.started_at') END,
 		CASE sort WHEN 'messages' THEN
 			'JOIN convdash.conversation_counters n ON n.account_id = c.account_id AND n.conversation_id = c.id'
 			WHEN 'agent' THEN 'JOIN convdash.agents a ON a.account_id = c.account_id AND a.id = c.agent_id' ELSE '' END,
@@ -1024,8 +1093,7 @@ DECLARE
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
 BEGIN
 	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(format($q$
-		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(to_char(y.started_at AT TIME ZONE 'UTC',
-			'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')), NULL::bigint
+		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(%8$s), NULL::bigint
 		FROM (
 			SELECT s.* FROM (
 				SELECT c.id, c.started_at, (coalesce(h.r, 0) + coalesce(
@@ -1058,7 +1126,8 @@ BEGIN
 				ORDER BY m.id DESC LIMIT %s) m
 			WHERE m.words @@ $15$m$, cap) END,
 		CASE WHEN args.cursor_k IS NOT NULL
-			THEN format('(u.r, c.started_at, c.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END), args) r;
+			THEN format('(u.r, c.started_at, c.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END,
+		convdash.list_time_sql('y.started_at')), args) r;
 	-- the rows come out in order: array_agg over the ordered subquery
 END
 $$;
@@ -1273,7 +1342,8 @@ BEGIN
 	END IF;
 
 	IF args.term IS NULL THEN
-		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(convdash.list_page_sql(args, srt, dir, n + 1), args) r;
+		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts
+		FROM convdash.list_exec_until(convdash.list_page_sql(args, srt, dir, n + 1), args, n + 1) r;
 	ELSIF args.mode = 'substring' THEN
 		args := convdash.list_substring_args(args);
 		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
