@@ -130,8 +130,13 @@ CREATE INDEX conversations_status_rating_idx ON convdash.conversations (account_
 -- without these statistics the planner multiplies their shares, expects
 -- rated active conversations and walks a sort index for a page of them
 -- that does not exist (status=active & min_rating=3 by date read every
--- conversation of the tenant). No cost on writes; ANALYZE keeps them.
-CREATE STATISTICS convdash.conversations_status_rating_stats (mcv) ON status, rating FROM convdash.conversations;
+-- conversation of the tenant). A rating branch says both c.rating = v and
+-- coalesce(c.rating, 0) = v (the rating index's key): with the expression
+-- in the statistics too they are counted once (without it, 129 rows
+-- expected of 4,389, and the branch sorted them all instead of walking).
+-- No cost on writes; ANALYZE keeps them.
+CREATE STATISTICS convdash.conversations_status_rating_stats (mcv)
+	ON status, rating, (coalesce(rating, 0)) FROM convdash.conversations;
 
 -- The ILIKE pattern that finds q anywhere, with %, _ and \ taken literally.
 CREATE FUNCTION convdash.search_pattern(q text) RETURNS text
