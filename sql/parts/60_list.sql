@@ -600,8 +600,8 @@ COMMENT ON FUNCTION convdash.list_filtered_rows(convdash.list_args) IS
 -- list_source_sql's walk in sort order (a status or rating sort's first
 -- branch, then the union of the others, planned only when the first falls
 -- short: one page of the rating sort cost 2.5 against 1.7 ms, its planning
--- for six branches 1.7-2.0 ms at 1M), or list_sorted_sql (the filters' own indexes and a sort) when the walk has
--- filters that are no range of its index, the planner expects at most 2,000
+-- for six branches 1.7-2.0 ms at 1M), or list_sorted_sql (the filters' own
+-- indexes and a sort) when the walk has filters that are no range of its index, the planner expects at most 2,000
 -- filtered conversations and the sort reads under a quarter of the walk's
 -- rows. With f filtered rows among the r of the walk's index ranges, the
 -- walk reads about lim * r / f rows (the messages sort of one day's

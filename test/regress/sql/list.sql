@@ -120,6 +120,22 @@ SELECT pg_temp.err($$SELECT convdash.list_conversations("limit" => -1)$$);
 -- NULL means the default
 SELECT pg_temp.sessions(convdash.list_conversations(sort => NULL, "order" => NULL, "limit" => NULL)) AS nulls_are_defaults;
 
+-- A status or rating sort has a branch per value the filters and the cursor
+-- keep, in sort order; none kept (a minimum rating of 5 with a cursor among
+-- rating 4, which no page of that list makes) is one branch without rows
+CREATE TEMP TABLE branch_args AS
+SELECT convdash.list_filters(:acct, '{closed,archived}', NULL, NULL, 5, NULL, NULL, NULL, 'rating', 'desc', 50) AS a;
+SELECT cardinality(convdash.list_branches_sql(a, 'rating', 'desc', '', false, '51')) AS rating_branches,
+	cardinality(convdash.list_branches_sql(a, 'status', 'asc', '', false, '51')) AS status_branches
+FROM branch_args;
+UPDATE branch_args SET a.cursor_k = 'closed', a.cursor_t = '2026-03-01T00:00:00.000000Z', a.cursor_id = 1;
+SELECT cardinality(convdash.list_branches_sql(a, 'status', 'asc', '', false, '51')) AS status_branches_from_closed,
+	cardinality(convdash.list_branches_sql(a, 'status', 'desc', '', false, '51')) AS status_branches_down_from_closed
+FROM branch_args;
+UPDATE branch_args SET a.cursor_k = '1';    -- rating 4's place when descending
+SELECT cardinality(b) AS branches, (convdash.list_exec(convdash.list_rows_sql(b[1]), a)).n AS rows_of_none_kept
+FROM branch_args, LATERAL convdash.list_branches_sql(a, 'rating', 'desc', '', false, '51') b;
+
 -- no tenant: 42501; the service role may call it; BI readers may not
 SELECT set_config('convdash.account_id', '', false) AS tenant \gset
 SELECT pg_temp.err($$SELECT convdash.list_conversations()$$);
