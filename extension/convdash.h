@@ -41,6 +41,9 @@ extern int	convdash_decode_memory_mb;
 /* Raises 22023 (invalid_parameter_value) naming the field as the column (peaks.c) */
 extern void convdash_invalid_parameter(const char *field, const char *msg) pg_attribute_noreturn();
 
+/* How many entries of the convdash index match "column op arg", from its bitmap alone (search.c) */
+extern int64 convdash_index_match_count(const char *index_name, Oid op, Datum arg);
+
 /* Room for RFC 3339 UTC text with microseconds and its NUL (rfc3339.c) */
 #define CONVDASH_RFC3339_LEN 28
 
