@@ -53,6 +53,18 @@ $$;
 COMMENT ON FUNCTION convdash.words_query(bigint, regconfig, text) IS
 	'Read: the tsquery of q in web-search syntax (words, "phrases", or, -word) in the configuration, its lexemes qualified by the account';
 
+CREATE FUNCTION convdash.words_index_count(query tsquery) RETURNS bigint
+AS 'MODULE_PATHNAME', 'convdash_words_index_count'
+LANGUAGE C STABLE STRICT;
+COMMENT ON FUNCTION convdash.words_index_count(tsquery) IS
+	'Admin: how many entries of messages_words_idx the current tenant''s word query selects (an upper bound of the messages it matches), from the index alone; NULL when it needs no lexeme to match (only -words), 0 without lexemes; 42501 for another tenant''s lexemes';
+
+CREATE FUNCTION convdash.words_rare_query(query tsquery, common text[]) RETURNS tsquery
+AS 'MODULE_PATHNAME', 'convdash_words_rare_query'
+LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.words_rare_query(tsquery, text[]) IS
+	'Admin: a query of only the lexemes of query that are not in common that every text the query matches matches too (its AND and phrase sides that have one, an OR of two such sides; phrases as AND, -words dropped), NULL when there is none; common NULL: every lexeme is rare';
+
 -- Sets an account's text search configuration; its messages are re-indexed by search_reindex.
 CREATE FUNCTION convdash.set_account_search_config(account_id bigint, config regconfig) RETURNS void
 LANGUAGE plpgsql VOLATILE

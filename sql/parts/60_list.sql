@@ -31,11 +31,12 @@
 --   0. when one of the term's keys is not among the index's most common
 --      (its statistics, list_substring_rare): collect the
 --      matching conversations through the indexes when there are few, and
---      sort those: rare and medium terms. A substring term's index entries
---      are counted first (search_index_count, the index alone): collected
---      when at most 40 x SEARCH_PROBE, else not tried; a word query is tried
---      with a cap of 10 x SEARCH_PROBE messages/sessions. The index is asked
---      for the term's rarest keys only (list_rarest_keys);
+--      sort those: rare and medium terms. The term's index entries are
+--      counted first (search_index_count, words_index_count: the index
+--      alone): collected when at most 40 x SEARCH_PROBE, else not tried
+--      (without a count, on Citus, tried with a cap of 10 x SEARCH_PROBE
+--      messages/sessions). The index is asked for the term's rarest keys
+--      only (list_rarest_keys);
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
@@ -301,6 +302,7 @@ CREATE TYPE convdash.list_args AS (
 	keys bigint[],                             -- $14 the term's index keys
 	words tsquery,                             -- $15 words mode: the tenant-qualified query
 	matched_ranks real[],                      -- $16 words mode: the rank of each agent in $11
+	rare_words tsquery,                        -- $17 words mode: the query's rare part (list_words_rare_query)
 	-- not parameters:
 	term text,                                 -- the search term
 	mode text,                                 -- substring or words
@@ -322,7 +324,7 @@ $$;
 COMMENT ON FUNCTION convdash.list_conds(convdash.list_args) IS
 	'Admin: the SQL conditions on conversations c of the filters set in the list arguments ($2..$7)';
 
--- Runs a list query with the arguments as $1..$16; the query returns one row
+-- Runs a list query with the arguments as $1..$17; the query returns one row
 -- of ids, their cursor keys k and t, and a count n (columns it has no use
 -- for are NULL).
 CREATE FUNCTION convdash.list_exec(sql text, args convdash.list_args,
@@ -333,11 +335,11 @@ BEGIN
 	EXECUTE sql INTO ids, ks, ts, n
 		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
 			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys,
-			args.words, args.matched_ranks;
+			args.words, args.matched_ranks, args.rare_words;
 END
 $$;
 COMMENT ON FUNCTION convdash.list_exec(text, convdash.list_args) IS
-	'Admin: runs a list query (one row: ids, cursor keys k and t, a count) with the list arguments as $1..$16';
+	'Admin: runs a list query (one row: ids, cursor keys k and t, a count) with the list arguments as $1..$17';
 
 -- Runs list queries one after another until lim rows are found: the rows
 -- of all of them in that order, at most lim (a query is planned only when
@@ -544,7 +546,7 @@ BEGIN
 	EXECUTE 'EXPLAIN (FORMAT JSON) ' || sql INTO plan
 		USING args.account_id, args.statuses, args.channels, args.agents, args.min_rating, args.t_from, args.t_to,
 			args.cursor_k, args.cursor_id, args.pattern, args.matched, args.candidates, args.cursor_t, args.keys,
-			args.words, args.matched_ranks;
+			args.words, args.matched_ranks, args.rare_words;
 	RETURN (plan -> 0 -> 'Plan' ->> field)::float8;
 END
 $$;
@@ -771,9 +773,9 @@ COMMENT ON FUNCTION convdash.list_substring_args(convdash.list_args) IS
 	'Admin: the list arguments with the substring search''s pattern, matching agents and index keys of their term';
 
 -- The arguments of a word search for args.term: the account's configuration,
--- the query (plain, and tenant-qualified as $15), the filtered agents whose
--- name matches ($11) and their ranks ($16). A query without lexemes (only
--- stop words or punctuation) matches nothing.
+-- the query (plain, and tenant-qualified as $15), its rare part ($17), the
+-- filtered agents whose name matches ($11) and their ranks ($16). A query
+-- without lexemes (only stop words or punctuation) matches nothing.
 CREATE FUNCTION convdash.list_words_args(args convdash.list_args) RETURNS convdash.list_args
 LANGUAGE plpgsql STABLE
 SET client_min_messages = warning
@@ -782,6 +784,7 @@ BEGIN
 	args.config := (SELECT a.search_config FROM convdash.accounts a WHERE a.id = args.account_id);
 	args.plain := websearch_to_tsquery(args.config, args.term);
 	args.words := convdash.words_query(args.account_id, args.config, args.term);
+	args.rare_words := convdash.list_words_rare_query(args.words);
 	SELECT coalesce(array_agg(x.id ORDER BY x.id), '{}'), coalesce(array_agg(x.r ORDER BY x.id), '{}')
 	INTO args.matched, args.matched_ranks
 	FROM (SELECT a.id, ts_rank_cd(to_tsvector(args.config, a.name), args.plain) AS r
@@ -792,7 +795,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_words_args(convdash.list_args) IS
-	'Admin: the list arguments with the word search''s configuration, plain and tenant-qualified queries, and matching agents with their ranks';
+	'Admin: the list arguments with the word search''s configuration, plain and tenant-qualified queries, the query''s rare part, and matching agents with their ranks';
 
 -- The SQL condition on a message m that the search matches: a shown
 -- message containing the term (substring), or matching the query (words;
@@ -828,8 +831,9 @@ COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 -- The conversations whose shown messages or session id contain the term
 -- (substring) or that have a shown message matching the query (words),
 -- found through the indexes; at most cap messages and cap sessions are read
--- (counted before the ILIKE recheck, so that the rows read stay bounded also
--- where the keys are a loose filter): capped says that more matched, ids
+-- (counted before the ILIKE or query recheck, so that the rows read stay
+-- bounded also where the keys or a word query's rare part, $17, are a loose
+-- filter): capped says that more matched, ids
 -- then hold those of the rows read. The index scan is a bitmap of every
 -- entry of the term's keys (a GIN scan cannot stop early): with the default
 -- 4 MB of work_mem a common term's bitmap turned lossy at 100k and every row
@@ -845,15 +849,15 @@ DECLARE
 	r record;
 BEGIN
 	SELECT * INTO r FROM convdash.list_exec(format(CASE args.mode WHEN 'words' THEN $q$
-		SELECT array_agg(DISTINCT x.conversation_id), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id FROM convdash.messages m
-			WHERE m.account_id = $1 AND m.words @@ $15
-			LIMIT %s) x$q$ ELSE $q$
+		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
+			SELECT m.conversation_id, ts_match_vq(m.words, $15) AS hit FROM convdash.messages m
+			WHERE m.account_id = $1 AND %2$s
+			LIMIT %1$s) x$q$ ELSE $q$
 		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
 			SELECT m.conversation_id, m.content ILIKE $10 AS hit FROM convdash.messages m
 			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
 			  AND m.seq IS NOT NULL
-			LIMIT %s) x$q$ END, cap + 1), args);
+			LIMIT %1$s) x$q$ END, cap + 1, convdash.list_words_index_sql()), args);
 	ids := coalesce(r.ids, '{}');
 	capped := r.n > cap;
 	IF args.mode = 'words' OR capped THEN
@@ -936,30 +940,38 @@ $$;
 COMMENT ON FUNCTION convdash.list_tenant_size(bigint) IS
 	'Admin: about how many conversations the account has, from the statistics of conversations.account_id (all rows without them, NULL when unknown)';
 
--- Whether one of the word query's lexemes is rare: not among the most
--- common lexemes ANALYZE keeps for messages.words (as list_substring_rare).
-CREATE FUNCTION convdash.list_words_rare(args convdash.list_args) RETURNS boolean
-LANGUAGE plpgsql STABLE
+-- The word query's rare part: a query of its lexemes that are not among
+-- the most common ones ANALYZE keeps for messages.words that every message
+-- the query matches matches too (words_rare_query), NULL when the query
+-- needs a common lexeme (or none). Counting and collecting through it never
+-- reads a common lexeme's long posting list. Without statistics (a new
+-- installation) every lexeme counts as rare: phase 0 is capped anyway.
+CREATE FUNCTION convdash.list_words_rare_query(query tsquery) RETURNS tsquery
+LANGUAGE sql STABLE
 AS $$
-DECLARE
-	common text[] := (SELECT s.most_common_elems::text::text[] FROM pg_catalog.pg_stats s
-		WHERE s.schemaname = 'convdash' AND s.tablename = 'messages' AND s.attname = 'words');
-BEGIN
-	RETURN common IS NULL OR EXISTS (
-		SELECT FROM regexp_matches(args.words::text, '''((?:[^'']|'''')*)''', 'g') l
-		WHERE replace(l[1], '''''', '''') <> ALL (common));
-END
+	SELECT convdash.words_rare_query(query, (SELECT s.most_common_elems::text::text[] FROM pg_catalog.pg_stats s
+		WHERE s.schemaname = 'convdash' AND s.tablename = 'messages' AND s.attname = 'words'))
 $$;
-COMMENT ON FUNCTION convdash.list_words_rare(convdash.list_args) IS
-	'Admin: whether one of the word query''s lexemes is not among the most common lexemes of messages.words (its statistics)';
+COMMENT ON FUNCTION convdash.list_words_rare_query(tsquery) IS
+	'Admin: the word query''s rare part by the statistics of messages.words (words_rare_query), NULL when it needs a common lexeme';
 
--- Whether the search term may be rare by the statistics: list_words_rare
--- or list_substring_rare, by the mode.
+-- The words index's condition on a message m of a word search: the query's
+-- rare part ($17) when it has one (a superset of its matches: the query
+-- itself, $15, is checked on each row found, as ts_match_vq(m.words, $15),
+-- a call the planner never makes an index condition of), else the query.
+CREATE FUNCTION convdash.list_words_index_sql() RETURNS text
+LANGUAGE sql IMMUTABLE
+AS $$ SELECT 'm.words @@ coalesce($17, $15)' $$;
+COMMENT ON FUNCTION convdash.list_words_index_sql() IS
+	'Admin: the SQL condition of a word search on a message m for the words index: the query''s rare part ($17), else the query ($15); the query is checked on each row found';
+
+-- Whether the search term may be rare by the statistics: a word query with
+-- a rare part (list_words_args) or list_substring_rare, by the mode.
 CREATE FUNCTION convdash.list_term_rare(args convdash.list_args) RETURNS boolean
 LANGUAGE sql STABLE
-AS $$ SELECT CASE args.mode WHEN 'words' THEN convdash.list_words_rare(args) ELSE convdash.list_substring_rare(args) END $$;
+AS $$ SELECT CASE args.mode WHEN 'words' THEN args.rare_words IS NOT NULL ELSE convdash.list_substring_rare(args) END $$;
 COMMENT ON FUNCTION convdash.list_term_rare(convdash.list_args) IS
-	'Admin: whether one of the search''s keys (substring) or lexemes (words) is not among the most common ones of its index (list_substring_rare, list_words_rare)';
+	'Admin: whether the search needs a key (substring) or lexeme (words) that is not among the most common ones of its index (list_substring_rare, list_words_rare_query)';
 
 -- Phase 2's page: the candidate conversations ($12) and those of the matching
 -- agents ($11) after the cursor in sort order, at most n + 1 of them.
@@ -999,11 +1011,12 @@ DECLARE
 	rare constant boolean := convdash.list_term_rare(args);
 	-- the most a collect before the long probe reads (phase 0 with a count, phase 1)
 	collect_cap constant integer := least(cap, probe * 40);
-	-- a substring term with a rare key: how many index entries hold all its
-	-- keys (the index's own count, not the statistics' guess); on Citus the
-	-- coordinator's index is empty: no count there
-	known constant bigint := CASE WHEN rare AND args.mode = 'substring'
-		AND NOT convdash.is_citus_table('convdash.messages') THEN convdash.search_index_count(args.keys) END;
+	-- a term with a rare key or lexeme: how many index entries its rare
+	-- keys or lexemes select (the index's own count, not the statistics'
+	-- guess); on Citus the coordinator's index is empty: no count there
+	known constant bigint := CASE WHEN rare AND NOT convdash.is_citus_table('convdash.messages')
+		THEN CASE args.mode WHEN 'words' THEN convdash.words_index_count(args.rare_words)
+			ELSE convdash.search_index_count(args.keys) END END;
 	-- the cap of the collects tried so far (a later one only above it): phase 0's
 	-- when the statistics say a key is rare; with a count, collect_cap when the
 	-- count fits under it, else the count itself (no collect under it can succeed)
@@ -1056,8 +1069,8 @@ BEGIN
 		RETURN;    -- the probe saw every filtered conversation after the cursor
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
-	-- (a substring search not again when phase 0 found more than cap already)
-	args.candidates := CASE WHEN phrase_walk THEN NULL WHEN args.mode = 'words' OR early IS NULL OR early < cap
+	-- (not again when phase 0 found more than cap already)
+	args.candidates := CASE WHEN phrase_walk THEN NULL WHEN early IS NULL OR early < cap
 		THEN convdash.list_candidates(args, cap) END;
 	IF args.candidates IS NOT NULL THEN
 		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n);
@@ -1091,7 +1104,7 @@ COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer
 -- The relevance page of a word search: at most n + 1 matching conversations
 -- after the cursor, by rank (the best ts_rank_cd of its matching messages
 -- plus that of its agent's name), then started_at and id, all in dir. The
--- cost is bounded: with a rare lexeme (list_words_rare) at most cap matching
+-- cost is bounded: with a rare part ($17, list_words_args) at most cap matching
 -- messages (through the words index, all of them when there are fewer),
 -- else the matches among the tenant's newest cap shown messages. A
 -- matching agent's conversations without a matching message all have the
@@ -1131,9 +1144,11 @@ BEGIN
 		CASE WHEN args.cursor_k IS NOT NULL
 			THEN format('(s.rank, s.started_at, s.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END,
 		dir, n + 1,
-		CASE WHEN convdash.list_words_rare(args) THEN format($m$
-			SELECT m.conversation_id, m.words FROM convdash.messages m
-			WHERE m.account_id = $1 AND m.words @@ $15 LIMIT %s$m$, cap) ELSE format($m$
+		CASE WHEN args.rare_words IS NOT NULL THEN format($m$
+			SELECT m.conversation_id, m.words FROM (
+				SELECT m.conversation_id, m.words FROM convdash.messages m
+				WHERE m.account_id = $1 AND %s LIMIT %s) m
+			WHERE ts_match_vq(m.words, $15)$m$, convdash.list_words_index_sql(), cap) ELSE format($m$
 			SELECT m.conversation_id, m.words FROM (
 				SELECT m.conversation_id, m.words FROM convdash.messages m
 				WHERE m.account_id = $1 AND m.seq IS NOT NULL

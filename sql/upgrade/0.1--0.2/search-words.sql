@@ -21,6 +21,7 @@ CREATE TYPE convdash.list_args AS (
 	keys bigint[],
 	words tsquery,
 	matched_ranks real[],
+	rare_words tsquery,
 	term text,
 	mode text,
 	config regconfig,
