@@ -846,18 +846,19 @@ LANGUAGE plpgsql STABLE
 SET work_mem = '32MB'
 AS $$
 DECLARE
+	w record := convdash.list_words_index_sql(args);
 	r record;
 BEGIN
 	SELECT * INTO r FROM convdash.list_exec(format(CASE args.mode WHEN 'words' THEN $q$
 		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id, ts_match_vq(m.words, $15) AS hit FROM convdash.messages m
+			SELECT m.conversation_id, %3$s AS hit FROM convdash.messages m
 			WHERE m.account_id = $1 AND %2$s
 			LIMIT %1$s) x$q$ ELSE $q$
 		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
 			SELECT m.conversation_id, m.content ILIKE $10 AS hit FROM convdash.messages m
 			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
 			  AND m.seq IS NOT NULL
-			LIMIT %1$s) x$q$ END, cap + 1, convdash.list_words_index_sql()), args);
+			LIMIT %1$s) x$q$ END, cap + 1, w.cond, w.hit), args);
 	ids := coalesce(r.ids, '{}');
 	capped := r.n > cap;
 	IF args.mode = 'words' OR capped THEN
@@ -955,15 +956,20 @@ $$;
 COMMENT ON FUNCTION convdash.list_words_rare_query(tsquery) IS
 	'Admin: the word query''s rare part by the statistics of messages.words (words_rare_query), NULL when it needs a common lexeme';
 
--- The words index's condition on a message m of a word search: the query's
--- rare part ($17) when it has one (a superset of its matches: the query
--- itself, $15, is checked on each row found, as ts_match_vq(m.words, $15),
--- a call the planner never makes an index condition of), else the query.
-CREATE FUNCTION convdash.list_words_index_sql() RETURNS text
+-- A word search through the words index, on a message m: the index's
+-- condition, the query's rare part ($17) when it has one that is not the
+-- query itself, else the query ($15); and the check of the query on each
+-- row found (when the condition is the rare part: ts_match_vq(m.words, $15),
+-- a call the planner never makes an index condition of; else true).
+CREATE FUNCTION convdash.list_words_index_sql(args convdash.list_args, OUT cond text, OUT hit text)
 LANGUAGE sql IMMUTABLE
-AS $$ SELECT 'm.words @@ coalesce($17, $15)' $$;
-COMMENT ON FUNCTION convdash.list_words_index_sql() IS
-	'Admin: the SQL condition of a word search on a message m for the words index: the query''s rare part ($17), else the query ($15); the query is checked on each row found';
+AS $$
+	SELECT CASE WHEN part THEN 'm.words @@ $17' ELSE 'm.words @@ $15' END,
+		CASE WHEN part THEN 'ts_match_vq(m.words, $15)' ELSE 'true' END
+	FROM (SELECT args.rare_words IS NOT NULL AND args.rare_words <> args.words AS part) x
+$$;
+COMMENT ON FUNCTION convdash.list_words_index_sql(convdash.list_args) IS
+	'Admin: the SQL of a word search on a message m through the words index: the condition (the query''s rare part $17 when it is not the query, else $15) and the check of the query on each row found';
 
 -- Whether the search term may be rare by the statistics: a word query with
 -- a rare part (list_words_args) or list_substring_rare, by the mode.
@@ -1118,6 +1124,7 @@ AS $$
 DECLARE
 	conds text := convdash.list_conds(args);
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
+	w record := convdash.list_words_index_sql(args);
 BEGIN
 	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(format($q$
 		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(%8$s), NULL::bigint
@@ -1148,7 +1155,7 @@ BEGIN
 			SELECT m.conversation_id, m.words FROM (
 				SELECT m.conversation_id, m.words FROM convdash.messages m
 				WHERE m.account_id = $1 AND %s LIMIT %s) m
-			WHERE ts_match_vq(m.words, $15)$m$, convdash.list_words_index_sql(), cap) ELSE format($m$
+			WHERE %s$m$, w.cond, cap, w.hit) ELSE format($m$
 			SELECT m.conversation_id, m.words FROM (
 				SELECT m.conversation_id, m.words FROM convdash.messages m
 				WHERE m.account_id = $1 AND m.seq IS NOT NULL
