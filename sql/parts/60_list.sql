@@ -1122,6 +1122,30 @@ $$;
 COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer, integer) IS
 	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*)';
 
+-- SQL of the matching messages a relevance page ranks (conversation_id,
+-- words): with a rare part ($17) the first cap the words index finds, else
+-- the matches among the tenant's newest cap shown messages.
+CREATE FUNCTION convdash.list_ranked_sql(args convdash.list_args, cap integer) RETURNS text
+LANGUAGE plpgsql IMMUTABLE
+AS $$
+DECLARE
+	w record := convdash.list_words_index_sql(args);
+BEGIN
+	RETURN CASE WHEN args.rare_words IS NOT NULL THEN format($m$
+		SELECT m.conversation_id, m.words FROM (
+			SELECT m.conversation_id, m.words FROM convdash.messages m
+			WHERE m.account_id = $1 AND %s LIMIT %s) m
+		WHERE %s$m$, w.cond, cap, w.hit) ELSE format($m$
+		SELECT m.conversation_id, m.words FROM (
+			SELECT m.conversation_id, m.words FROM convdash.messages m
+			WHERE m.account_id = $1 AND m.seq IS NOT NULL
+			ORDER BY m.id DESC LIMIT %s) m
+		WHERE m.words @@ $15$m$, cap) END;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_ranked_sql(convdash.list_args, integer) IS
+	'Admin: SQL of the matching messages (conversation_id, words) a relevance page ranks: the first cap through the words index with a rare part, else the matches among the newest cap shown messages';
+
 -- The relevance page of a word search: at most n + 1 matching conversations
 -- after the cursor, by rank (the best ts_rank_cd of its matching messages
 -- plus that of its agent's name), then started_at and id, all in dir. The
@@ -1132,15 +1156,61 @@ COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer
 -- agent's rank: of those only the first n + 1 after the cursor (by
 -- started_at, the agent's index) can be on the page. Only these
 -- conversations are looked up, never the tenant's whole list.
-CREATE FUNCTION convdash.list_relevance(args convdash.list_args, dir text, n integer, cap integer,
+-- Without a matching agent, when the words index counts at most 2 x cap
+-- entries of the rare part, all matches are ranked and the conversations
+-- taken rank by rank (at most `walks` ranks): the conversations of one rank
+-- are a date walk over them as candidates (list_source_sql), which reads
+-- about n / their share of the tenant's entries of conversations_started_idx
+-- instead of looking each one up: ranks tie a lot (a word found once in a
+-- message ranks 0.1; at 1M, 10,312 of the 10,314 conversations of a medium
+-- word), and looking 9,568 up to sort them by date took 85 ms of 135. (All
+-- matches: a capped set is the oldest in the table's order, and a walk from
+-- the newest would pass the rest. Ranking without looking up costs about
+-- half per match, hence 2 x cap.) When `walks` ranks do not fill the page,
+-- all are looked up and sorted at once.
+CREATE FUNCTION convdash.list_relevance(args convdash.list_args, dir text, n integer, cap integer, walks integer,
 	OUT ids bigint[], OUT ks text[], OUT ts text[])
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
 	conds text := convdash.list_conds(args);
 	cmp text := CASE dir WHEN 'asc' THEN '>' ELSE '<' END;
-	w record := convdash.list_words_index_sql(args);
+	ranked record;    -- from the cursor's rank on: ids (conversations by rank), ks (ranks), ts (how many each)
+	ranked_ids bigint[];
+	one convdash.list_args := args;
+	walked record;    -- one rank's conversations by date
+	g integer := 1;    -- the rank walked
+	i integer := 1;    -- its first conversation in ranked_ids
 BEGIN
+	IF coalesce(cardinality(args.matched), 0) = 0 AND args.rare_words IS NOT NULL
+			AND NOT convdash.is_citus_table('convdash.messages')
+			AND convdash.words_index_count(args.rare_words) <= 2 * cap THEN
+		SELECT * INTO ranked FROM convdash.list_exec(format($q$
+			WITH h AS MATERIALIZED (
+				SELECT m.conversation_id AS id, max(ts_rank_cd(m.words, $15))::real AS r FROM (%1$s) m GROUP BY 1)
+			SELECT (SELECT array_agg(h.id ORDER BY h.r %2$s) FROM h WHERE %3$s),
+				array_agg(x.r::text ORDER BY x.r %2$s), array_agg(x.n::text ORDER BY x.r %2$s), count(*)
+			FROM (SELECT h.r, count(*) AS n FROM h WHERE %3$s GROUP BY h.r) x$q$, convdash.list_ranked_sql(args, 2 * cap), dir,
+			CASE WHEN args.cursor_k IS NOT NULL THEN format('h.r %s= $8::real', cmp) ELSE 'true' END), args);
+		ranked_ids := ranked.ids;
+		WHILE g <= ranked.n AND coalesce(cardinality(ids), 0) <= n AND g <= walks LOOP
+			-- the conversations of that rank by date, from the cursor's when it has that rank
+			one.candidates := ranked_ids[i:i + ranked.ts[g]::integer - 1];
+			one.cursor_k := CASE WHEN ranked.ks[g]::real = args.cursor_k::real THEN args.cursor_t END;
+			SELECT * INTO walked FROM convdash.list_exec(convdash.list_rows_sql(convdash.list_source_sql(one, 'date', dir,
+				' AND c.id = ANY($12)', false, (n + 1 - coalesce(cardinality(ids), 0))::text)), one);
+			IF walked.n > 0 THEN
+				ids := ids || walked.ids;
+				ks := ks || array_fill(ranked.ks[g], ARRAY[walked.n::integer]);
+				ts := ts || walked.ks;
+			END IF;
+			i := i + ranked.ts[g]::integer;
+			g := g + 1;
+		END LOOP;
+		IF coalesce(cardinality(ids), 0) > n OR g > ranked.n THEN
+			RETURN;
+		END IF;
+	END IF;
 	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(format($q$
 		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(%8$s), NULL::bigint
 		FROM (
@@ -1165,25 +1235,15 @@ BEGIN
 		conds, cap,
 		CASE WHEN args.cursor_k IS NOT NULL
 			THEN format('(s.rank, s.started_at, s.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END,
-		dir, n + 1,
-		CASE WHEN args.rare_words IS NOT NULL THEN format($m$
-			SELECT m.conversation_id, m.words FROM (
-				SELECT m.conversation_id, m.words FROM convdash.messages m
-				WHERE m.account_id = $1 AND %s LIMIT %s) m
-			WHERE %s$m$, w.cond, cap, w.hit) ELSE format($m$
-			SELECT m.conversation_id, m.words FROM (
-				SELECT m.conversation_id, m.words FROM convdash.messages m
-				WHERE m.account_id = $1 AND m.seq IS NOT NULL
-				ORDER BY m.id DESC LIMIT %s) m
-			WHERE m.words @@ $15$m$, cap) END,
+		dir, n + 1, convdash.list_ranked_sql(args, cap),
 		CASE WHEN args.cursor_k IS NOT NULL
 			THEN format('(u.r, c.started_at, c.id) %s ($8::real, $13::timestamptz, $9)', cmp) ELSE 'true' END,
 		convdash.list_time_sql('y.started_at')), args) r;
 	-- the rows come out in order: array_agg over the ordered subquery
 END
 $$;
-COMMENT ON FUNCTION convdash.list_relevance(convdash.list_args, text, integer, integer) IS
-	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id; ranks at most cap matching messages (with a rare lexeme; else the matches among the newest cap messages) and the first n + 1 conversations of each matching agent';
+COMMENT ON FUNCTION convdash.list_relevance(convdash.list_args, text, integer, integer, integer) IS
+	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id; ranks at most cap matching messages (with a rare lexeme; else the matches among the newest cap messages) and the first n + 1 conversations of each matching agent; without a matching agent and with at most 2 x cap entries of the rare part, all of them, rank by rank as date walks (at most walks ranks, then one sort)';
 
 -- The conversations of the first cap + 1 matches among the tenant's newest
 -- `rows` shown messages (capped: that many were found). For a term whose
@@ -1404,7 +1464,7 @@ BEGIN
 		IF numnode(args.plain) = 0 THEN
 			NULL;    -- no lexemes (only stop words or punctuation): nothing matches
 		ELSIF srt = 'relevance' THEN
-			SELECT * INTO ids, ks, ts FROM convdash.list_relevance(args, dir, n, search_rank_limit);
+			SELECT * INTO ids, ks, ts FROM convdash.list_relevance(args, dir, n, search_rank_limit, 6);
 		ELSE
 			SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
 			FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);

@@ -155,6 +155,20 @@ END
 $$;
 SELECT pg_temp.walk('refund', 'desc') AS walk_desc, pg_temp.walk('refund', 'asc') AS walk_asc;
 SELECT pg_temp.walk('shipping or refund or tracking', 'desc') AS walk_mixed;
+-- ranking rank by rank (date walks over each rank's conversations) gives
+-- the page of one sort of them all (walks 0), with filters and cursors too
+CREATE FUNCTION pg_temp.rel_args(q text, extra jsonb DEFAULT '{}') RETURNS convdash.list_args
+LANGUAGE sql AS $$
+	SELECT convdash.list_words_args(jsonb_populate_record(NULL::convdash.list_args,
+		jsonb_build_object('account_id', current_setting('convdash.account_id')::bigint, 'term', q, 'mode', 'words') || extra))
+$$;
+SELECT count(*) AS cases, count(*) FILTER (WHERE same_page) AS same_pages FROM (
+	SELECT (SELECT row(r.*)::text FROM convdash.list_relevance(pg_temp.rel_args(q, x.extra), d, n, 10000, 6) r)
+		= (SELECT row(r.*)::text FROM convdash.list_relevance(pg_temp.rel_args(q, x.extra), d, n, 10000, 0) r) AS same_page
+	FROM unnest(ARRAY['refund', 'refund or tracking', 'number']) q, unnest(ARRAY['desc', 'asc']) d, unnest(ARRAY[1, 2, 50]) n,
+		unnest(ARRAY['{}', format('{"agents": [%s]}', :ag_sales), '{"cursor_k": "0.1", "cursor_t": "2026-03-02T10:00:00Z", "cursor_id": 0}']::jsonb[]) x(extra)) c;
+SELECT count(*) AS cases, count(*) FILTER (WHERE (SELECT cardinality(r.ids) FROM convdash.list_relevance(pg_temp.rel_args(q), d, 50, 10000, 6) r) > 0) AS with_rows
+FROM unnest(ARRAY['refund', 'refund or tracking', 'number']) q, unnest(ARRAY['desc', 'asc']) d;
 -- a bounded ranking: with at most 1 message ranked, fewer rows
 SET convdash.search_rank_limit = 1;
 SELECT jsonb_array_length(convdash.list_conversations(q => 'refund', match => 'words', sort => 'relevance') -> 'data') AS bounded;
