@@ -137,8 +137,10 @@ operand_is_common(TSQuery query, QueryOperand *op, Datum *common, int n)
 /*
  * Appends to buf the text of a query of the item's rare lexemes that every
  * text the item matches matches too (an AND or a phrase keeps its rare
- * sides, an OR needs both, a NOT none: it matches texts without lexemes);
- * false, appending nothing, when there is no such query.
+ * sides, an OR needs both, a NOT none: it matches texts without lexemes; a
+ * prefix, which web-search syntax never makes, reads every lexeme it
+ * starts, so it counts as common); false, appending nothing, when there is
+ * no such query.
  */
 static bool
 append_rare_part(StringInfo buf, TSQuery query, QueryItem *item, Datum *common, int n)
@@ -153,7 +155,7 @@ append_rare_part(StringInfo buf, TSQuery query, QueryItem *item, Datum *common, 
 	{
 		const char *lexeme = GETOPERAND(query) + item->qoperand.distance;
 
-		if (operand_is_common(query, &item->qoperand, common, n))
+		if (item->qoperand.prefix || operand_is_common(query, &item->qoperand, common, n))
 			return false;
 		appendStringInfoChar(buf, '\'');
 		for (int i = 0; i < item->qoperand.length; i++)
@@ -162,7 +164,7 @@ append_rare_part(StringInfo buf, TSQuery query, QueryItem *item, Datum *common, 
 				appendStringInfoChar(buf, '\\');
 			appendStringInfoChar(buf, lexeme[i]);
 		}
-		appendStringInfoString(buf, item->qoperand.prefix ? "':*" : "'");
+		appendStringInfoChar(buf, '\'');
 		return true;
 	}
 	if (item->qoperator.oper == OP_NOT)
@@ -205,7 +207,6 @@ convdash_words_rare_query(PG_FUNCTION_ARGS)
 	{
 		ArrayType  *arr = PG_GETARG_ARRAYTYPE_P(1);
 		bool	   *nulls;
-
 		int			all;
 
 		deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &common, &nulls, &all);

@@ -63,7 +63,7 @@ CREATE FUNCTION convdash.words_rare_query(query tsquery, common text[]) RETURNS 
 AS 'MODULE_PATHNAME', 'convdash_words_rare_query'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.words_rare_query(tsquery, text[]) IS
-	'Admin: a query of only the lexemes of query that are not in common that every text the query matches matches too (its AND and phrase sides that have one, an OR of two such sides; phrases as AND, -words dropped), NULL when there is none; common NULL: every lexeme is rare';
+	'Admin: a query of only the lexemes of query that are not in common that every text the query matches matches too (its AND and phrase sides that have one, an OR of two such sides; phrases as AND, -words dropped, a prefix common), NULL when there is none; common NULL: every lexeme but a prefix is rare';
 
 -- Sets an account's text search configuration; its messages are re-indexed by search_reindex.
 CREATE FUNCTION convdash.set_account_search_config(account_id bigint, config regconfig) RETURNS void

@@ -124,7 +124,7 @@ SELECT pg_temp.err(format('SELECT convdash.words_index_count(%L::tsquery)', form
 -- the rare part of a query that the index is asked for (the common lexemes given)
 SELECT q, convdash.words_rare_query(q::tsquery, '{the,and}') AS rare_part FROM unnest(ARRAY['refund & the', 'the & and',
 	'refund | track', 'refund | the', 'refund <-> the', 'refund & !track', '!refund', 'the & (refund | track)',
-	'(refund & the) | (track & and)', 'ref:* & the', 'it''s\\ & the']) q;
+	'(refund & the) | (track & and)', 'ref:* & the', 'ref:* & refund', 'it''s\\ & the']) q;
 SELECT convdash.words_rare_query('refund & the', NULL) AS no_statistics_all_rare, convdash.words_rare_query('', '{}') AS no_lexemes,
 	convdash.words_rare_query(NULL, '{}') IS NULL AS null_query, convdash.words_rare_query('refund & the', '{the,NULL}') AS null_common_skipped;
 -- filters combine
