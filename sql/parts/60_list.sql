@@ -982,12 +982,12 @@ COMMENT ON FUNCTION convdash.list_term_rare(convdash.list_args) IS
 -- Phase 2's page: the candidate conversations ($12) and those of the matching
 -- agents ($11) after the cursor in sort order, at most n + 1 of them. In
 -- status or rating order, more than walk_above candidates (list_search: 5
--- probes, 2,000; and no matching agent) are found value by value, each value's branch walking its index
--- range and keeping the candidates (list_exec_until: about n / their share
--- of the tenant entries a branch; at 1M, the 10,314 conversations of a
--- medium word by status: 10 ms against 83 ms for looking each up and
--- sorting them); fewer are looked up and sorted (a branch per value would
--- look them up once per branch).
+-- probes, 2,000) and no matching agent are found value by value, each
+-- value's branch walking its index range and keeping the candidates
+-- (list_exec_until: about n / their share of the tenant entries a branch;
+-- at 1M, the 10,314 conversations of a medium word by status: 10 ms
+-- against 83 ms for looking each up and sorting them); fewer are looked up
+-- and sorted (a branch per value would look them up once per branch).
 CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
 	walk_above integer, OUT ids bigint[], OUT ks text[], OUT ts text[])
 LANGUAGE plpgsql STABLE
