@@ -9,6 +9,11 @@
  * a tsvector that way, keeping positions and weights, and the query's
  * lexemes get the same prefix (convdash.words_query). The order of the
  * lexemes is kept: a common prefix does not change how two lexemes compare.
+ *
+ * The search asks the index for a query's rare part only
+ * (words_rare_query: the lexemes that are not among the most common ones
+ * and that every match has) and counts its entries from the index alone
+ * (words_index_count), so no search reads a common word's posting list.
  */
 #include "postgres.h"
 

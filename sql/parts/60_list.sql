@@ -59,9 +59,10 @@
 -- convdash.search_count_limit.
 --
 -- Word search (match=words, 59_words.sql) runs the same phases (phase 0
--- when a lexeme is not among the most common of messages.words) with another
--- match condition (the tenant-qualified tsquery $15 against messages.words,
--- its GIN for phase 2); sort=relevance ranks instead (list_relevance,
+-- when the query has a rare part, $17: lexemes not among the most common of
+-- messages.words that every match has) with another match condition (the
+-- tenant-qualified tsquery $15 against messages.words; its GIN is asked for
+-- the rare part); sort=relevance ranks instead (list_relevance,
 -- bounded by convdash.search_rank_limit). The function is in parts: the
 -- checked arguments are one list_args value whose fields are the $n of
 -- every generated query (list_exec binds them); list_filters checks,
