@@ -994,9 +994,7 @@ CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text,
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
-	sql text := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
-		THEN convdash.list_sorted_sql(args, sort, dir, ' AND c.id = ANY($12)', n + 1)
-		ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
+	sql text;
 BEGIN
 	IF sort IN ('status', 'rating') AND cardinality(args.candidates) > walk_above AND coalesce(cardinality(args.matched), 0) = 0 THEN
 		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec_until(ARRAY(
@@ -1006,6 +1004,9 @@ BEGIN
 			ORDER BY b.i), args, n + 1) r;
 		RETURN;
 	END IF;
+	sql := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
+		THEN convdash.list_sorted_sql(args, sort, dir, ' AND c.id = ANY($12)', n + 1)
+		ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
 	IF cardinality(args.matched) > 0 THEN
 		sql := sql || format(' UNION SELECT * FROM (%s) u',
 			convdash.list_source_sql(args, sort, dir, '', true, (n + 1)::text));
