@@ -308,7 +308,9 @@ CREATE TYPE convdash.list_args AS (
 	term text,                                 -- the search term
 	mode text,                                 -- substring or words
 	config regconfig,                          -- words mode: the account's configuration
-	plain tsquery                              -- words mode: the query, unqualified
+	plain tsquery,                             -- words mode: the query, unqualified
+	candidate_firsts integer[]                 -- the seq of the first matching message of each of the
+	                                           -- first cardinality(candidate_firsts) candidates ($12)
 );
 
 -- The SQL conditions on c of the filters set in the arguments.
@@ -835,14 +837,18 @@ COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 -- (counted before the ILIKE or query recheck, so that the rows read stay
 -- bounded also where the keys or a word query's rare part, $17, are a loose
 -- filter): capped says that more matched, ids
--- then hold those of the rows read. The index scan is a bitmap of every
+-- then hold those of the rows read. The ids found by a message come first,
+-- firsts giving the seq of each one's first matching message (every match
+-- is read here anyway; list_rows_json starts a snippet's search there: at
+-- 1M a page by message count read ~1,000 messages of each conversation to
+-- its first match). The index scan is a bitmap of every
 -- entry of the term's keys (a GIN scan cannot stop early): with the default
 -- 4 MB of work_mem a common term's bitmap turned lossy at 100k and every row
 -- of a lossy page was rechecked (search_grams recomputed, ILIKE): 6,263
 -- rows dropped to count 2,001, 147 ms; with 32 MB the bitmap stays exact
 -- (count=exact p95 163-209 -> 83-96 ms). The bitmap only takes what it needs.
 CREATE FUNCTION convdash.list_index_matches(args convdash.list_args, cap integer,
-	OUT ids bigint[], OUT capped boolean)
+	OUT ids bigint[], OUT firsts integer[], OUT capped boolean)
 LANGUAGE plpgsql STABLE
 SET work_mem = '32MB'
 AS $$
@@ -850,18 +856,22 @@ DECLARE
 	w record := convdash.list_words_index_sql(args);
 	r record;
 BEGIN
-	SELECT * INTO r FROM convdash.list_exec(format(CASE args.mode WHEN 'words' THEN $q$
-		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id, %3$s AS hit FROM convdash.messages m
-			WHERE m.account_id = $1 AND %2$s
-			LIMIT %1$s) x$q$ ELSE $q$
-		SELECT array_agg(DISTINCT x.conversation_id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
-			SELECT m.conversation_id, m.content ILIKE $10 AS hit FROM convdash.messages m
-			WHERE m.account_id = $1 AND convdash.search_grams(m.account_id, m.content) @> $14
-			  AND m.seq IS NOT NULL
-			LIMIT %1$s) x$q$ END, cap + 1, w.cond, w.hit), args);
+	-- firsts travel in list_exec's ks column (as text)
+	SELECT * INTO r FROM convdash.list_exec(format($q$
+		SELECT array_agg(g.id) FILTER (WHERE g.first IS NOT NULL),
+			array_agg(g.first::text) FILTER (WHERE g.first IS NOT NULL), NULL::text[], sum(g.rows)::bigint FROM (
+			SELECT x.conversation_id AS id, min(x.seq) FILTER (WHERE x.hit) AS first, count(*) AS rows FROM (
+				SELECT m.conversation_id, m.seq, %s AS hit FROM convdash.messages m
+				WHERE m.account_id = $1 AND %s
+				LIMIT %s) x
+			GROUP BY x.conversation_id) g$q$,
+		CASE args.mode WHEN 'words' THEN w.hit ELSE 'm.content ILIKE $10' END,
+		CASE args.mode WHEN 'words' THEN w.cond
+			ELSE 'convdash.search_grams(m.account_id, m.content) @> $14 AND m.seq IS NOT NULL' END,
+		cap + 1), args);
 	ids := coalesce(r.ids, '{}');
-	capped := r.n > cap;
+	firsts := coalesce(r.ks::integer[], '{}');
+	capped := coalesce(r.n, 0) > cap;
 	IF args.mode = 'words' OR capped THEN
 		RETURN;
 	END IF;
@@ -875,15 +885,22 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_index_matches(convdash.list_args, integer) IS
-	'Admin: ids of the tenant''s conversations the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions; capped when more matched';
+	'Admin: ids of the tenant''s conversations the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions, with the seq of the first matching message of those found by one; capped when more matched';
 
--- Phase 2's candidates: list_index_matches, NULL when more than cap
--- messages (or sessions) match.
-CREATE FUNCTION convdash.list_candidates(args convdash.list_args, cap integer) RETURNS bigint[]
-LANGUAGE sql STABLE
-AS $$ SELECT CASE WHEN NOT m.capped THEN m.ids END FROM convdash.list_index_matches(args, cap) m $$;
-COMMENT ON FUNCTION convdash.list_candidates(convdash.list_args, integer) IS
-	'Admin: ids of the tenant''s conversations the search matches through the indexes (list_index_matches), NULL when more than cap messages or sessions match';
+-- The arguments with the search's candidates (list_index_matches: $12 and
+-- candidate_firsts), both NULL when more than cap messages (or sessions) match.
+CREATE FUNCTION convdash.list_with_candidates(args convdash.list_args, cap integer) RETURNS convdash.list_args
+LANGUAGE plpgsql STABLE
+AS $$
+BEGIN
+	SELECT CASE WHEN NOT m.capped THEN m.ids END, CASE WHEN NOT m.capped THEN m.firsts END
+	INTO args.candidates, args.candidate_firsts
+	FROM convdash.list_index_matches(args, cap) m;
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_with_candidates(convdash.list_args, integer) IS
+	'Admin: the list arguments with the tenant''s conversations the search matches through the indexes (list_index_matches) as candidates, NULL when more than cap messages or sessions match';
 
 -- The keys of a term that the index is asked for: the rarest 4 by the
 -- statistics of messages_search_idx (keys not among its most common ones
@@ -989,8 +1006,9 @@ COMMENT ON FUNCTION convdash.list_term_rare(convdash.list_args) IS
 -- at 1M, the 10,314 conversations of a medium word by status: 10 ms
 -- against 83 ms for looking each up and sorting them); fewer are looked up
 -- and sorted (a branch per value would look them up once per branch).
+-- firsts: each row's candidate_firsts entry (NULL where it has none).
 CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
-	walk_above integer, OUT ids bigint[], OUT ks text[], OUT ts text[])
+	walk_above integer, OUT ids bigint[], OUT ks text[], OUT ts text[], OUT firsts integer[])
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -1002,31 +1020,37 @@ BEGIN
 			FROM unnest(convdash.list_branches_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text))
 				WITH ORDINALITY b(sql, i)
 			ORDER BY b.i), args, n + 1) r;
-		RETURN;
+	ELSE
+		sql := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
+			THEN convdash.list_sorted_sql(args, sort, dir, ' AND c.id = ANY($12)', n + 1)
+			ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
+		IF cardinality(args.matched) > 0 THEN
+			sql := sql || format(' UNION SELECT * FROM (%s) u',
+				convdash.list_source_sql(args, sort, dir, '', true, (n + 1)::text));
+		END IF;
+		SELECT r.ids, r.ks, r.ts INTO ids, ks, ts
+		FROM convdash.list_exec(convdash.list_rows_sql(format('SELECT * FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
+			sql, convdash.list_order_sql(sort, dir), n + 1)), args) r;
 	END IF;
-	sql := format('SELECT * FROM (%s) u', CASE WHEN sort IN ('status', 'rating')
-		THEN convdash.list_sorted_sql(args, sort, dir, ' AND c.id = ANY($12)', n + 1)
-		ELSE convdash.list_source_sql(args, sort, dir, ' AND c.id = ANY($12)', false, (n + 1)::text) END);
-	IF cardinality(args.matched) > 0 THEN
-		sql := sql || format(' UNION SELECT * FROM (%s) u',
-			convdash.list_source_sql(args, sort, dir, '', true, (n + 1)::text));
-	END IF;
-	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts
-	FROM convdash.list_exec(convdash.list_rows_sql(format('SELECT * FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
-		sql, convdash.list_order_sql(sort, dir), n + 1)), args) r;
+	-- the candidates found by a message are the first cardinality(candidate_firsts)
+	firsts := ARRAY(SELECT f.first FROM unnest(ids) WITH ORDINALITY p(id, i)
+		LEFT JOIN unnest(args.candidates[1:cardinality(args.candidate_firsts)], args.candidate_firsts) f(id, first)
+			ON f.id = p.id
+		ORDER BY p.i);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text, integer, integer) IS
-	'Admin: ids and cursor keys of the first n + 1 candidate ($12) or matching-agent ($11) conversations after the cursor, in sort order (more than walk_above candidates by status or rating: value by value through the index ranges)';
+	'Admin: ids and cursor keys of the first n + 1 candidate ($12) or matching-agent ($11) conversations after the cursor, in sort order (more than walk_above candidates by status or rating: value by value through the index ranges), with the seq of each one''s first matching message where list_index_matches found it';
 
 -- The search's page (substring or words, any sort but relevance): at most
 -- n + 1 matching conversations after the cursor in sort order, by the phases
 -- described at the top of this file. When phase 3 walks its `walk`
 -- conversations without filling the page, the hits so far come with the
--- walk's last row (resume_*): the page ends there.
+-- walk's last row (resume_*): the page ends there. firsts: the seq of the
+-- first matching message of the rows where a collect found it.
 CREATE FUNCTION convdash.list_search(args convdash.list_args, sort text, dir text, n integer,
 	probe integer, cap integer, walk integer, OUT ids bigint[], OUT ks text[], OUT ts text[],
-	OUT resume_k text, OUT resume_t text, OUT resume_id bigint)
+	OUT resume_k text, OUT resume_t text, OUT resume_id bigint, OUT firsts integer[])
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
@@ -1055,9 +1079,9 @@ BEGIN
 	-- phase 0: few matches in the index (rare and medium terms): collect them
 	-- at once, cheaper than any probe (with a count: only when they fit)
 	IF early IS NOT NULL AND coalesce(known <= collect_cap, true) THEN
-		args.candidates := convdash.list_candidates(args, early);
+		args := convdash.list_with_candidates(args, early);
 		IF args.candidates IS NOT NULL THEN
-			SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
+			SELECT * INTO ids, ks, ts, firsts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
 			RETURN;
 		END IF;
 	END IF;
@@ -1079,9 +1103,9 @@ BEGIN
 		-- them through the index reads fewer rows than probing 8 times as far
 		IF NOT phrase_walk AND coalesce(early, 0) < collect_cap AND cardinality(ids)::float8 / probe_limit
 				* convdash.list_tenant_size(args.account_id) * 4 <= collect_cap THEN
-			args.candidates := convdash.list_candidates(args, collect_cap);
+			args := convdash.list_with_candidates(args, collect_cap);
 			IF args.candidates IS NOT NULL THEN
-				SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
+				SELECT * INTO ids, ks, ts, firsts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
 				RETURN;
 			END IF;
 			early := collect_cap;    -- more than that: phase 2 not again below that cap
@@ -1093,10 +1117,11 @@ BEGIN
 	END IF;
 	-- phase 2: the matching conversations through the indexes, if there are few
 	-- (not again when phase 0 found more than cap already)
-	args.candidates := CASE WHEN phrase_walk THEN NULL WHEN early IS NULL OR early < cap
-		THEN convdash.list_candidates(args, cap) END;
+	IF NOT phrase_walk AND (early IS NULL OR early < cap) THEN
+		args := convdash.list_with_candidates(args, cap);
+	END IF;
 	IF args.candidates IS NOT NULL THEN
-		SELECT * INTO ids, ks, ts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
+		SELECT * INTO ids, ks, ts, firsts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
 		RETURN;
 	END IF;
 	-- phase 3: common overall, rare after the filters: walk on in sort order
@@ -1122,7 +1147,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer, integer) IS
-	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*)';
+	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*); the seq of the first matching message of the rows a collect found by one (firsts)';
 
 -- SQL of the matching messages a relevance page ranks (conversation_id,
 -- words): with a rare part ($17) the first cap the words index finds, else
@@ -1323,10 +1348,12 @@ COMMENT ON FUNCTION convdash.list_row(bigint, bigint, text, text, text, text, te
 -- are jsonb from list_row (50 rows: 0.63 ms against 0.96 for json rows
 -- parsed into jsonb once, and 0.42 without rows).
 -- A match is looked for in transcript order (messages_transcript_idx, only
--- shown messages have words), stopping at the first: without seq IS NOT
--- NULL the words match read every message of the conversation and sorted
+-- shown messages have words), stopping at the first: without a condition on
+-- seq the words match read every message of the conversation and sorted
 -- them (4 ms for one of 2,000 messages, 200 ms for a page sorted by messages).
-CREATE FUNCTION convdash.list_rows_json(args convdash.list_args, ids bigint[]) RETURNS jsonb
+-- It starts at the row's firsts entry when the search knows where the first
+-- match is (list_index_matches), else at the first message.
+CREATE FUNCTION convdash.list_rows_json(args convdash.list_args, ids bigint[], firsts integer[]) RETURNS jsonb
 LANGUAGE plpgsql STABLE
 SET plan_cache_mode = force_generic_plan
 AS $$
@@ -1350,18 +1377,18 @@ BEGIN
 					'in', 'agent', 'snippet', NULL, 'marks', convdash.substring_marks(a.name, term)))
 				WHEN wq IS NULL THEN jsonb_build_object('match', jsonb_build_object('in', 'message')
 					|| coalesce((SELECT convdash.substring_hit(m.content, term) FROM convdash.messages m
-					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.seq IS NOT NULL
+					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.seq >= coalesce(r.first, 1)
 					   AND m.content ILIKE pat
 					 ORDER BY m.seq LIMIT 1), '{"snippet": null, "marks": []}'))
 				WHEN a.id = ANY(args.matched) THEN jsonb_build_object('match', jsonb_build_object(
 					'in', 'agent', 'snippet', NULL, 'marks', convdash.words_marks(config, a.name, plain)))
 				ELSE jsonb_build_object('match', jsonb_build_object('in', 'message')
 					|| coalesce((SELECT convdash.words_hit(config, m.content, plain) FROM convdash.messages m
-					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.seq IS NOT NULL
+					 WHERE m.account_id = acct AND m.conversation_id = c.id AND m.seq >= coalesce(r.first, 1)
 					   AND (m.words @@ wq) IS TRUE
 					 ORDER BY m.seq LIMIT 1), '{"snippet": null, "marks": []}'))
 			END AS match
-		FROM unnest(ids) WITH ORDINALITY AS r(id, ord)
+		FROM unnest(ids, firsts) WITH ORDINALITY AS r(id, first, ord)
 		JOIN convdash.conversations c ON c.account_id = acct AND c.id = r.id
 		JOIN convdash.conversation_counters k ON k.account_id = acct AND k.conversation_id = r.id
 		JOIN convdash.agents a ON a.account_id = acct AND a.id = c.agent_id
@@ -1369,8 +1396,8 @@ BEGIN
 	RETURN result;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_rows_json(convdash.list_args, bigint[]) IS
-	'Admin: the JSON rows of the conversations ids in that order, each search hit with its match (in, snippet, marks)';
+COMMENT ON FUNCTION convdash.list_rows_json(convdash.list_args, bigint[], integer[]) IS
+	'Admin: the JSON rows of the conversations ids in that order, each search hit with its match (in, snippet, marks), looked for from the seq in firsts (NULL: the first)';
 
 -- Up to 3 suggestions for a search that found nothing: the tenant's agent
 -- names and recent session ids most similar to the term (pg_trgm).
@@ -1439,6 +1466,7 @@ DECLARE
 	resume_k text;    -- where a search's bounded walk ended a short page
 	resume_t text;
 	resume_id bigint;
+	firsts integer[];    -- the seq of each row's first matching message, where the search knows it
 	next_cursor text;
 	result jsonb;
 BEGIN
@@ -1459,7 +1487,7 @@ BEGIN
 		FROM convdash.list_exec_until(convdash.list_page_sql(args, srt, dir, n + 1), args, n + 1) r;
 	ELSIF args.mode = 'substring' THEN
 		args := convdash.list_substring_args(args);
-		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
+		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id, firsts
 		FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
 	ELSE
 		args := convdash.list_words_args(args);
@@ -1468,7 +1496,7 @@ BEGIN
 		ELSIF srt = 'relevance' THEN
 			SELECT * INTO ids, ks, ts FROM convdash.list_relevance(args, dir, n, search_rank_limit, 6);
 		ELSE
-			SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id
+			SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id, firsts
 			FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
 		END IF;
 	END IF;
@@ -1480,7 +1508,7 @@ BEGIN
 		-- the search's walk ended the page early: the next page goes on from there
 		next_cursor := convdash.cursor_encode(signature, resume_k, resume_t, resume_id);
 	END IF;
-	result := jsonb_build_object('data', convdash.list_rows_json(args, ids[1:n]), 'next_cursor', next_cursor);
+	result := jsonb_build_object('data', convdash.list_rows_json(args, ids[1:n], firsts[1:n]), 'next_cursor', next_cursor);
 	IF with_total THEN
 		result := result || CASE WHEN args.mode = 'words' AND numnode(args.plain) = 0 THEN '{"total": 0}'
 			ELSE convdash.list_total(args, search_count_limit) END;

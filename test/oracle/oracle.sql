@@ -188,6 +188,22 @@ LANGUAGE sql AS $$
 	END
 $$;
 
+-- The match a message hit should show, the obvious way: that of the
+-- conversation's first shown message (by seq) that contains q (substring)
+-- or matches it (words); NULL when none does.
+CREATE FUNCTION pg_temp.first_match(acct bigint, conversation bigint, q text, config regconfig, by_words boolean)
+RETURNS jsonb
+LANGUAGE sql AS $$
+	SELECT '{"in": "message"}'::jsonb || CASE WHEN by_words
+		THEN convdash.words_hit(config, m.content, websearch_to_tsquery(config, q))
+		ELSE convdash.substring_hit(m.content, btrim(q)) END
+	FROM convdash.messages m
+	WHERE m.account_id = acct AND m.conversation_id = conversation AND m.seq IS NOT NULL
+	  AND CASE WHEN by_words THEN to_tsvector(config, m.content) @@ websearch_to_tsquery(config, q)
+		ELSE strpos(lower(m.content), lower(btrim(q))) > 0 END
+	ORDER BY m.seq LIMIT 1
+$$;
+
 -- What is wrong with a row of a page (NULL when nothing): its fields and match.
 CREATE FUNCTION pg_temp.row_problem(acct bigint, e jsonb, q text, words boolean) RETURNS text
 LANGUAGE sql AS $$
@@ -204,6 +220,8 @@ LANGUAGE sql AS $$
 			WHEN e #>> '{match,in}' IS DISTINCT FROM CASE WHEN to_tsvector(x.config, a.name) @@ websearch_to_tsquery(x.config, q)
 				THEN 'agent' ELSE 'message' END THEN 'wrong match: ' || (e -> 'match')::text
 			WHEN e #>> '{match,in}' = 'message' AND (e #>> '{match,snippet}') IS NULL THEN 'no snippet: ' || (e -> 'match')::text
+			WHEN e #>> '{match,in}' = 'message' AND e -> 'match' IS DISTINCT FROM pg_temp.first_match(acct, c.id, q, x.config, true)
+				THEN 'not the first matching message: ' || (e -> 'match')::text
 			ELSE pg_temp.marks_problem(CASE e #>> '{match,in}' WHEN 'agent' THEN a.name ELSE e #>> '{match,snippet}' END,
 				e #> '{match,marks}', NULL) END
 		WHEN e #>> '{match,in}' IS DISTINCT FROM CASE
@@ -212,6 +230,8 @@ LANGUAGE sql AS $$
 			THEN 'wrong match: ' || (e -> 'match')::text
 		WHEN e #>> '{match,in}' = 'message' AND strpos(lower(e #>> '{match,snippet}'), lower(btrim(q))) = 0
 			THEN 'snippet without the term: ' || (e -> 'match')::text
+		WHEN e #>> '{match,in}' = 'message' AND e -> 'match' IS DISTINCT FROM pg_temp.first_match(acct, c.id, q, x.config, false)
+			THEN 'not the first matching message: ' || (e -> 'match')::text
 		ELSE pg_temp.marks_problem(CASE e #>> '{match,in}' WHEN 'agent' THEN a.name WHEN 'session' THEN c.session_id
 			ELSE e #>> '{match,snippet}' END, e #> '{match,marks}', btrim(q))
 	END

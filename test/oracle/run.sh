@@ -8,7 +8,8 @@
 # full key). Checks: same rows in the same order, no duplicates, no gaps,
 # full pages until the last (short ones only where a search's bounded walk
 # ended the page and it says "partial"), next_cursor null exactly at the end, the exact
-# total, each row's fields, and each hit's match (session, agent, message),
+# total, each row's fields, and each hit's match (session, agent, message: the first
+# matching message by seq),
 # snippet and marks, and the suggestions of an empty first page. Word search
 # (match=words, the first tenant in English, the second simple) is compared
 # with to_tsvector/websearch_to_tsquery on the text itself, and relevance

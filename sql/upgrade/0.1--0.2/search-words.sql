@@ -25,7 +25,8 @@ CREATE TYPE convdash.list_args AS (
 	term text,
 	mode text,
 	config regconfig,
-	plain tsquery
+	plain tsquery,
+	candidate_firsts integer[]
 );
 
 -- list_conversations gains match (a new signature)
