@@ -554,7 +554,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_estimate(text, convdash.list_args, text) IS
-	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$16';
+	'Admin: the planner''s estimate (Total Cost, Plan Rows...) of a list query with the list arguments as $1..$17';
 
 -- The list arguments with only the filters that the walk of a sort checks in
 -- its index ranges (checked: dates everywhere but in the message count's
