@@ -309,8 +309,8 @@ CREATE TYPE convdash.list_args AS (
 	mode text,                                 -- substring or words
 	config regconfig,                          -- words mode: the account's configuration
 	plain tsquery,                             -- words mode: the query, unqualified
-	candidate_firsts integer[]                 -- the seq of the first matching message of each of the
-	                                           -- first cardinality(candidate_firsts) candidates ($12)
+	candidate_seqs integer[]                   -- the seq of the matching message each of the first
+	                                           -- cardinality(candidate_seqs) candidates ($12) was found by
 );
 
 -- The SQL conditions on c of the filters set in the arguments.
@@ -838,17 +838,17 @@ COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 -- bounded also where the keys or a word query's rare part, $17, are a loose
 -- filter): capped says that more matched, ids
 -- then hold those of the rows read. The ids found by a message come first,
--- firsts giving the seq of each one's first matching message (every match
--- is read here anyway; list_rows_json starts a snippet's search there: at
--- 1M a page by message count read ~1,000 messages of each conversation to
--- its first match). The index scan is a bitmap of every
+-- once per matching message, with its seq in seqs (every match is read
+-- here anyway; list_rows_json starts a snippet's search at a conversation's
+-- first: at 1M a page by message count read ~1,000 messages of each
+-- conversation to its first match). The index scan is a bitmap of every
 -- entry of the term's keys (a GIN scan cannot stop early): with the default
 -- 4 MB of work_mem a common term's bitmap turned lossy at 100k and every row
 -- of a lossy page was rechecked (search_grams recomputed, ILIKE): 6,263
 -- rows dropped to count 2,001, 147 ms; with 32 MB the bitmap stays exact
 -- (count=exact p95 163-209 -> 83-96 ms). The bitmap only takes what it needs.
 CREATE FUNCTION convdash.list_index_matches(args convdash.list_args, cap integer,
-	OUT ids bigint[], OUT firsts integer[], OUT capped boolean)
+	OUT ids bigint[], OUT seqs integer[], OUT capped boolean)
 LANGUAGE plpgsql STABLE
 SET work_mem = '32MB'
 AS $$
@@ -856,21 +856,19 @@ DECLARE
 	w record := convdash.list_words_index_sql(args);
 	r record;
 BEGIN
-	-- firsts travel in list_exec's ks column (as text)
+	-- the seqs travel in list_exec's ks column (as text)
 	SELECT * INTO r FROM convdash.list_exec(format($q$
-		SELECT array_agg(g.id) FILTER (WHERE g.first IS NOT NULL),
-			array_agg(g.first::text) FILTER (WHERE g.first IS NOT NULL), NULL::text[], sum(g.rows)::bigint FROM (
-			SELECT x.conversation_id AS id, min(x.seq) FILTER (WHERE x.hit) AS first, count(*) AS rows FROM (
-				SELECT m.conversation_id, m.seq, %s AS hit FROM convdash.messages m
-				WHERE m.account_id = $1 AND %s
-				LIMIT %s) x
-			GROUP BY x.conversation_id) g$q$,
+		SELECT array_agg(x.conversation_id) FILTER (WHERE x.hit), array_agg(x.seq::text) FILTER (WHERE x.hit),
+			NULL::text[], count(*) FROM (
+			SELECT m.conversation_id, m.seq, %s AS hit FROM convdash.messages m
+			WHERE m.account_id = $1 AND %s
+			LIMIT %s) x$q$,
 		CASE args.mode WHEN 'words' THEN w.hit ELSE 'm.content ILIKE $10' END,
 		CASE args.mode WHEN 'words' THEN w.cond
 			ELSE 'convdash.search_grams(m.account_id, m.content) @> $14 AND m.seq IS NOT NULL' END,
 		cap + 1), args);
 	ids := coalesce(r.ids, '{}');
-	firsts := coalesce(r.ks::integer[], '{}');
+	seqs := coalesce(r.ks::integer[], '{}');
 	capped := coalesce(r.n, 0) > cap;
 	IF args.mode = 'words' OR capped THEN
 		RETURN;
@@ -885,16 +883,16 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_index_matches(convdash.list_args, integer) IS
-	'Admin: ids of the tenant''s conversations the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions, with the seq of the first matching message of those found by one; capped when more matched';
+	'Admin: ids of the tenant''s conversations the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions, each found by a message with that message''s seq; capped when more matched';
 
 -- The arguments with the search's candidates (list_index_matches: $12 and
--- candidate_firsts), both NULL when more than cap messages (or sessions) match.
+-- candidate_seqs), both NULL when more than cap messages (or sessions) match.
 CREATE FUNCTION convdash.list_with_candidates(args convdash.list_args, cap integer) RETURNS convdash.list_args
 LANGUAGE plpgsql STABLE
 AS $$
 BEGIN
-	SELECT CASE WHEN NOT m.capped THEN m.ids END, CASE WHEN NOT m.capped THEN m.firsts END
-	INTO args.candidates, args.candidate_firsts
+	SELECT CASE WHEN NOT m.capped THEN m.ids END, CASE WHEN NOT m.capped THEN m.seqs END
+	INTO args.candidates, args.candidate_seqs
 	FROM convdash.list_index_matches(args, cap) m;
 	RETURN args;
 END
@@ -1006,7 +1004,7 @@ COMMENT ON FUNCTION convdash.list_term_rare(convdash.list_args) IS
 -- at 1M, the 10,314 conversations of a medium word by status: 10 ms
 -- against 83 ms for looking each up and sorting them); fewer are looked up
 -- and sorted (a branch per value would look them up once per branch).
--- firsts: each row's candidate_firsts entry (NULL where it has none).
+-- firsts: the smallest candidate_seqs entry of each row (NULL where it has none).
 CREATE FUNCTION convdash.list_search_collect(args convdash.list_args, sort text, dir text, n integer,
 	walk_above integer, OUT ids bigint[], OUT ks text[], OUT ts text[], OUT firsts integer[])
 LANGUAGE plpgsql STABLE
@@ -1032,11 +1030,7 @@ BEGIN
 		FROM convdash.list_exec(convdash.list_rows_sql(format('SELECT * FROM (SELECT * FROM (%s) x ORDER BY %s LIMIT %s) y',
 			sql, convdash.list_order_sql(sort, dir), n + 1)), args) r;
 	END IF;
-	-- the candidates found by a message are the first cardinality(candidate_firsts)
-	firsts := ARRAY(SELECT f.first FROM unnest(ids) WITH ORDINALITY p(id, i)
-		LEFT JOIN unnest(args.candidates[1:cardinality(args.candidate_firsts)], args.candidate_firsts) f(id, first)
-			ON f.id = p.id
-		ORDER BY p.i);
+	firsts := convdash.hits_first_seq(ids, args.candidates, args.candidate_seqs);
 END
 $$;
 COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text, integer, integer) IS
@@ -1340,6 +1334,16 @@ AS 'MODULE_PATHNAME', 'convdash_list_row'
 LANGUAGE C IMMUTABLE PARALLEL SAFE;
 COMMENT ON FUNCTION convdash.list_row(bigint, bigint, text, text, text, text, text, integer, integer, timestamptz) IS
 	'Admin: the list''s JSON object of one conversation: {"id", "agent": {"id", "name", "company"}, "session_id", "channel", "status", "message_count", "rating", "started_at" (RFC 3339)}, NULL fields as null';
+
+-- For each of ids, the smallest of hit_seqs whose hit_ids entry (same
+-- position) is that id: where a page's row has its first matching message
+-- among the hits a search read (list_search_collect). C: the ids sorted
+-- once and each hit looked up among them.
+CREATE FUNCTION convdash.hits_first_seq(ids bigint[], hit_ids bigint[], hit_seqs integer[]) RETURNS integer[]
+AS 'MODULE_PATHNAME', 'convdash_hits_first_seq'
+LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION convdash.hits_first_seq(bigint[], bigint[], integer[]) IS
+	'Admin: for each of ids, the smallest hit_seqs entry whose hit_ids entry at the same position is that id (NULL when none)';
 
 -- The page's rows of ids in that order as JSON, each with its match when searching.
 -- One generic plan (not on Citus): every row is a primary-key lookup and its match the

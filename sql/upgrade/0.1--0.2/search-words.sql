@@ -26,7 +26,7 @@ CREATE TYPE convdash.list_args AS (
 	mode text,
 	config regconfig,
 	plain tsquery,
-	candidate_firsts integer[]
+	candidate_seqs integer[]
 );
 
 -- list_conversations gains match (a new signature)

@@ -124,3 +124,17 @@ SELECT convdash.list_row(1, 2, 'n', 'c', 's', 'web', 'active', 3, 4, t) = jsonb_
 	'agent', jsonb_build_object('id', 2, 'name', 'n', 'company', 'c'), 'session_id', 's', 'channel', 'web',
 	'status', 'active', 'message_count', 3, 'rating', 4, 'started_at', convdash.rfc3339(t)) AS as_built_in_sql
 FROM (VALUES ('2026-01-02 03:04:05+00'::timestamptz)) v(t);
+
+-- Each page id's first hit: the smallest seq among its hits, NULL without
+-- one; an id twice on the page gets it at both places; hits past the
+-- shorter of the two hit arrays, NULL hits and NULL ids are left out
+SELECT convdash.hits_first_seq('{7, 3, 9, 3, NULL}', '{3, 9, 3, 7, 3, NULL, 9, 11}', '{40, 5, 12, 2, NULL, 1, 6}') AS firsts,
+	convdash.hits_first_seq('{}', '{1}', '{1}') AS no_ids,
+	convdash.hits_first_seq('{1, 2}', '{}', '{}') AS no_hits,
+	convdash.hits_first_seq('{1}', '{1, 1}', '{3}') AS seqs_shorter,
+	convdash.hits_first_seq('{1}', NULL, '{3}') IS NULL AS null_in;
+SELECT convdash.hits_first_seq(ARRAY[i.id], h.ids, h.seqs) = ARRAY[(SELECT min(s) FROM unnest(h.ids, h.seqs) x(c, s) WHERE c = i.id)]
+	AS same_as_sql
+FROM (SELECT array_agg((g * 7919) % 50) AS ids, array_agg((g * 104729) % 1000) AS seqs FROM generate_series(1, 5000) g) h,
+	generate_series(0, 51) i(id)
+GROUP BY 1;
