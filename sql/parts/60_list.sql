@@ -27,7 +27,7 @@
 -- literal). The index is a GIN over convdash.search_grams(account_id, text),
 -- the tenant's 1-, 2- and 4-grams of the lowercased text (search.c), so every term of any length
 -- has an exact candidate filter. No single plan is fast for every term, so
--- the search runs in up to four phases, each bounded:
+-- the search runs in up to five phases, each bounded:
 --   0. when one of the term's keys is not among the index's most common
 --      (its statistics, list_substring_rare): collect the
 --      matching conversations through the indexes when there are few, and
@@ -37,6 +37,12 @@
 --      (without a count, on Citus, tried with a cap of 10 x SEARCH_PROBE
 --      messages/sessions). The index is asked for the term's rarest keys
 --      only (list_rarest_keys);
+--  1b. when the count is over that (substring search, not sorted by message
+--      count) and says that under 15% of the conversations match: walk them
+--      in sort order in batches, checking each batch's messages through the
+--      search index ANDed with the transcript index (list_index_walk), at
+--      most SEARCH_INDEX_ENTRIES (5) transcript entries per counted entry;
+--      the page is done when the walk fills it or reaches the end, else:
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
 --      the matches found say that 8 times as many probes should fill the
@@ -54,9 +60,10 @@
 --      goes on from there), so no search reads more than these bounds.
 -- A search's count (with_total) reads at most SEARCH_COUNT_LIMIT (2000)
 -- index rows too (list_total). SEARCH_PROBE (400), SEARCH_CANDIDATES (30000),
--- SEARCH_WALK (4000) and SEARCH_COUNT_LIMIT can be changed with the settings
--- convdash.search_probe, convdash.search_candidates, convdash.search_walk and
--- convdash.search_count_limit.
+-- SEARCH_WALK (4000), SEARCH_INDEX_ENTRIES (5, 0: no phase 1b) and
+-- SEARCH_COUNT_LIMIT can be changed with the settings convdash.search_probe,
+-- convdash.search_candidates, convdash.search_walk,
+-- convdash.search_index_entries and convdash.search_count_limit.
 --
 -- Word search (match=words, 59_words.sql) runs the same phases (phase 0
 -- when the query has a rare part, $17: lexemes not among the most common of
@@ -957,6 +964,18 @@ $$;
 COMMENT ON FUNCTION convdash.list_tenant_size(bigint) IS
 	'Admin: about how many conversations the account has, from the statistics of conversations.account_id (all rows without them, NULL when unknown)';
 
+-- About how many messages a conversation has (all tenants' rows in the
+-- statistics; 1 when unknown).
+CREATE FUNCTION convdash.list_messages_per_conversation() RETURNS float8
+LANGUAGE sql STABLE
+AS $$
+	SELECT coalesce(greatest(m.reltuples, 0) / nullif(greatest(c.reltuples, 0), 0), 1)
+	FROM pg_catalog.pg_class m, pg_catalog.pg_class c
+	WHERE m.oid = 'convdash.messages'::regclass AND c.oid = 'convdash.conversations'::regclass
+$$;
+COMMENT ON FUNCTION convdash.list_messages_per_conversation() IS
+	'Admin: about how many messages a conversation has, from the statistics (1 when unknown)';
+
 -- The word query's rare part: a query of its lexemes that are not among
 -- the most common ones ANALYZE keeps for messages.words that every message
 -- the query matches matches too (words_rare_query), NULL when the query
@@ -1036,6 +1055,93 @@ $$;
 COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text, integer, integer) IS
 	'Admin: ids and cursor keys of the first n + 1 candidate ($12) or matching-agent ($11) conversations after the cursor, in sort order (more than walk_above candidates by status or rating: value by value through the index ranges), with the seq of each one''s first matching message where list_index_matches found it';
 
+-- The arguments with the cursor at the last of the rows walked (ids and
+-- their cursor keys, in sort order): a walk goes on after them.
+CREATE FUNCTION convdash.list_after(args convdash.list_args, ids bigint[], ks text[], ts text[])
+RETURNS convdash.list_args
+LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE
+AS $$
+BEGIN
+	args.cursor_k := ks[cardinality(ids)];
+	args.cursor_t := ts[cardinality(ids)];
+	args.cursor_id := ids[cardinality(ids)];
+	RETURN args;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_after(convdash.list_args, bigint[], text[], text[]) IS
+	'Admin: the list arguments with the cursor at the last of the rows walked (ids, cursor keys ks and ts)';
+
+-- The search's hits among the conversations after the cursor in sort
+-- order, checked batch by batch through the indexes (substring search with a
+-- count, phase 1b): each batch of filtered conversations is walked in sort
+-- order (the index alone), and its messages that have the term's keys are
+-- found by ANDing the search index's bitmap with the transcript index's rows
+-- of the batch, so that only those messages are read (session ids through
+-- their index). Collecting every match instead reads each candidate's heap
+-- page: at 1M "address the" had 29,943 candidates on 29,450 pages (63-109 ms
+-- warm, 152 ms read from outside shared buffers) for a page whose 51 hits
+-- were among the newest 3,820 conversations (this walk: 35 ms, the index
+-- bitmap 10 of them). A batch holds need / density conversations (the
+-- density given, then the hits per conversation walked so far) and a
+-- quarter more; the walk stops, done false, before a batch would take it
+-- past budget conversations, and is done when it has need hits or has seen
+-- every conversation. firsts: the seq of each hit's first matching message
+-- (NULL: found by its session id).
+CREATE FUNCTION convdash.list_index_walk(args convdash.list_args, sort text, dir text, need integer,
+	density float8, budget integer,
+	OUT ids bigint[], OUT ks text[], OUT ts text[], OUT firsts integer[], OUT done boolean)
+LANGUAGE plpgsql STABLE
+SET work_mem = '32MB'
+AS $$
+DECLARE
+	batch bigint;
+	walked bigint := 0;    -- conversations walked
+	seen record;    -- the batch walked (ids, ks, ts, n)
+	found record;   -- its hits (ids, their first matching seqs as text in ks)
+	checked convdash.list_args;
+BEGIN
+	ids := '{}'; ks := '{}'; ts := '{}'; firsts := '{}';
+	done := false;
+	LOOP
+		batch := ceil((need - cardinality(ids)) * 1.25 / density);
+		EXIT WHEN walked + batch > budget;
+		SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
+			convdash.list_source_sql(args, sort, dir, '', false, batch::text)), args);
+		walked := walked + seen.n;
+		checked := args;
+		checked.candidates := coalesce(seen.ids, '{}');
+		-- the keys as an InitPlan's value: from the statistics the planner
+		-- takes a rare key's share to be tiny and reads every row of its
+		-- posting list instead of ANDing it with the batch's rows
+		SELECT * INTO found FROM convdash.list_exec($q$
+			SELECT array_agg(h.id), array_agg(h.first::text), NULL::text[], count(*) FROM (
+				SELECT x.id, min(x.first) AS first FROM (
+					SELECT m.conversation_id AS id, m.seq AS first FROM convdash.messages m
+					WHERE m.account_id = $1 AND m.conversation_id = ANY($12) AND m.seq IS NOT NULL
+					  AND convdash.search_grams(m.account_id, m.content) @> (SELECT $14) AND m.content ILIKE $10
+					UNION ALL
+					SELECT c.id, NULL FROM convdash.conversations c
+					WHERE c.account_id = $1 AND c.id = ANY($12)
+					  AND convdash.search_grams(c.account_id, c.session_id) @> (SELECT $14) AND c.session_id ILIKE $10) x
+				GROUP BY x.id) h$q$, checked);
+		SELECT ids || coalesce(array_agg(s.id ORDER BY s.i), '{}'), ks || coalesce(array_agg(s.k ORDER BY s.i), '{}'),
+			ts || coalesce(array_agg(s.t ORDER BY s.i), '{}'), firsts || coalesce(array_agg(h.first ORDER BY s.i), '{}')
+		INTO ids, ks, ts, firsts
+		FROM unnest(seen.ids, seen.ks, seen.ts) WITH ORDINALITY s(id, k, t, i)
+		JOIN unnest(found.ids, found.ks::integer[]) h(id, first) ON h.id = s.id;
+		IF cardinality(ids) >= need OR seen.n < batch THEN
+			done := true;
+			ids := ids[1:need]; ks := ks[1:need]; ts := ts[1:need]; firsts := firsts[1:need];
+			RETURN;
+		END IF;
+		args := convdash.list_after(args, seen.ids, seen.ks, seen.ts);
+		density := greatest(cardinality(ids), 0.5) / walked;
+	END LOOP;
+END
+$$;
+COMMENT ON FUNCTION convdash.list_index_walk(convdash.list_args, text, text, integer, float8, integer) IS
+	'Admin: the first need substring search hits after the cursor in sort order, walking batches of conversations and checking each through the search and transcript indexes together; done false when that would look at more than budget conversations';
+
 -- The search's page (substring or words, any sort but relevance): at most
 -- n + 1 matching conversations after the cursor in sort order, by the phases
 -- described at the top of this file. When phase 3 walks its `walk`
@@ -1043,7 +1149,7 @@ COMMENT ON FUNCTION convdash.list_search_collect(convdash.list_args, text, text,
 -- walk's last row (resume_*): the page ends there. firsts: the seq of the
 -- first matching message of the rows where a collect found it.
 CREATE FUNCTION convdash.list_search(args convdash.list_args, sort text, dir text, n integer,
-	probe integer, cap integer, walk integer, OUT ids bigint[], OUT ks text[], OUT ts text[],
+	probe integer, cap integer, walk integer, index_entries integer, OUT ids bigint[], OUT ks text[], OUT ts text[],
 	OUT resume_k text, OUT resume_t text, OUT resume_id bigint, OUT firsts integer[])
 LANGUAGE plpgsql STABLE
 AS $$
@@ -1067,8 +1173,16 @@ DECLARE
 	-- the words, the phrase is checked on each (163,000 read for 20,000 hits
 	-- of "the and" at 100k): never collected through the index, walked
 	phrase_walk constant boolean := args.mode = 'words' AND early IS NULL AND strpos(args.words::text, '<') > 0;
+	-- phase 1b: a substring term with a count (over the collect's cap there)
+	-- and no matching agent, in a tenant of known size, not sorted by
+	-- message count (the longest conversations first: their index entries
+	-- are many, and the probe finds their matches)
+	tenant constant float8 := convdash.list_tenant_size(args.account_id);
+	walk_indexed constant boolean := args.mode = 'substring' AND known IS NOT NULL AND tenant IS NOT NULL
+		AND coalesce(cardinality(args.matched), 0) = 0 AND sort <> 'messages';
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
+	walked record;  -- phase 1b's hits (list_index_walk)
 BEGIN
 	-- phase 0: few matches in the index (rare and medium terms): collect them
 	-- at once, cheaper than any probe (with a count: only when they fit)
@@ -1076,6 +1190,21 @@ BEGIN
 		args := convdash.list_with_candidates(args, early);
 		IF args.candidates IS NOT NULL THEN
 			SELECT * INTO ids, ks, ts, firsts FROM convdash.list_search_collect(args, sort, dir, n, probe * 5);
+			RETURN;
+		END IF;
+	END IF;
+	-- phase 1b: a count over the collect's cap that says that under 15% of
+	-- the conversations match: check them in sort order through the indexes,
+	-- the first batch sized for a third of the count's matches, reading no
+	-- more transcript index entries than index_entries (5) per counted entry (one heap row
+	-- a collect would read cost as much as ~20 index entries warm, more
+	-- cold; at 1M the walk lost to the collect from ~16,000 counted entries
+	-- down: medium words of ~10,000 took 38-64 ms against 35-49 ms)
+	IF walk_indexed AND known / tenant < 0.15 THEN
+		SELECT * INTO walked FROM convdash.list_index_walk(args, sort, dir, n + 1, known / tenant / 3,
+			least(known * index_entries / convdash.list_messages_per_conversation(), 2147483647)::integer);
+		IF walked.done THEN
+			SELECT walked.ids, walked.ks, walked.ts, walked.firsts INTO ids, ks, ts, firsts;
 			RETURN;
 		END IF;
 	END IF;
@@ -1120,9 +1249,7 @@ BEGIN
 	END IF;
 	-- phase 3: common overall, rare after the filters: walk on in sort order
 	-- from the probe's last row, at most `walk` conversations
-	args.cursor_k := seen.ks[seen.n];
-	args.cursor_t := seen.ts[seen.n];
-	args.cursor_id := seen.ids[seen.n];
+	args := convdash.list_after(args, seen.ids, seen.ks, seen.ts);
 	SELECT * INTO r FROM convdash.list_exec(convdash.list_probe_sql(args.mode,
 		convdash.list_source_sql(args, sort, dir, '', false, walk::text), n + 1 - coalesce(cardinality(ids), 0)), args);
 	ids := coalesce(ids, '{}') || r.ids;
@@ -1140,7 +1267,7 @@ BEGIN
 	END IF;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer, integer) IS
+COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer, integer, integer) IS
 	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*); the seq of the first matching message of the rows a collect found by one (firsts)';
 
 -- SQL of the matching messages a relevance page ranks (conversation_id,
@@ -1463,6 +1590,10 @@ DECLARE
 	-- phase 3 walks at most this many conversations before it ends the page
 	search_walk constant integer := greatest(1,
 		coalesce(nullif(current_setting('convdash.search_walk', true), '')::integer, 4000));
+	-- phase 1b reads at most this many transcript index entries per entry
+	-- the term's count found (0: no phase 1b)
+	search_index_entries constant integer := greatest(0,
+		coalesce(nullif(current_setting('convdash.search_index_entries', true), '')::integer, 5));
 	acct bigint := convdash.require_account();
 	srt text := coalesce(sort, 'date');
 	dir text := coalesce("order", 'desc');
@@ -1497,7 +1628,8 @@ BEGIN
 	ELSIF args.mode = 'substring' THEN
 		args := convdash.list_substring_args(args);
 		SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id, firsts
-		FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
+		FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk,
+			search_index_entries);
 	ELSE
 		args := convdash.list_words_args(args);
 		IF numnode(args.plain) = 0 THEN
@@ -1506,7 +1638,8 @@ BEGIN
 			SELECT * INTO ids, ks, ts FROM convdash.list_relevance(args, dir, n, search_rank_limit, 6);
 		ELSE
 			SELECT * INTO ids, ks, ts, resume_k, resume_t, resume_id, firsts
-			FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk);
+			FROM convdash.list_search(args, srt, dir, n, search_probe, search_candidates, search_walk,
+				search_index_entries);
 		END IF;
 	END IF;
 

@@ -100,7 +100,8 @@ BEGIN
 		'with_total', random() < 0.3,
 		'probe', (ARRAY['', '', '1', '3', '40'])[1 + floor(random() * 5)::int],
 		'candidates', (ARRAY['', '', '1', '5', '200'])[1 + floor(random() * 5)::int],
-		'walk', (ARRAY['', '', '7', '40', '300'])[1 + floor(random() * 5)::int]);
+		'walk', (ARRAY['', '', '7', '40', '300'])[1 + floor(random() * 5)::int],
+		'index_entries', (ARRAY['', '0', '1000', '100000'])[1 + floor(random() * 4)::int]);
 END
 $$;
 
@@ -262,6 +263,7 @@ BEGIN
 	-- relevance is compared with ranking every match
 	PERFORM set_config('convdash.search_rank_limit', '10000000', false);
 	PERFORM set_config('convdash.search_walk', p ->> 'walk', false);
+	PERFORM set_config('convdash.search_index_entries', p ->> 'index_entries', false);
 	-- a search's count reads at most as many index rows as phase 2 may collect here
 	PERFORM set_config('convdash.search_count_limit', p ->> 'candidates', false);
 	LOOP

@@ -6,7 +6,8 @@
 # messages_transcript_idx reading only the page's rows, never an OFFSET or a
 # scan of the whole conversation, for the newest and the oldest page; that a
 # search's index phase reads only its tenant's postings of
-# messages_search_idx, and that its walk (phase 3) is capped; that a list
+# messages_search_idx, that its walk (phase 3) is capped, that phase 1b
+# checks a batch of the newest conversations through the search index; that a list
 # page under a selective filter sorts the filtered rows while one under a
 # broad filter walks the sort's index, that a rare channel is read through
 # its own index, that the rating sort of active conversations finds its
@@ -97,6 +98,40 @@ plans "SET convdash.search_probe = 1; SET convdash.search_candidates = 1; SET co
 check "search, phase 3: the walk is capped at convdash.search_walk rows" \
 	bash -c "grep -q 'LIMIT 2' '$work/walk' && ! grep -q 'LIMIT ALL' '$work/walk'"
 [ $failed -eq 0 ] || sed 's/^/# /' "$work/search" "$work/walk"
+
+# Search, phase 1b: a term in every 50th of 4,000 conversations (its count
+# over the collect's cap: search_probe 1) is found by walking the newest
+# conversations in batches and checking each batch's messages through
+# messages_search_idx (at 1M ANDed with the batch's rows of
+# messages_conversation_idx; on a table this small the planner reads the
+# term's 80 rows instead); a page of 2 stops after the first batch.
+psql -qX -v ON_ERROR_STOP=1 -d $db >/dev/null <<'SQL'
+SELECT set_config('convdash.account_id', convdash.create_account('Plans Walk')::text, false);
+SELECT convdash.create_agent('walker') AS walker \gset
+INSERT INTO convdash.conversations (account_id, agent_id, session_id, channel, status, started_at)
+SELECT convdash.current_account(), :walker, 'walk-' || i, 'web', 'active', now() - i * interval '1 minute'
+FROM generate_series(1, 4000) i;
+INSERT INTO convdash.messages (account_id, conversation_id, role, content, seq)
+SELECT c.account_id, c.id, CASE WHEN s % 2 = 0 THEN 'user' ELSE 'assistant' END::convdash.message_role,
+	CASE WHEN s = 3 AND c.id % 50 = 0 THEN 'the plimsoqua line' ELSE 'message ' || s END, s
+FROM convdash.conversations c, generate_series(1, 5) s WHERE c.account_id = convdash.current_account();
+UPDATE convdash.conversation_counters SET message_count = 5 WHERE account_id = convdash.current_account();
+-- the statistics of so few distinct keys list every one as common: keep the
+-- 10 most common (the other tenants'), as a large table's would leave out
+-- the keys of a term in 80 messages, so that the search counts them
+ALTER INDEX convdash.messages_search_idx ALTER COLUMN 1 SET STATISTICS 1;
+VACUUM ANALYZE convdash.conversations;
+VACUUM ANALYZE convdash.messages;
+SQL
+plans "SELECT set_config('convdash.account_id', (SELECT id::text FROM convdash.accounts WHERE name = 'Plans Walk'), false);
+	SET convdash.search_probe = 1; SET convdash.search_index_entries = 1000;
+	SELECT jsonb_array_length(convdash.list_conversations(q => 'plimsoqua', \"limit\" => 2) -> 'data');" >"$work/index-walk"
+check "search, phase 1b: a batch's messages found through messages_search_idx" \
+	bash -c "grep -A30 'SELECT x.id, min(x.first) AS first' '$work/index-walk' | grep -q 'Bitmap Index Scan on messages_search_idx'"
+check "search, phase 1b: a page of 2 walks one batch of the newest conversations, not all 4,000" \
+	bash -c "grep -qE '^[[:space:]]*ORDER BY c.started_at desc, c.id desc LIMIT [0-9]{3}\) x$' '$work/index-walk' &&
+		! grep -qE 'LIMIT (4000|[0-9]{5,})' '$work/index-walk'"
+[ $failed -eq 0 ] || sed 's/^/# /' "$work/index-walk"
 
 # List without search, messages sort: a filter that selects few of the
 # tenant's conversations (one agent's 100 of 20,100) reads those through
