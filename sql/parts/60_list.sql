@@ -40,8 +40,9 @@
 --  1b. when the count is over that (substring search, not sorted by message
 --      count) and says that under 15% of the conversations match: walk them
 --      in sort order in batches, checking each batch's messages through the
---      search index ANDed with the transcript index (list_index_walk), at
---      most SEARCH_INDEX_ENTRIES (5) transcript entries per counted entry;
+--      search index ANDed with a conversation-led index of messages
+--      (list_index_walk), reading at most SEARCH_INDEX_ENTRIES (5) of its
+--      entries per counted entry;
 --      the page is done when the walk fills it or reaches the end, else:
 --   1. probe the first SEARCH_PROBE conversations in sort order after the
 --      cursor (filters applied) and stop at a full page: common terms; when
@@ -1075,9 +1076,9 @@ COMMENT ON FUNCTION convdash.list_after(convdash.list_args, bigint[], text[], te
 -- order, checked batch by batch through the indexes (substring search with a
 -- count, phase 1b): each batch of filtered conversations is walked in sort
 -- order (the index alone), and its messages that have the term's keys are
--- found by ANDing the search index's bitmap with the transcript index's rows
--- of the batch, so that only those messages are read (session ids through
--- their index). Collecting every match instead reads each candidate's heap
+-- found by ANDing the search index's bitmap with the batch's rows of a
+-- conversation-led index of messages (messages_conversation_idx at 1M), so
+-- that only those messages are read (session ids through their index). Collecting every match instead reads each candidate's heap
 -- page: at 1M "address the" had 29,943 candidates on 29,450 pages (63-109 ms
 -- warm, 152 ms read from outside shared buffers) for a page whose 51 hits
 -- were among the newest 3,820 conversations (this walk: 35 ms, the index
@@ -1140,7 +1141,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_index_walk(convdash.list_args, text, text, integer, float8, integer) IS
-	'Admin: the first need substring search hits after the cursor in sort order, walking batches of conversations and checking each through the search and transcript indexes together; done false when that would look at more than budget conversations';
+	'Admin: the first need substring search hits after the cursor in sort order, walking batches of conversations and checking each through the search index and a conversation-led index of messages together; done false when that would look at more than budget conversations';
 
 -- The search's page (substring or words, any sort but relevance): at most
 -- n + 1 matching conversations after the cursor in sort order, by the phases
@@ -1177,7 +1178,7 @@ DECLARE
 	-- and no matching agent, in a tenant of known size, not sorted by
 	-- message count (the longest conversations first: their index entries
 	-- are many, and the probe finds their matches)
-	tenant constant float8 := convdash.list_tenant_size(args.account_id);
+	tenant constant float8 := CASE WHEN known IS NOT NULL THEN convdash.list_tenant_size(args.account_id) END;
 	walk_indexed constant boolean := args.mode = 'substring' AND known IS NOT NULL AND tenant IS NOT NULL
 		AND coalesce(cardinality(args.matched), 0) = 0 AND sort <> 'messages';
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
@@ -1196,10 +1197,11 @@ BEGIN
 	-- phase 1b: a count over the collect's cap that says that under 15% of
 	-- the conversations match: check them in sort order through the indexes,
 	-- the first batch sized for a third of the count's matches, reading no
-	-- more transcript index entries than index_entries (5) per counted entry (one heap row
-	-- a collect would read cost as much as ~20 index entries warm, more
-	-- cold; at 1M the walk lost to the collect from ~16,000 counted entries
-	-- down: medium words of ~10,000 took 38-64 ms against 35-49 ms)
+	-- more conversation index entries than index_entries (5) per counted
+	-- entry (a heap row that a collect reads cost as much as ~20 index
+	-- entries warm, more cold; at 1M the walk lost to the collect from
+	-- ~16,000 counted entries down: medium words of ~10,000 took 38-64 ms
+	-- against 35-49 ms)
 	IF walk_indexed AND known / tenant < 0.15 THEN
 		SELECT * INTO walked FROM convdash.list_index_walk(args, sort, dir, n + 1, known / tenant / 3,
 			least(known * index_entries / convdash.list_messages_per_conversation(), 2147483647)::integer);
@@ -1268,7 +1270,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_search(convdash.list_args, text, text, integer, integer, integer, integer, integer) IS
-	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*); the seq of the first matching message of the rows a collect found by one (firsts)';
+	'Admin: ids and cursor keys of the first n + 1 conversations after the cursor that the search (substring or words) matches, in sort order (phases 0, 1b, 1-3); when the bounded walk of phase 3 ends first, the hits it found and the row it stopped at (resume_*); the seq of the first matching message of the rows a collect found by one (firsts)';
 
 -- SQL of the matching messages a relevance page ranks (conversation_id,
 -- words): with a rare part ($17) the first cap the words index finds, else
