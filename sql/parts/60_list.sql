@@ -966,11 +966,11 @@ COMMENT ON FUNCTION convdash.list_tenant_size(bigint) IS
 	'Admin: about how many conversations the account has, from the statistics of conversations.account_id (all rows without them, NULL when unknown)';
 
 -- About how many messages a conversation has (all tenants' rows in the
--- statistics; 1 when unknown).
+-- statistics; 1 when unknown or none).
 CREATE FUNCTION convdash.list_messages_per_conversation() RETURNS float8
 LANGUAGE sql STABLE
 AS $$
-	SELECT coalesce(greatest(m.reltuples, 0) / nullif(greatest(c.reltuples, 0), 0), 1)
+	SELECT coalesce(nullif(greatest(m.reltuples, 0), 0) / nullif(greatest(c.reltuples, 0), 0), 1)
 	FROM pg_catalog.pg_class m, pg_catalog.pg_class c
 	WHERE m.oid = 'convdash.messages'::regclass AND c.oid = 'convdash.conversations'::regclass
 $$;
@@ -1174,12 +1174,13 @@ DECLARE
 	-- the words, the phrase is checked on each (163,000 read for 20,000 hits
 	-- of "the and" at 100k): never collected through the index, walked
 	phrase_walk constant boolean := args.mode = 'words' AND early IS NULL AND strpos(args.words::text, '<') > 0;
-	-- phase 1b: a substring term with a count (over the collect's cap there)
-	-- and no matching agent, in a tenant of known size, not sorted by
-	-- message count (the longest conversations first: their index entries
-	-- are many, and the probe finds their matches)
-	tenant constant float8 := CASE WHEN known IS NOT NULL THEN convdash.list_tenant_size(args.account_id) END;
-	walk_indexed constant boolean := args.mode = 'substring' AND known IS NOT NULL AND tenant IS NOT NULL
+	-- phase 1b: a substring term with a count of messages (over the
+	-- collect's cap there; none when only session ids may match) and no
+	-- matching agent, in a tenant of known size, not sorted by message count
+	-- (the longest conversations first: their index entries are many, and
+	-- the probe finds their matches)
+	tenant constant float8 := CASE WHEN known > 0 THEN convdash.list_tenant_size(args.account_id) END;
+	walk_indexed constant boolean := args.mode = 'substring' AND known > 0 AND tenant > 0
 		AND coalesce(cardinality(args.matched), 0) = 0 AND sort <> 'messages';
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
@@ -1204,7 +1205,7 @@ BEGIN
 	-- against 35-49 ms)
 	IF walk_indexed AND known / tenant < 0.15 THEN
 		SELECT * INTO walked FROM convdash.list_index_walk(args, sort, dir, n + 1, known / tenant / 3,
-			least(known * index_entries / convdash.list_messages_per_conversation(), 2147483647)::integer);
+			least(known::float8 * index_entries / convdash.list_messages_per_conversation(), 2147483647)::integer);
 		IF walked.done THEN
 			SELECT walked.ids, walked.ks, walked.ts, walked.firsts INTO ids, ks, ts, firsts;
 			RETURN;
