@@ -1086,8 +1086,9 @@ COMMENT ON FUNCTION convdash.list_after(convdash.list_args, bigint[], text[], te
 -- density given, then the hits per conversation walked so far) and a
 -- quarter more; the walk stops, done false, before a batch would take it
 -- past budget conversations, and is done when it has need hits or has seen
--- every conversation. firsts: the seq of each hit's first matching message
--- (NULL: found by its session id).
+-- every conversation (not walked, done false, without a density in (0, 1],
+-- a need or a budget). firsts: the seq of each hit's first matching message (NULL:
+-- found by its session id).
 CREATE FUNCTION convdash.list_index_walk(args convdash.list_args, sort text, dir text, need integer,
 	density float8, budget integer,
 	OUT ids bigint[], OUT ks text[], OUT ts text[], OUT firsts integer[], OUT done boolean)
@@ -1103,6 +1104,10 @@ DECLARE
 BEGIN
 	ids := '{}'; ks := '{}'; ts := '{}'; firsts := '{}';
 	done := false;
+	-- a density is hits per conversation: in (0, 1]
+	IF NOT coalesce(density > 0 AND density <= 1 AND need > 0 AND budget > 0, false) THEN
+		RETURN;    -- no batch size to go by, nothing to find or no budget: not walked
+	END IF;
 	LOOP
 		batch := ceil((need - cardinality(ids)) * 1.25 / density);
 		EXIT WHEN walked + batch > budget;

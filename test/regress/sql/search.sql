@@ -242,6 +242,23 @@ SELECT convdash.search_index_count(convdash.search_keys(:acct, 'll-00')) AS mess
 	convdash.list_tenant_size(:acct) > 0 AS tenant_size_known,
 	(pg_temp.search_all('ll-00', 'date', 'desc')).sessions = pg_temp.reference('ll-00', 'date', 'desc') AS same_as_ilike,
 	pg_temp.reference('ll-00', 'date', 'desc') AS hits;
+-- called without a density in (0, 1], a need or a budget the walk does not start
+SELECT w.done, w.ids, d AS density, need, budget
+FROM unnest(ARRAY[0, -1, NULL, 'NaN', 'Infinity', 2, 0.5, 0.5, 0.5]::float8[], ARRAY[3, 3, 3, 3, 3, 3, 0, NULL, 3],
+		ARRAY[1000, 1000, 1000, 1000, 1000, 1000, 1000, 1000, NULL]) x(d, need, budget),
+	LATERAL convdash.list_index_walk(convdash.list_substring_args(convdash.list_filters(:acct, NULL, NULL, NULL,
+		NULL, NULL, NULL, 'll-00', 'date', 'desc', 2)), 'date', 'desc', need, d, budget) w;
+-- with one, it walks: the first hits in sort order as the ILIKE reference
+-- has them (of ll-00 both, by session: no seq), each with the seq of its
+-- first matching message
+SELECT q, w.done, (SELECT string_agg(c.session_id, ' ' ORDER BY o) FROM unnest(w.ids) WITH ORDINALITY u(id, o)
+		JOIN convdash.conversations c ON c.id = u.id) AS sessions, pg_temp.reference(q, 'date', 'desc') AS reference,
+	w.firsts, (SELECT array_agg((SELECT min(m.seq) FROM convdash.messages m WHERE m.account_id = :acct
+		AND m.conversation_id = u.id AND m.seq IS NOT NULL AND m.content ILIKE convdash.search_pattern(q)) ORDER BY o)
+		FROM unnest(w.ids) WITH ORDINALITY u(id, o)) AS first_matching_seqs
+FROM unnest(ARRAY['ll-00', 'refund', 'is my order']) q,
+	LATERAL convdash.list_index_walk(convdash.list_substring_args(convdash.list_filters(:acct, NULL, NULL, NULL,
+		NULL, NULL, NULL, q, 'date', 'desc', 2)), 'date', 'desc', 3, 0.5, 1000) w;
 ROLLBACK;
 
 -- Tenant scoping: a term in 300 messages of the other tenant and once here.
