@@ -855,13 +855,18 @@ COMMENT ON FUNCTION convdash.list_probe_sql(text, text, integer) IS
 -- of a lossy page was rechecked (search_grams recomputed, ILIKE): 6,263
 -- rows dropped to count 2,001, 147 ms; with 32 MB the bitmap stays exact
 -- (count=exact p95 163-209 -> 83-96 ms). The bitmap only takes what it needs.
-CREATE FUNCTION convdash.list_index_matches(args convdash.list_args, cap integer,
+-- within: only among the conversations $12 (phase 1b's batch), the keys
+-- passed as an InitPlan's value: from the statistics the planner takes a
+-- rare key's share to be tiny and would read every row of its posting list
+-- instead of ANDing the search index with those conversations' rows.
+CREATE FUNCTION convdash.list_index_matches(args convdash.list_args, cap integer, within boolean DEFAULT false,
 	OUT ids bigint[], OUT seqs integer[], OUT capped boolean)
 LANGUAGE plpgsql STABLE
 SET work_mem = '32MB'
 AS $$
 DECLARE
 	w record := convdash.list_words_index_sql(args);
+	keys constant text := CASE WHEN within THEN '(SELECT $14)' ELSE '$14' END;
 	r record;
 BEGIN
 	-- the seqs travel in list_exec's ks column (as text)
@@ -869,11 +874,12 @@ BEGIN
 		SELECT array_agg(x.conversation_id) FILTER (WHERE x.hit), array_agg(x.seq::text) FILTER (WHERE x.hit),
 			NULL::text[], count(*) FROM (
 			SELECT m.conversation_id, m.seq, %s AS hit FROM convdash.messages m
-			WHERE m.account_id = $1 AND %s
+			WHERE m.account_id = $1 AND %s%s
 			LIMIT %s) x$q$,
 		CASE args.mode WHEN 'words' THEN w.hit ELSE 'm.content ILIKE $10' END,
 		CASE args.mode WHEN 'words' THEN w.cond
-			ELSE 'convdash.search_grams(m.account_id, m.content) @> $14 AND m.seq IS NOT NULL' END,
+			ELSE format('convdash.search_grams(m.account_id, m.content) @> %s AND m.seq IS NOT NULL', keys) END,
+		CASE WHEN within THEN ' AND m.conversation_id = ANY($12)' ELSE '' END,
 		cap + 1), args);
 	ids := coalesce(r.ids, '{}');
 	seqs := coalesce(r.ks::integer[], '{}');
@@ -884,14 +890,14 @@ BEGIN
 	SELECT * INTO r FROM convdash.list_exec(format($q$
 		SELECT array_agg(x.id) FILTER (WHERE x.hit), NULL::text[], NULL::text[], count(*) FROM (
 			SELECT c.id, c.session_id ILIKE $10 AS hit FROM convdash.conversations c
-			WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> $14
-			LIMIT %s) x$q$, cap + 1), args);
+			WHERE c.account_id = $1 AND convdash.search_grams(c.account_id, c.session_id) @> %s%s
+			LIMIT %s) x$q$, keys, CASE WHEN within THEN ' AND c.id = ANY($12)' ELSE '' END, cap + 1), args);
 	ids := ids || coalesce(r.ids, '{}');
 	capped := capped OR r.n > cap;
 END
 $$;
-COMMENT ON FUNCTION convdash.list_index_matches(convdash.list_args, integer) IS
-	'Admin: ids of the tenant''s conversations the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions, each found by a message with that message''s seq; capped when more matched';
+COMMENT ON FUNCTION convdash.list_index_matches(convdash.list_args, integer, boolean) IS
+	'Admin: ids of the tenant''s conversations (within: of those in the candidates) the search (substring: shown messages or session id; words: shown messages) matches, through the indexes, reading at most cap messages and cap sessions, each found by a message with that message''s seq; capped when more matched';
 
 -- The arguments with the search's candidates (list_index_matches: $12 and
 -- candidate_seqs), both NULL when more than cap messages (or sessions) match.
@@ -1078,7 +1084,8 @@ COMMENT ON FUNCTION convdash.list_after(convdash.list_args, bigint[], text[], te
 -- order (the index alone), and its messages that have the term's keys are
 -- found by ANDing the search index's bitmap with the batch's rows of a
 -- conversation-led index of messages (messages_conversation_idx at 1M), so
--- that only those messages are read (session ids through their index). Collecting every match instead reads each candidate's heap
+-- that only those messages are read (list_index_matches within the batch;
+-- session ids through their index). Collecting every match instead reads each candidate's heap
 -- page: at 1M "address the" had 29,943 candidates on 29,450 pages (63-109 ms
 -- warm, 152 ms read from outside shared buffers) for a page whose 51 hits
 -- were among the newest 3,820 conversations (this walk: 35 ms, the index
@@ -1093,13 +1100,12 @@ CREATE FUNCTION convdash.list_index_walk(args convdash.list_args, sort text, dir
 	density float8, budget integer,
 	OUT ids bigint[], OUT ks text[], OUT ts text[], OUT firsts integer[], OUT done boolean)
 LANGUAGE plpgsql STABLE
-SET work_mem = '32MB'
 AS $$
 DECLARE
 	batch bigint;
 	walked bigint := 0;    -- conversations walked
 	seen record;    -- the batch walked (ids, ks, ts, n)
-	found record;   -- its hits (ids, their first matching seqs as text in ks)
+	found record;   -- its matches (list_index_matches: ids, seqs)
 	checked convdash.list_args;
 BEGIN
 	ids := '{}'; ks := '{}'; ts := '{}'; firsts := '{}';
@@ -1116,25 +1122,14 @@ BEGIN
 		walked := walked + seen.n;
 		checked := args;
 		checked.candidates := coalesce(seen.ids, '{}');
-		-- the keys as an InitPlan's value: from the statistics the planner
-		-- takes a rare key's share to be tiny and reads every row of its
-		-- posting list instead of ANDing it with the batch's rows
-		SELECT * INTO found FROM convdash.list_exec($q$
-			SELECT array_agg(h.id), array_agg(h.first::text), NULL::text[], count(*) FROM (
-				SELECT x.id, min(x.first) AS first FROM (
-					SELECT m.conversation_id AS id, m.seq AS first FROM convdash.messages m
-					WHERE m.account_id = $1 AND m.conversation_id = ANY($12) AND m.seq IS NOT NULL
-					  AND convdash.search_grams(m.account_id, m.content) @> (SELECT $14) AND m.content ILIKE $10
-					UNION ALL
-					SELECT c.id, NULL FROM convdash.conversations c
-					WHERE c.account_id = $1 AND c.id = ANY($12)
-					  AND convdash.search_grams(c.account_id, c.session_id) @> (SELECT $14) AND c.session_id ILIKE $10) x
-				GROUP BY x.id) h$q$, checked);
+		-- the batch bounds the rows read: no cap of its own
+		SELECT * INTO found FROM convdash.list_index_matches(checked, 2147483646, within => true);
 		SELECT ids || coalesce(array_agg(s.id ORDER BY s.i), '{}'), ks || coalesce(array_agg(s.k ORDER BY s.i), '{}'),
-			ts || coalesce(array_agg(s.t ORDER BY s.i), '{}'), firsts || coalesce(array_agg(h.first ORDER BY s.i), '{}')
+			ts || coalesce(array_agg(s.t ORDER BY s.i), '{}'), firsts || coalesce(array_agg(s.first ORDER BY s.i), '{}')
 		INTO ids, ks, ts, firsts
-		FROM unnest(seen.ids, seen.ks, seen.ts) WITH ORDINALITY s(id, k, t, i)
-		JOIN unnest(found.ids, found.ks::integer[]) h(id, first) ON h.id = s.id;
+		FROM unnest(seen.ids, seen.ks, seen.ts, convdash.hits_first_seq(seen.ids, found.ids, found.seqs))
+			WITH ORDINALITY s(id, k, t, first, i)
+		WHERE s.id = ANY(found.ids);
 		IF cardinality(ids) >= need OR seen.n < batch THEN
 			done := true;
 			ids := ids[1:need]; ks := ks[1:need]; ts := ts[1:need]; firsts := firsts[1:need];
