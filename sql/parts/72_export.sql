@@ -37,10 +37,10 @@ BEGIN
 		-- the list's search: session id, agent name or a shown message contains the term
 		args := convdash.list_substring_args(args);
 		src := format($q$SELECT x.* FROM (%s) x
-			WHERE x.session_id ILIKE $10 OR x.agent_id = ANY ($11) OR EXISTS (
+			WHERE convdash.search_match(x.session_id, $10) OR x.agent_id = ANY ($11) OR EXISTS (
 				SELECT FROM convdash.messages m
 				WHERE m.account_id = $1 AND m.conversation_id = x.id AND m.seq IS NOT NULL
-				  AND m.content ILIKE $10)$q$, src);
+				  AND convdash.search_match(m.content, $10))$q$, src);
 	END IF;
 	RETURN QUERY SELECT acct, x.id
 		FROM unnest((SELECT r.ids FROM convdash.list_exec(format(

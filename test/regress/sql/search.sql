@@ -333,6 +333,42 @@ FROM unnest(convdash.search_grams(7, 'anything')) k, unnest(convdash.search_gram
 SELECT convdash.search_pattern('50%_\x') AS pattern;
 SELECT convdash.search_snippet('no match here', 'zzz') AS no_match_snippet;
 
+-- search_match, the search's check of each candidate, answers what ILIKE
+-- answers: every text (ASCII, beyond it, longer than its stack buffer)
+-- against search_pattern's patterns and others, under the database's
+-- collation, C and ICU's Turkish (which lowers I to ı: never folded as ASCII)
+CREATE TEMP TABLE match_texts(t) AS VALUES ('Say: The Quick brown fox, 50% off_now \ Straße 👍🏽 ok'),
+	('IS THE TOTAL'), ('this the tomorrow'), ('İstanbul DIŞ'), ('ǅemal'), (''), ('KELVIN K'), ('kelvin k'), ('straSSe'),
+	('a\b'), ('x%y_z'), ('ΣΑΣ ΚΑΙ'), (repeat('Ab', 2000) || 'NEEDLE'), (repeat('é', 3000) || 'Needle'), ('is'), ('I');
+CREATE TEMP TABLE match_patterns(p) AS
+	SELECT convdash.search_pattern(q) FROM unnest(ARRAY['is the to', 'the', 'quick', 'QUICK', 'straße', 'strasse', '50%', '_',
+		'\', 'k', 'K', 'i', 'ı', 'İ', 'σας', 'needle', 'abab', '', 'İstanbul', 'DIŞ', 'y_z', 'a\b', 'is', 'I']) q
+	UNION ALL SELECT p FROM unnest(ARRAY['is%', '%t_e%', 'say%', '%a\\b%', '%', '%%', 'kelvin k', '%abc', 'i%', '%\%%']) p;
+SELECT 'default' AS collation, count(*) AS pairs, count(*) FILTER (WHERE t ILIKE p) AS matches,
+	count(*) FILTER (WHERE convdash.search_match(t, p) IS DISTINCT FROM (t ILIKE p)) AS differing
+FROM match_texts, match_patterns
+UNION ALL
+SELECT 'C', count(*), count(*) FILTER (WHERE t COLLATE "C" ILIKE p),
+	count(*) FILTER (WHERE convdash.search_match(t COLLATE "C", p) IS DISTINCT FROM (t COLLATE "C" ILIKE p))
+FROM match_texts, match_patterns
+UNION ALL
+SELECT 'tr-x-icu', count(*), count(*) FILTER (WHERE t COLLATE "tr-x-icu" ILIKE p),
+	count(*) FILTER (WHERE convdash.search_match(t COLLATE "tr-x-icu", p) IS DISTINCT FROM (t COLLATE "tr-x-icu" ILIKE p))
+FROM match_texts, match_patterns;
+-- the same answers row by row in a query over a table (its pattern kept between rows)
+SELECT count(*) FILTER (WHERE convdash.search_match(m.content, '%the%')) > 0 AS some_match,
+	count(*) FILTER (WHERE convdash.search_match(m.content, '%the%') IS DISTINCT FROM (m.content ILIKE '%the%')) AS differing
+FROM convdash.messages m;
+-- the planner estimates it as the ILIKE (its support function): plans stay what they were
+CREATE FUNCTION pg_temp.plan_rows(q text) RETURNS float8 LANGUAGE plpgsql AS $$
+DECLARE j json; BEGIN EXECUTE 'EXPLAIN (FORMAT JSON) ' || q INTO j; RETURN (j->0->'Plan'->>'Plan Rows')::float8; END $$;
+SELECT pg_temp.plan_rows($$SELECT FROM convdash.messages m WHERE convdash.search_match(m.content, '%refund%')$$)
+	= pg_temp.plan_rows($$SELECT FROM convdash.messages m WHERE m.content ILIKE '%refund%'$$) AS estimated_as_ilike;
+-- its errors are ILIKE's (a pattern that ends in the escape character); NULL: NULL
+SELECT pg_temp.err($$SELECT convdash.search_match('abc', '%\')$$);
+SELECT pg_temp.err($$SELECT 'abc' ILIKE '%\'$$);
+SELECT convdash.search_match(NULL, '%a%') IS NULL AS null_text, convdash.search_match('a', NULL) IS NULL AS null_pattern;
+
 -- bad input: 22023 naming the parameter, nothing else happens
 SELECT pg_temp.err(format('SELECT convdash.list_conversations(q => %L)', repeat('x', 10240)));
 SELECT pg_temp.err(format('SELECT convdash.list_conversations(q => %L)', repeat('é', 201)));
