@@ -49,8 +49,8 @@
 --      the matches found say that 8 times as many probes should fill the
 --      page, first, if that density over the whole tenant (list_tenant_size)
 --      means few matches, collect them through the indexes (at most 40 x
---      SEARCH_PROBE: phrases of common words), else probe that many (terms
---      in a few % of conversations);
+--      SEARCH_PROBE: phrases of common words), else probe on from there
+--      to that many (terms in a few % of conversations);
 --   2. else collect the matching conversations through the indexes, at most
 --      SEARCH_CANDIDATES messages/sessions, and sort those: rare and medium terms;
 --   3. else (the term is common overall but rare after the filters) walk
@@ -1196,6 +1196,7 @@ DECLARE
 	tenant constant float8 := CASE WHEN known > 0 THEN convdash.list_tenant_size(args.account_id) END;
 	walk_indexed constant boolean := args.mode = 'substring' AND known > 0 AND tenant > 0
 		AND coalesce(cardinality(args.matched), 0) = 0 AND sort <> 'messages';
+	probed convdash.list_args := args;    -- phase 1's cursor: after the conversations it probed
 	seen record;    -- the conversations a probe walked (ids, ks, ts, n)
 	r record;
 	walked record;  -- phase 1b's hits (list_index_walk)
@@ -1226,18 +1227,19 @@ BEGIN
 		END IF;
 	END IF;
 	-- phase 1: probe the first conversations in sort order; when that finds
-	-- matches but too few, the density seen says whether a probe 8 times as
-	-- long should fill the page, which is cheaper than collecting candidates
+	-- matches but too few, the density seen says whether probing on 7 times
+	-- as far should fill the page, which is cheaper than collecting candidates
 	LOOP
 		SELECT * INTO r FROM convdash.list_exec(convdash.list_probe_sql(args.mode,
-			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text), n + 1), args);
-		ids := r.ids; ks := r.ks; ts := r.ts;
-		IF coalesce(cardinality(ids), 0) > n THEN
+			convdash.list_source_sql(probed, sort, dir, '', false, probe_limit::text),
+			n + 1 - coalesce(cardinality(ids), 0)), probed);
+		ids := coalesce(ids, '{}') || r.ids; ks := coalesce(ks, '{}') || r.ks; ts := coalesce(ts, '{}') || r.ts;
+		IF cardinality(ids) > n THEN
 			RETURN;
 		END IF;
 		SELECT * INTO seen FROM convdash.list_exec(convdash.list_rows_sql(
-			convdash.list_source_sql(args, sort, dir, '', false, probe_limit::text)), args);
-		EXIT WHEN seen.n < probe_limit OR probe_limit > probe OR coalesce(cardinality(ids), 0) * 8 < n + 1;
+			convdash.list_source_sql(probed, sort, dir, '', false, probe_limit::text)), probed);
+		EXIT WHEN seen.n < probe_limit OR probe_limit <> probe OR cardinality(ids) * 8 < n + 1;
 		-- the density seen, over the whole tenant, says how many conversations
 		-- match: when few (a small tenant, a phrase of common words), collecting
 		-- them through the index reads fewer rows than probing 8 times as far
@@ -1250,7 +1252,8 @@ BEGIN
 			END IF;
 			early := collect_cap;    -- more than that: phase 2 not again below that cap
 		END IF;
-		probe_limit := probe * 8;
+		probed := convdash.list_after(probed, seen.ids, seen.ks, seen.ts);
+		probe_limit := probe * 7;
 	END LOOP;
 	IF seen.n < probe_limit THEN
 		RETURN;    -- the probe saw every filtered conversation after the cursor
@@ -1266,7 +1269,7 @@ BEGIN
 	END IF;
 	-- phase 3: common overall, rare after the filters: walk on in sort order
 	-- from the probe's last row, at most `walk` conversations
-	args := convdash.list_after(args, seen.ids, seen.ks, seen.ts);
+	args := convdash.list_after(probed, seen.ids, seen.ks, seen.ts);
 	SELECT * INTO r FROM convdash.list_exec(convdash.list_probe_sql(args.mode,
 		convdash.list_source_sql(args, sort, dir, '', false, walk::text), n + 1 - coalesce(cardinality(ids), 0)), args);
 	ids := coalesce(ids, '{}') || r.ids;
