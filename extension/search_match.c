@@ -135,7 +135,6 @@ pattern_plan(FunctionCallInfo fcinfo, text *pattern, Oid collation)
 	plan->pattern_len = len;
 	plan->pattern = palloc(len + 1);
 	memcpy(plan->pattern, p, len);
-	plan->literal = false;
 	if (GetDatabaseEncoding() == PG_UTF8 && OidIsValid(collation) && collation_folds_ascii(collation))
 		lowered = str_tolower(p, len, collation);
 	else

@@ -355,6 +355,20 @@ UNION ALL
 SELECT 'tr-x-icu', count(*), count(*) FILTER (WHERE t COLLATE "tr-x-icu" ILIKE p),
 	count(*) FILTER (WHERE convdash.search_match(t COLLATE "tr-x-icu", p) IS DISTINCT FROM (t COLLATE "tr-x-icu" ILIKE p))
 FROM match_texts, match_patterns;
+-- and on 3,000 random texts and terms over cases, the wildcards, the escape,
+-- a blank and letters beyond ASCII, as search_pattern makes them and raw
+SELECT setseed(0.42);
+CREATE TEMP TABLE match_random AS
+	SELECT (SELECT string_agg(substr('aAbB%_\ İıé', 1 + floor(random() * 11)::int, 1), '')
+			FROM generate_series(1, 1 + floor(random() * 12)::int) WHERE g > 0) AS t,
+		(SELECT string_agg(substr('aAbB%_\ İıé', 1 + floor(random() * 11)::int, 1), '')
+			FROM generate_series(1, 1 + floor(random() * 3)::int) WHERE g > 0) AS q
+	FROM generate_series(1, 3000) g;
+SELECT count(*) FILTER (WHERE t ILIKE convdash.search_pattern(q)) AS matches,
+	count(*) FILTER (WHERE convdash.search_match(t, convdash.search_pattern(q))
+		IS DISTINCT FROM (t ILIKE convdash.search_pattern(q))) AS differing,
+	count(*) FILTER (WHERE convdash.search_match(t, '%' || q || 'a%') IS DISTINCT FROM (t ILIKE '%' || q || 'a%')) AS differing_raw
+FROM match_random;
 -- the same answers row by row in a query over a table (its pattern kept between rows)
 SELECT count(*) FILTER (WHERE convdash.search_match(m.content, '%the%')) > 0 AS some_match,
 	count(*) FILTER (WHERE convdash.search_match(m.content, '%the%') IS DISTINCT FROM (m.content ILIKE '%the%')) AS differing
