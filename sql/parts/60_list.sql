@@ -1379,22 +1379,26 @@ BEGIN
 			RETURN;
 		END IF;
 	END IF;
+	-- a matching agent's conversations without a ranked message rank as the
+	-- agent (u.r): those are walked by date from the cursor, the others
+	-- (agent rank plus message rank) come with the ranked messages
 	SELECT r.ids, r.ks, r.ts INTO ids, ks, ts FROM convdash.list_exec(format($q$
+		WITH h AS MATERIALIZED (
+			SELECT m.conversation_id AS id, max(ts_rank_cd(m.words, $15)) AS r FROM (%6$s) m GROUP BY 1)
 		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(%8$s), NULL::bigint
 		FROM (
 			SELECT s.* FROM (
 				SELECT c.id, c.started_at, (coalesce(h.r, 0) + coalesce(
 					(SELECT u.r FROM unnest($11, $16) u(id, r) WHERE u.id = c.agent_id), 0))::real AS rank
 				FROM (
-					SELECT x.id, max(x.r) AS r FROM (
-						SELECT m.conversation_id AS id, ts_rank_cd(m.words, $15) AS r FROM (%6$s) m
-						UNION ALL
-						SELECT a.id, NULL FROM unnest($11, $16) u(id, r)
-						CROSS JOIN LATERAL (
-							SELECT c.id FROM convdash.conversations c
-							WHERE c.account_id = $1 AND c.agent_id = u.id %1$s AND %7$s
-							ORDER BY c.started_at %4$s, c.id %4$s LIMIT %5$s) a) x
-					GROUP BY x.id) h
+					SELECT h.id, h.r FROM h
+					UNION ALL
+					SELECT a.id, NULL FROM unnest($11, $16) u(id, r)
+					CROSS JOIN LATERAL (
+						SELECT c.id FROM convdash.conversations c
+						WHERE c.account_id = $1 AND c.agent_id = u.id %1$s AND %7$s
+						  AND c.id NOT IN (SELECT h.id FROM h)
+						ORDER BY c.started_at %4$s, c.id %4$s LIMIT %5$s) a) h
 				JOIN convdash.conversations c ON c.account_id = $1 AND c.id = h.id
 				WHERE true %1$s) s
 			WHERE %3$s

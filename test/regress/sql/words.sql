@@ -228,3 +228,21 @@ SELECT pg_temp.w('Rückerstattungen') AS german_stems;
 SELECT pg_temp.w('Desk') AS german_agent_name;
 SELECT set_config('convdash.account_id', :'wa', false) \g /dev/null
 SELECT pg_temp.w('refunds') AS english_still;
+
+-- relevance when the matching agent's conversations partly mention it too:
+-- those rank as the agent plus the message, the others as the agent alone
+-- (by date among them). Walked a row a page, both orders give what one page
+-- gives (the oracle found the agent's walk taking its first rows by date
+-- whatever their rank: a page of the agent alone skipped to the higher rank)
+SELECT convdash.create_account('Words C') AS wc \gset
+SELECT set_config('convdash.account_id', :'wc', false) \g /dev/null
+SELECT convdash.create_agent('Nova') AS ag_nova \gset
+SELECT convdash.start_conversation(:ag_nova, 'n-' || i, 'web', 'ai', format('2026-04-0%sT10:00:00Z', i)::timestamptz)
+FROM generate_series(1, 6) i \g /dev/null
+SELECT convdash.append_message(c.id, 'user', CASE WHEN c.session_id IN ('n-1', 'n-2') THEN 'thanks Nova' ELSE 'hello' END)
+FROM convdash.conversations c WHERE c.account_id = :wc \g /dev/null
+SELECT pg_temp.w('nova', 'relevance') AS agent_and_message_first;
+SELECT pg_temp.walk('nova', 'asc') AS walk_asc, pg_temp.walk('nova', 'desc') AS walk_desc;
+SELECT pg_temp.walk('nova', 'asc') = (SELECT string_agg(e ->> 'session_id', ' ' ORDER BY o)
+	FROM jsonb_array_elements(convdash.list_conversations(q => 'nova', match => 'words', sort => 'relevance', "order" => 'asc') -> 'data')
+		WITH ORDINALITY x(e, o)) AS asc_walk_is_one_page;
