@@ -1415,7 +1415,7 @@ BEGIN
 END
 $$;
 COMMENT ON FUNCTION convdash.list_relevance(convdash.list_args, text, integer, integer, integer) IS
-	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id; ranks at most cap matching messages (with a rare lexeme; else the matches among the newest cap messages) and the first n + 1 conversations of each matching agent; without a matching agent and with at most 2 x cap entries of the rare part, all of them, rank by rank as date walks (at most walks ranks, then one sort)';
+	'Admin: ids and cursor keys (rank, started_at) of the first n + 1 word-search hits after the cursor by relevance, then started_at and id; ranks at most cap matching messages (with a rare lexeme; else the matches among the newest cap messages) and the first n + 1 conversations (by date) of each matching agent without a ranked message; without a matching agent and with at most 2 x cap entries of the rare part, all of them, rank by rank as date walks (at most walks ranks, then one sort)';
 
 -- The conversations of the first cap + 1 matches among the tenant's newest
 -- `rows` shown messages (capped: that many were found). For a term whose
