@@ -5,20 +5,27 @@ SET search_path = pg_catalog, public;
 SELECT setseed(1.0 / (1 + :seed));
 \o
 
+-- The rows a random choice is drawn from come in id order (never in the
+-- physical order, which re-indexing and autovacuum change between runs of one
+-- seed): the seed replays the same terms.
+CREATE VIEW pg_temp.shown_messages AS SELECT * FROM convdash.messages WHERE seq IS NOT NULL ORDER BY id OFFSET 0;
+CREATE VIEW pg_temp.conversations_by_id AS SELECT * FROM convdash.conversations ORDER BY id OFFSET 0;
+CREATE VIEW pg_temp.agents_by_id AS SELECT * FROM convdash.agents ORDER BY id OFFSET 0;
+
 -- Search terms: words and substrings of real messages (1 to 8 characters),
 -- session and agent fragments, order ids, case variants, LIKE metacharacters,
 -- strings found nowhere, text only in system/tool messages.
 CREATE TEMP TABLE pool AS
-WITH m AS (SELECT content FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 400)
+WITH m AS (SELECT content FROM pg_temp.shown_messages ORDER BY random() LIMIT 400)
 SELECT substr(content, 1 + floor(random() * greatest(length(content) - 8, 1))::int, 1 + floor(random() * 8)::int) AS q
 FROM m
-UNION ALL SELECT (SELECT split_part(content, ' ', 2) FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 1)
+UNION ALL SELECT (SELECT split_part(content, ' ', 2) FROM pg_temp.shown_messages ORDER BY random() LIMIT 1)
 FROM generate_series(1, 60)
-UNION ALL SELECT upper(w) FROM (SELECT split_part(content, ' ', 3) AS w FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 20) x
+UNION ALL SELECT upper(w) FROM (SELECT split_part(content, ' ', 3) AS w FROM pg_temp.shown_messages ORDER BY random() LIMIT 20) x
 UNION ALL SELECT substr(session_id, 1 + floor(random() * 10)::int, 2 + floor(random() * 6)::int)
-FROM (SELECT session_id FROM convdash.conversations ORDER BY random() LIMIT 40) s
+FROM (SELECT session_id FROM pg_temp.conversations_by_id c ORDER BY random() LIMIT 40) s
 UNION ALL SELECT substr(name, 1 + floor(random() * 4)::int, 3 + floor(random() * 8)::int)
-FROM (SELECT name FROM convdash.agents ORDER BY random() LIMIT 20) a
+FROM (SELECT name FROM pg_temp.agents_by_id a0 ORDER BY random() LIMIT 20) a
 UNION ALL SELECT substring(content FROM 'ORD-[0-9]+') FROM convdash.messages WHERE content LIKE '%ORD-%' AND seq IS NOT NULL
 	AND id % 97 = 0
 UNION ALL SELECT unnest(ARRAY['%', '_', '\', '50%', 'a_b', '%%', 'x\y', '.', '?', ', ', ' e', 'qjx', '~', 'ǂ', 'zq',
@@ -40,7 +47,7 @@ ANALYZE mtsv;
 -- punctuation, words only in system/tool messages.
 CREATE TEMP TABLE wpool AS
 WITH m AS (SELECT regexp_split_to_array(lower(regexp_replace(content, '[^[:alnum:] ]', ' ', 'g')), ' +') AS w
-           FROM convdash.messages WHERE seq IS NOT NULL ORDER BY random() LIMIT 300),
+           FROM pg_temp.shown_messages ORDER BY random() LIMIT 300),
      w AS (SELECT w[1 + floor(random() * greatest(cardinality(w) - 1, 1))::int] AS a,
                   w[2 + floor(random() * greatest(cardinality(w) - 2, 1))::int] AS b, w FROM m)
 SELECT a AS q FROM w
@@ -51,7 +58,7 @@ UNION ALL SELECT format('"%s %s"', b, a) FROM w WHERE random() < 0.2
 UNION ALL SELECT format('%s or %s', a, b) FROM w WHERE random() < 0.3
 UNION ALL SELECT format('%s -%s', a, b) FROM w WHERE random() < 0.3
 UNION ALL SELECT format('%s %s', a, b) FROM w WHERE random() < 0.3
-UNION ALL SELECT split_part(name, ' ', 1) FROM (SELECT name FROM convdash.agents ORDER BY random() LIMIT 10) a
+UNION ALL SELECT split_part(name, ' ', 1) FROM (SELECT name FROM pg_temp.agents_by_id a0 ORDER BY random() LIMIT 10) a
 UNION ALL SELECT unnest(ARRAY['the', 'and', '!!!', 'concise', 'lookup_order', 'refund', 'refunds', 'refunded', 'ORD-',
 	'"order status"', 'order -status', 'zzqx', 'hello or thanks', '-hello']);
 DELETE FROM wpool WHERE q IS NULL OR btrim(q) = '' OR btrim(q) ~ '^"? ?"?$';
@@ -73,7 +80,7 @@ BEGIN
 		r := r || jsonb_build_object('channel', (SELECT jsonb_agg(s) FROM unnest('{web,widget,telegram,whatsapp,voip,messenger,crm}'::text[]) s WHERE random() < 0.35));
 	END IF;
 	IF random() < 0.25 THEN
-		r := r || jsonb_build_object('agent_id', (SELECT jsonb_agg(id) FROM convdash.agents
+		r := r || jsonb_build_object('agent_id', (SELECT jsonb_agg(id) FROM pg_temp.agents_by_id a
 			WHERE (account_id = acct AND random() < 0.3) OR random() < 0.02));
 	END IF;
 	IF random() < 0.25 THEN
