@@ -1391,7 +1391,7 @@ BEGIN
 		SELECT array_agg(y.id), array_agg(y.rank::text), array_agg(%8$s), NULL::bigint
 		FROM (
 			SELECT s.* FROM (
-				SELECT c.id, c.started_at, (coalesce(h.r, 0) + coalesce(
+				SELECT c.id, c.started_at, (coalesce(x.r, 0) + coalesce(
 					(SELECT u.r FROM unnest($11, $16) u(id, r) WHERE u.id = c.agent_id), 0))::real AS rank
 				FROM (
 					SELECT h.id, h.r FROM h
@@ -1401,8 +1401,8 @@ BEGIN
 						SELECT c.id FROM convdash.conversations c
 						WHERE c.account_id = $1 AND c.agent_id = u.id %1$s AND %7$s
 						  AND c.id NOT IN (SELECT h.id FROM h)
-						ORDER BY c.started_at %4$s, c.id %4$s LIMIT %5$s) a) h
-				JOIN convdash.conversations c ON c.account_id = $1 AND c.id = h.id
+						ORDER BY c.started_at %4$s, c.id %4$s LIMIT %5$s) a) x
+				JOIN convdash.conversations c ON c.account_id = $1 AND c.id = x.id
 				WHERE true %1$s) s
 			WHERE %3$s
 			ORDER BY s.rank %4$s, s.started_at %4$s, s.id %4$s
